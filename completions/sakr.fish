@@ -1,0 +1,99 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_sakr_global_optspecs
+    string join \n o/output= q/quiet v/verbose no-color h/help V/version
+end
+
+function __fish_sakr_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_sakr_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_sakr_using_subcommand
+    set -l cmd (__fish_sakr_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c sakr -n "__fish_sakr_needs_command" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_needs_command" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_needs_command" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_needs_command" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sakr -n "__fish_sakr_needs_command" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_needs_command" -f -a "keygen" -d 'Generate a new ServiceAccount signing key pair'
+complete -c sakr -n "__fish_sakr_needs_command" -f -a "kid" -d 'Print the kid, algorithm and PEM block type of every key in the files'
+complete -c sakr -n "__fish_sakr_needs_command" -f -a "jwks" -d 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
+complete -c sakr -n "__fish_sakr_needs_command" -f -a "discovery" -d 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
+complete -c sakr -n "__fish_sakr_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c sakr -n "__fish_sakr_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sakr -n "__fish_sakr_using_subcommand keygen" -s a -l algorithm -d 'Key algorithm. RSA keys sign RS256, ECDSA keys ES256/ES384/ES512' -r -f -a "rsa-2048\t''
+rsa-3072\t''
+rsa-4096\t''
+ecdsa-p256\t''
+ecdsa-p384\t''
+ecdsa-p521\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l out-dir -d 'Directory to write the key files into' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l name -d 'Base name of the key files (NAME.key, NAME.pub)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand keygen" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l force -d 'Replace existing NAME.key / NAME.pub'
+complete -c sakr -n "__fish_sakr_using_subcommand keygen" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand keygen" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand keygen" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sakr -n "__fish_sakr_using_subcommand keygen" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand kid" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand kid" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand kid" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand kid" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand kid" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sakr -n "__fish_sakr_using_subcommand kid" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand jwks" -l key -d 'Key files, in --service-account-key-file order; every key block of each file is included' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand jwks" -l jwks -d 'An existing JWKS to merge: its entries come first (validated: kid must match key material)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand jwks" -l drop-kid -d 'Leave out the key with this kid (it must be present)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand jwks" -l out -d 'Write to FILE atomically (exact bytes, no trailing newline) instead of stdout' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand jwks" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand jwks" -l pretty -d 'Indent the JSON (kube-apiserver serves it compact)'
+complete -c sakr -n "__fish_sakr_using_subcommand jwks" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand jwks" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand jwks" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand jwks" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sakr -n "__fish_sakr_using_subcommand jwks" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand discovery" -l issuer -d 'The issuer: kube-apiserver\'s --service-account-issuer, an https URL without query or fragment' -r
+complete -c sakr -n "__fish_sakr_using_subcommand discovery" -l jwks-uri -d 'Where relying parties fetch the JWKS [default: <issuer>/openid/v1/jwks]' -r
+complete -c sakr -n "__fish_sakr_using_subcommand discovery" -l key -d 'Key files whose algorithms the document lists' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand discovery" -l jwks -d 'A JWKS whose algorithms the document lists' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand discovery" -l out -d 'Write to FILE atomically instead of stdout' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand discovery" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand discovery" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand discovery" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand discovery" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand discovery" -s h -l help -d 'Print help'
+complete -c sakr -n "__fish_sakr_using_subcommand discovery" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand completions" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand completions" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand completions" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand completions" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sakr -n "__fish_sakr_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery completions help" -f -a "keygen" -d 'Generate a new ServiceAccount signing key pair'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery completions help" -f -a "kid" -d 'Print the kid, algorithm and PEM block type of every key in the files'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery completions help" -f -a "jwks" -d 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery completions help" -f -a "discovery" -d 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

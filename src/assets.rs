@@ -1,0 +1,45 @@
+//! Generated files that live in the repository: shell completions (`completions/`) and man pages
+//! (`docs/man/`). A test renders them afresh and fails when the committed copies are stale
+//! (just's approach), so help text, completions and man pages never drift apart.
+
+use clap::CommandFactory as _;
+
+/// The clap command tree.
+pub fn command() -> clap::Command {
+    crate::cli::Cli::command()
+}
+
+/// Every generated file: (path relative to the repository root, contents).
+pub fn render_all() -> Vec<(String, Vec<u8>)> {
+    use clap_complete::Shell;
+    let mut files = Vec::new();
+    for (shell, name) in [
+        (Shell::Bash, "sakr.bash"),
+        (Shell::Zsh, "_sakr"),
+        (Shell::Fish, "sakr.fish"),
+        (Shell::PowerShell, "_sakr.ps1"),
+        (Shell::Elvish, "sakr.elv"),
+    ] {
+        let mut buf = Vec::new();
+        clap_complete::generate(shell, &mut command(), "sakr", &mut buf);
+        files.push((format!("completions/{name}"), buf));
+    }
+    let mut cmd = command();
+    cmd.build();
+    man_pages(&cmd, "sakr", &mut files);
+    files
+}
+
+fn man_pages(cmd: &clap::Command, name: &str, files: &mut Vec<(String, Vec<u8>)>) {
+    let mut buf = Vec::new();
+    clap_mangen::Man::new(cmd.clone().name(name.to_string()))
+        .render(&mut buf)
+        .expect("rendering a man page into memory");
+    files.push((format!("docs/man/{name}.1"), buf));
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        if sub.get_name() == "help" {
+            continue;
+        }
+        man_pages(sub, &format!("{name}-{}", sub.get_name()), files);
+    }
+}

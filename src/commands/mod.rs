@@ -1,0 +1,94 @@
+//! One file per subcommand (cargo's `commands/*.rs` shape): each turns its arguments into calls
+//! of the library, adds the context an operator needs (which file, which flag), and renders the
+//! result through the [`Printer`]. No logic here that a test of the library would want.
+
+mod completions;
+mod discovery;
+mod jwks;
+mod keygen;
+mod kid;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use crate::cli::Command;
+use crate::fsutil;
+use crate::keys::{KeyFile, parse_pem_file};
+use crate::output::Printer;
+
+pub fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<()> {
+    match command {
+        Command::Keygen(a) => keygen::run(a, printer),
+        Command::Kid(a) => kid::run(a, printer),
+        Command::Jwks(a) => jwks::run(a, printer),
+        Command::Discovery(a) => discovery::run(a, printer),
+        Command::Completions(a) => completions::run(a),
+    }
+}
+
+/// Read and parse one key file, naming it in any error.
+pub(crate) fn read_key_file(path: &Path) -> anyhow::Result<KeyFile> {
+    let bytes = fsutil::read_capped(path, fsutil::MAX_INPUT_BYTES)?;
+    parse_pem_file(&bytes).with_context(|| format!("{}", path.display()))
+}
+
+/// Read key files and warn, naming file and block, about every block kube-apiserver would
+/// silently skip in --service-account-key-file.
+pub(crate) fn read_key_files(
+    paths: &[PathBuf],
+    printer: &Printer,
+) -> anyhow::Result<Vec<(PathBuf, KeyFile)>> {
+    let mut out = Vec::with_capacity(paths.len());
+    for path in paths {
+        let file = read_key_file(path)?;
+        warn_key_file(path, &file, printer);
+        out.push((path.clone(), file));
+    }
+    Ok(out)
+}
+
+pub(crate) fn warn_key_file(path: &Path, file: &KeyFile, printer: &Printer) {
+    for block in &file.blocks {
+        if let Some(problem) = block.key_file_problem() {
+            printer.warn(&format!(
+                "{}: block {} ({}): {problem}",
+                path.display(),
+                block.index,
+                block.label
+            ));
+        }
+    }
+    for s in &file.skipped {
+        if s.label != "EC PARAMETERS" {
+            printer.warn(&format!(
+                "{}: block {} ({}) is not a key; skipped (kube-apiserver skips it too)",
+                path.display(),
+                s.index,
+                s.label
+            ));
+        }
+    }
+}
+
+/// Write a document to `--out FILE` atomically (0644) or to stdout.
+pub(crate) fn emit(out: Option<&Path>, doc: &str, printer: &Printer) -> anyhow::Result<()> {
+    match out {
+        Some(path) => {
+            fsutil::write_atomic(
+                path,
+                doc.as_bytes(),
+                fsutil::WriteOptions {
+                    mode: 0o644,
+                    no_clobber: false,
+                },
+            )?;
+            printer.note(&format!("wrote {}", path.display()));
+            Ok(())
+        }
+        None => {
+            printer.data(doc);
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! sakr: ServiceAccount key rotation for Kubernetes. See DESIGN.md for the contract; `main.rs`
+//! only calls [`run`].
+
+pub mod assets;
+pub mod cli;
+pub mod commands;
+pub mod exit;
+pub mod fsutil;
+pub mod jwks;
+pub mod keys;
+pub mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+
+/// Parse the command line, run the command, map the outcome to an exit code.
+pub fn run() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let printer = output::Printer::new(&cli.global);
+    match commands::dispatch(cli.command, &printer) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // `{:#}` prints the whole context chain on one line: `sakr: a.pem: PEM block 2 …`.
+            eprintln!("{}: {err:#}", printer.error_prefix());
+            exit::code_for(&err)
+        }
+    }
+}

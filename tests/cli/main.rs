@@ -1,0 +1,11 @@
+//! The one integration-test binary (ripgrep's layout): every test drives the real `sakr`
+//! executable, and checks it against independent tools — openssl for kids and key forms,
+//! Kubernetes' own published vectors, and a real OIDC relying-party library (PyJWT).
+
+mod support;
+
+mod generated;
+mod jwks;
+mod keygen;
+mod kid;
+mod relying_party;
