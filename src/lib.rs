@@ -9,6 +9,7 @@ pub mod fsutil;
 pub mod jwks;
 pub mod keys;
 pub mod output;
+pub mod token;
 
 use std::process::ExitCode;
 
