@@ -5,6 +5,8 @@
 //! The JWS framing (three base64url parts) is a few lines; the cryptography is aws-lc-rs.
 //! `jsonwebtoken` is not used: it has no ES512, which kube-apiserver signs with P-521 keys.
 
+pub mod checks;
+
 use aws_lc_rs::signature::{self as sig, KeyPair as _};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
