@@ -332,7 +332,21 @@ fn insert_flag(
         let r = render(&item, name_q, list.flow);
         (vec![item], vec![r])
     };
-    let (at, insert) = if list.flow {
+    let own_line = if list.flow {
+        let head = list.items.get(neighbour.map_or(after, |o| o.item));
+        head.and_then(|h| flow_own_lines(text, h.span.start, anchor.span.end))
+    } else {
+        None
+    };
+    let (at, insert) = if let Some((indent, lines)) = own_line {
+        // A multi-line flow sequence with one element per line: add lines the same way.
+        let eol = line_ending_at(text, anchor.span.end).unwrap_or("\n");
+        let s: String = rendered
+            .iter()
+            .map(|r| format!("{indent}{r},{eol}"))
+            .collect();
+        (lines.end, s)
+    } else if list.flow {
         let s: String = rendered.iter().map(|r| format!(", {r}")).collect();
         (anchor.span.end, s)
     } else {
@@ -400,17 +414,30 @@ fn remove_occurrence(text: &str, m: &Manifest, pos: usize) -> Result<String, Edi
         let prev = first_i.checked_sub(1).and_then(|p| list.items.get(p));
         let next = list.items.get(last_i + 1);
         let no_comment = |r: Range<usize>| !text[r].contains('#');
-        match (prev, next) {
-            (Some(p), _) if no_comment(p.span.end..first.span.start) => p.span.end..last.span.end,
-            (_, Some(n)) if no_comment(last.span.end..n.span.start) => {
-                first.span.start..n.span.start
-            }
-            (None, None) => first.span.start..last.span.end,
-            _ => {
-                return Err(EditError::UnsupportedLayout {
-                    line: o.line,
-                    reason: "comments around a flow-sequence element",
-                });
+        let one_line = |r: Range<usize>| !text[r.clone()].contains('#') && !text[r].contains('\n');
+        // Prefer taking out whole lines, then a separator on the same line, so that a trust
+        // followed by a retire gives back the original bytes and lines are not joined.
+        if let Some((_, lines)) = flow_own_lines(text, first.span.start, last.span.end) {
+            lines
+        } else {
+            match (prev, next) {
+                (Some(p), _) if one_line(p.span.end..first.span.start) => p.span.end..last.span.end,
+                (_, Some(n)) if one_line(last.span.end..n.span.start) => {
+                    first.span.start..n.span.start
+                }
+                (Some(p), _) if no_comment(p.span.end..first.span.start) => {
+                    p.span.end..last.span.end
+                }
+                (_, Some(n)) if no_comment(last.span.end..n.span.start) => {
+                    first.span.start..n.span.start
+                }
+                (None, None) => first.span.start..last.span.end,
+                _ => {
+                    return Err(EditError::UnsupportedLayout {
+                        line: o.line,
+                        reason: "comments around a flow-sequence element",
+                    });
+                }
             }
         }
     } else {
@@ -535,6 +562,24 @@ fn block_prefix(text: &str, item_start: usize, line: usize) -> Result<&str, Edit
             reason: "the list item does not start its own `- ` line",
         })
     }
+}
+
+/// When the flow-sequence elements `start..end` sit alone on their lines (`  elem,  # c`), the
+/// indentation and the byte range of those whole lines. Requires the separating comma, so that
+/// removing the lines never leaves a trailing comma (which JSON manifests could not take).
+fn flow_own_lines(text: &str, start: usize, end: usize) -> Option<(&str, Range<usize>)> {
+    let ls = line_start(text, start);
+    let indent = &text[ls..start];
+    if !indent.chars().all(|c| c == ' ' || c == '\t') {
+        return None;
+    }
+    let tail = text[end..line_content_end(text, end)].trim_start();
+    let after_comma = tail.strip_prefix(',')?.trim_start();
+    if !(after_comma.is_empty() || after_comma.starts_with('#')) {
+        return None;
+    }
+    line_ending_at(text, end)?;
+    Some((indent, ls..line_end_inclusive(text, end)))
 }
 
 /// After an item, its line may hold only white space and a comment.

@@ -65,3 +65,6 @@ impl std::fmt::Display for Role {
         f.write_str(self.binary())
     }
 }
+
+#[cfg(test)]
+mod tests;
