@@ -499,8 +499,7 @@ impl<'t> Doc<'t> {
                 line,
                 detail: "position past the end of the text",
             })?;
-        let raw = &self.text[span.clone()];
-        let quoting = match raw.chars().next() {
+        let quoting = match self.text[span.clone()].chars().next() {
             // An alias carries the span of `*name` while its value lives elsewhere: an edit at
             // this span would change something else.
             Some('*') => {
@@ -514,15 +513,25 @@ impl<'t> Doc<'t> {
             Some('|' | '>' | '!') => Quoting::Other,
             _ => Quoting::Plain,
         };
+        // saphyr ends a quoted scalar's span after a comment that follows it on the same line;
+        // find the closing quote ourselves.
+        let span = match quoting {
+            Quoting::Single | Quoting::Double => {
+                let end = quoted_end(self.text, span.start).filter(|e| *e <= span.end);
+                span.start..end.ok_or(ParseError::Span {
+                    line,
+                    detail: "no closing quote",
+                })?
+            }
+            _ => span,
+        };
+        let raw = &self.text[span.clone()];
         // Cross-check the span arithmetic wherever the value is spelled out verbatim.
+        let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
         let consistent = match quoting {
             Quoting::Plain if !raw.contains('\n') => raw == value,
-            Quoting::Single if !raw.contains('\n') && raw.len() >= 2 => {
-                raw[1..raw.len() - 1].replace("''", "'") == value && raw.ends_with('\'')
-            }
-            Quoting::Double if !raw.contains('\n') && !raw.contains('\\') && raw.len() >= 2 => {
-                &raw[1..raw.len() - 1] == value && raw.ends_with('"')
-            }
+            Quoting::Single if !raw.contains('\n') => inner.replace("''", "'") == value,
+            Quoting::Double if !raw.contains('\n') && !raw.contains('\\') => inner == value,
             _ => true,
         };
         if !consistent {
@@ -599,6 +608,23 @@ impl<'t> Doc<'t> {
             items,
         }))
     }
+}
+
+/// Byte offset just past the closing quote of the quoted scalar starting at `start`.
+fn quoted_end(text: &str, start: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let quote = *bytes.get(start)?;
+    let mut i = start + 1;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            // `''` is an escaped quote inside a single-quoted scalar.
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b'\\' if quote == b'"' => i += 2,
+            b if b == quote => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 fn get<'a, 't>(node: &'a MarkedYaml<'t>, key: &str) -> Option<&'a MarkedYaml<'t>> {

@@ -529,3 +529,19 @@ fn unified_diff_shows_the_change() {
     );
     let _ = Role::ApiServer;
 }
+
+/// saphyr ends a quoted scalar's span after a comment on the same line; the edits must not.
+#[test]
+fn quoted_scalars_followed_by_comments() {
+    run(&Case {
+        file: "variants/quoted-comments.yaml",
+        trust: Want::Insert(&["    - '--service-account-key-file=/etc/kubernetes/pki/sa-new.pub'"]),
+        sign: Want::Edit {
+            from: "sa.key\"  # \"signing\" 🔑",
+            to: "sa-new.key\"  # \"signing\" 🔑",
+        },
+        retire: Want::Remove(&[
+            "    - '--service-account-key-file=/etc/kubernetes/pki/sa.pub'  # 'current' — ✓",
+        ]),
+    });
+}
