@@ -249,10 +249,10 @@ struct Change {
 
 /// Where a new occurrence of `flag` goes: the list, the item it follows, and the neighbour
 /// occurrence (if any) whose form it copies.
-fn insertion_point<'m>(
-    m: &'m Manifest,
+fn insertion_point(
+    m: &Manifest,
     flag: SaFlag,
-) -> Result<(&'m ArgList, usize, Option<&'m FlagOccurrence>), EditError> {
+) -> Result<(&ArgList, usize, Option<&FlagOccurrence>), EditError> {
     let no_list = || EditError::NoList {
         role: m.role,
         flag: flag.name(),

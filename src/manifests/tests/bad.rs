@@ -23,7 +23,8 @@ fn parse_err(file: &str) -> ParseError {
 #[test]
 fn bad_manifests_are_rejected_with_their_line() {
     use ParseError::*;
-    let cases: Vec<(&str, Box<dyn Fn(&ParseError) -> bool>)> = vec![
+    type Check = Box<dyn Fn(&ParseError) -> bool>;
+    let cases: Vec<(&str, Check)> = vec![
         (
             "not-yaml.yaml",
             Box::new(|e| matches!(e, Yaml { line: 5, .. })),

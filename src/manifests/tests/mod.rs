@@ -3,6 +3,7 @@
 
 mod bad;
 mod golden;
+mod hazards;
 mod io;
 mod model;
 mod props;
