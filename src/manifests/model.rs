@@ -726,7 +726,9 @@ fn parse_flags(
             Some(v) => (v.to_string(), FlagForm::Equals, item),
             None if flag.is_bool() => ("true".to_string(), FlagForm::Bare, item),
             None => match list.items.get(i + 1) {
-                Some(next) if !next.value.is_empty() => {
+                // pflag would take a following `--other-flag` as the value; that is never what
+                // the author meant, so it counts as a missing value.
+                Some(next) if !next.value.is_empty() && !next.value.starts_with("--") => {
                     (next.value.clone(), FlagForm::Separate, next)
                 }
                 _ => {

@@ -222,3 +222,21 @@ fn model_serializes_for_json_output() {
     assert_eq!(v["flags"][1]["flag"], "service-account-key-file");
     assert_eq!(v["flags"][1]["form"], "equals");
 }
+
+#[test]
+fn byte_order_mark_and_flags_in_both_lists() {
+    let text = "\u{feff}kind: Pod\nspec:\n  containers:\n  - name: kube-apiserver\n    command:\n    - kube-apiserver\n    - --service-account-key-file=/a.pub\n    args:\n    - --service-account-key-file=/b.pub\n    - --service-account-signing-key-file=/a.key\n";
+    let m = Manifest::parse(text, Role::ApiServer).unwrap();
+    assert_eq!(m.key_files(), vec!["/a.pub", "/b.pub"]);
+    assert_eq!(
+        &text[m.flags[0].span.clone()],
+        "--service-account-key-file=/a.pub"
+    );
+    // A new key goes after the last key file, in args.
+    let t = match crate::manifests::trust(text, "/c.pub").unwrap() {
+        crate::manifests::EditOutcome::Changed(t) => t,
+        o => panic!("{o:?}"),
+    };
+    assert!(t.ends_with("    - --service-account-key-file=/b.pub\n    - --service-account-key-file=/c.pub\n    - --service-account-signing-key-file=/a.key\n"), "{t}");
+    assert!(t.starts_with('\u{feff}'));
+}
