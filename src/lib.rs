@@ -8,6 +8,7 @@ pub mod exit;
 pub mod fsutil;
 pub mod jwks;
 pub mod keys;
+pub mod manifests;
 pub mod output;
 pub mod token;
 
