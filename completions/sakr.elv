@@ -33,6 +33,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand kid 'Print the kid, algorithm and PEM block type of every key in the files'
             cand jwks 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
             cand discovery 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
+            cand manifest 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -103,6 +104,128 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'sakr;manifest'= {
+            cand --manifests-dir 'The static-pod manifests directory; the two manifests are found by their containers'
+            cand --apiserver 'The kube-apiserver manifest (instead of --manifests-dir)'
+            cand --controller-manager 'The kube-controller-manager manifest (with --apiserver)'
+            cand --host-root 'Resolve hostPath volumes under DIR (for a node''s files copied elsewhere)'
+            cand --backup-dir 'Where to copy the manifests before editing [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]'
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --dry-run 'Print the unified diff and change nothing'
+            cand --no-check-files 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand show 'List the service-account flags with each key''s kid, and warn about every hazard'
+            cand trust 'Append --service-account-key-file=PUB after the last one (the "trust" stage)'
+            cand sign-with 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage)'
+            cand retire 'Remove --service-account-key-file=PUB (the "retire" stage)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sakr;manifest;show'= {
+            cand --manifests-dir 'The static-pod manifests directory; the two manifests are found by their containers'
+            cand --apiserver 'The kube-apiserver manifest (instead of --manifests-dir)'
+            cand --controller-manager 'The kube-controller-manager manifest (with --apiserver)'
+            cand --host-root 'Resolve hostPath volumes under DIR (for a node''s files copied elsewhere)'
+            cand --backup-dir 'Where to copy the manifests before editing [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]'
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --dry-run 'Print the unified diff and change nothing'
+            cand --no-check-files 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sakr;manifest;trust'= {
+            cand --manifests-dir 'The static-pod manifests directory; the two manifests are found by their containers'
+            cand --apiserver 'The kube-apiserver manifest (instead of --manifests-dir)'
+            cand --controller-manager 'The kube-controller-manager manifest (with --apiserver)'
+            cand --host-root 'Resolve hostPath volumes under DIR (for a node''s files copied elsewhere)'
+            cand --backup-dir 'Where to copy the manifests before editing [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]'
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --dry-run 'Print the unified diff and change nothing'
+            cand --no-check-files 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sakr;manifest;sign-with'= {
+            cand --manifests-dir 'The static-pod manifests directory; the two manifests are found by their containers'
+            cand --apiserver 'The kube-apiserver manifest (instead of --manifests-dir)'
+            cand --controller-manager 'The kube-controller-manager manifest (with --apiserver)'
+            cand --host-root 'Resolve hostPath volumes under DIR (for a node''s files copied elsewhere)'
+            cand --backup-dir 'Where to copy the manifests before editing [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]'
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --dry-run 'Print the unified diff and change nothing'
+            cand --no-check-files 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sakr;manifest;retire'= {
+            cand --manifests-dir 'The static-pod manifests directory; the two manifests are found by their containers'
+            cand --apiserver 'The kube-apiserver manifest (instead of --manifests-dir)'
+            cand --controller-manager 'The kube-controller-manager manifest (with --apiserver)'
+            cand --host-root 'Resolve hostPath volumes under DIR (for a node''s files copied elsewhere)'
+            cand --backup-dir 'Where to copy the manifests before editing [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]'
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --dry-run 'Print the unified diff and change nothing'
+            cand --no-check-files 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sakr;manifest;help'= {
+            cand show 'List the service-account flags with each key''s kid, and warn about every hazard'
+            cand trust 'Append --service-account-key-file=PUB after the last one (the "trust" stage)'
+            cand sign-with 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage)'
+            cand retire 'Remove --service-account-key-file=PUB (the "retire" stage)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sakr;manifest;help;show'= {
+        }
+        &'sakr;manifest;help;trust'= {
+        }
+        &'sakr;manifest;help;sign-with'= {
+        }
+        &'sakr;manifest;help;retire'= {
+        }
+        &'sakr;manifest;help;help'= {
+        }
         &'sakr;completions'= {
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
@@ -121,6 +244,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand kid 'Print the kid, algorithm and PEM block type of every key in the files'
             cand jwks 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
             cand discovery 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
+            cand manifest 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -131,6 +255,20 @@ set edit:completion:arg-completer[sakr] = {|@words|
         &'sakr;help;jwks'= {
         }
         &'sakr;help;discovery'= {
+        }
+        &'sakr;help;manifest'= {
+            cand show 'List the service-account flags with each key''s kid, and warn about every hazard'
+            cand trust 'Append --service-account-key-file=PUB after the last one (the "trust" stage)'
+            cand sign-with 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage)'
+            cand retire 'Remove --service-account-key-file=PUB (the "retire" stage)'
+        }
+        &'sakr;help;manifest;show'= {
+        }
+        &'sakr;help;manifest;trust'= {
+        }
+        &'sakr;help;manifest;sign-with'= {
+        }
+        &'sakr;help;manifest;retire'= {
         }
         &'sakr;help;completions'= {
         }

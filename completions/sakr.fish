@@ -35,6 +35,7 @@ complete -c sakr -n "__fish_sakr_needs_command" -f -a "keygen" -d 'Generate a ne
 complete -c sakr -n "__fish_sakr_needs_command" -f -a "kid" -d 'Print the kid, algorithm and PEM block type of every key in the files'
 complete -c sakr -n "__fish_sakr_needs_command" -f -a "jwks" -d 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
 complete -c sakr -n "__fish_sakr_needs_command" -f -a "discovery" -d 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
+complete -c sakr -n "__fish_sakr_needs_command" -f -a "manifest" -d 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests'
 complete -c sakr -n "__fish_sakr_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c sakr -n "__fish_sakr_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sakr -n "__fish_sakr_using_subcommand keygen" -s a -l algorithm -d 'Key algorithm. RSA keys sign RS256, ECDSA keys ES256/ES384/ES512' -r -f -a "rsa-2048\t''
@@ -84,6 +85,86 @@ complete -c sakr -n "__fish_sakr_using_subcommand discovery" -s v -l verbose -d 
 complete -c sakr -n "__fish_sakr_using_subcommand discovery" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
 complete -c sakr -n "__fish_sakr_using_subcommand discovery" -s h -l help -d 'Print help'
 complete -c sakr -n "__fish_sakr_using_subcommand discovery" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l manifests-dir -d 'The static-pod manifests directory; the two manifests are found by their containers' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l host-root -d 'Resolve hostPath volumes under DIR (for a node\'s files copied elsewhere)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l backup-dir -d 'Where to copy the manifests before editing [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l dry-run -d 'Print the unified diff and change nothing'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l no-check-files -d 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -f -a "show" -d 'List the service-account flags with each key\'s kid, and warn about every hazard'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -f -a "trust" -d 'Append --service-account-key-file=PUB after the last one (the "trust" stage)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -f -a "sign-with" -d 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -f -a "retire" -d 'Remove --service-account-key-file=PUB (the "retire" stage)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l manifests-dir -d 'The static-pod manifests directory; the two manifests are found by their containers' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l host-root -d 'Resolve hostPath volumes under DIR (for a node\'s files copied elsewhere)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l backup-dir -d 'Where to copy the manifests before editing [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l dry-run -d 'Print the unified diff and change nothing'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l no-check-files -d 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l manifests-dir -d 'The static-pod manifests directory; the two manifests are found by their containers' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l host-root -d 'Resolve hostPath volumes under DIR (for a node\'s files copied elsewhere)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l backup-dir -d 'Where to copy the manifests before editing [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l dry-run -d 'Print the unified diff and change nothing'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l no-check-files -d 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -s h -l help -d 'Print help'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l manifests-dir -d 'The static-pod manifests directory; the two manifests are found by their containers' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l host-root -d 'Resolve hostPath volumes under DIR (for a node\'s files copied elsewhere)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l backup-dir -d 'Where to copy the manifests before editing [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l dry-run -d 'Print the unified diff and change nothing'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l no-check-files -d 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l manifests-dir -d 'The static-pod manifests directory; the two manifests are found by their containers' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l host-root -d 'Resolve hostPath volumes under DIR (for a node\'s files copied elsewhere)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l backup-dir -d 'Where to copy the manifests before editing [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l dry-run -d 'Print the unified diff and change nothing'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l no-check-files -d 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from help" -f -a "show" -d 'List the service-account flags with each key\'s kid, and warn about every hazard'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from help" -f -a "trust" -d 'Append --service-account-key-file=PUB after the last one (the "trust" stage)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from help" -f -a "sign-with" -d 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from help" -f -a "retire" -d 'Remove --service-account-key-file=PUB (the "retire" stage)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sakr -n "__fish_sakr_using_subcommand completions" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand completions" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
@@ -91,9 +172,14 @@ complete -c sakr -n "__fish_sakr_using_subcommand completions" -s v -l verbose -
 complete -c sakr -n "__fish_sakr_using_subcommand completions" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
 complete -c sakr -n "__fish_sakr_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sakr -n "__fish_sakr_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery completions help" -f -a "keygen" -d 'Generate a new ServiceAccount signing key pair'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery completions help" -f -a "kid" -d 'Print the kid, algorithm and PEM block type of every key in the files'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery completions help" -f -a "jwks" -d 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery completions help" -f -a "discovery" -d 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest completions help" -f -a "keygen" -d 'Generate a new ServiceAccount signing key pair'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest completions help" -f -a "kid" -d 'Print the kid, algorithm and PEM block type of every key in the files'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest completions help" -f -a "jwks" -d 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest completions help" -f -a "discovery" -d 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest completions help" -f -a "manifest" -d 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from manifest" -f -a "show" -d 'List the service-account flags with each key\'s kid, and warn about every hazard'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from manifest" -f -a "trust" -d 'Append --service-account-key-file=PUB after the last one (the "trust" stage)'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from manifest" -f -a "sign-with" -d 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage)'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from manifest" -f -a "retire" -d 'Remove --service-account-key-file=PUB (the "retire" stage)'

@@ -50,6 +50,7 @@ pub enum Command {
     Kid(KidArgs),
     Jwks(JwksArgs),
     Discovery(DiscoveryArgs),
+    Manifest(ManifestArgs),
     Completions(CompletionsArgs),
 }
 
@@ -138,4 +139,71 @@ pub struct DiscoveryArgs {
 pub struct CompletionsArgs {
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// Read and edit the kube-apiserver and kube-controller-manager static-pod manifests.
+///
+/// Edits change only the lines they must (every other byte stays), are idempotent, keep a backup
+/// outside the manifests directory, write atomically through a dot-prefixed temp file (the
+/// kubelet ignores dot files), and re-parse the result to prove it holds exactly the intended
+/// flags. Paths are container paths, as they appear in the manifest.
+#[derive(Debug, Args)]
+pub struct ManifestArgs {
+    #[command(subcommand)]
+    pub action: ManifestAction,
+    #[command(flatten)]
+    pub opts: ManifestOpts,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ManifestOpts {
+    /// The static-pod manifests directory; the two manifests are found by their containers.
+    #[arg(long, global = true, value_name = "DIR", conflicts_with = "apiserver")]
+    pub manifests_dir: Option<PathBuf>,
+    /// The kube-apiserver manifest (instead of --manifests-dir).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub apiserver: Option<PathBuf>,
+    /// The kube-controller-manager manifest (with --apiserver).
+    #[arg(long, global = true, value_name = "FILE", requires = "apiserver")]
+    pub controller_manager: Option<PathBuf>,
+    /// Resolve hostPath volumes under DIR (for a node's files copied elsewhere).
+    #[arg(long, global = true, value_name = "DIR", default_value = "/")]
+    pub host_root: PathBuf,
+    /// Where to copy the manifests before editing [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+    /// Print the unified diff and change nothing.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// Do not require key files to exist at their host paths (preparing manifests for another machine).
+    #[arg(long, global = true)]
+    pub no_check_files: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ManifestAction {
+    /// List the service-account flags with each key's kid, and warn about every hazard.
+    Show,
+    /// Append --service-account-key-file=PUB after the last one (the "trust" stage).
+    Trust {
+        /// Public key file, as the container sees it (e.g. /etc/kubernetes/pki/sa-new.pub).
+        #[arg(value_name = "PUB")]
+        path: String,
+    },
+    /// Sign with KEY: kube-apiserver --service-account-signing-key-file and
+    /// kube-controller-manager --service-account-private-key-file (the "switch" stage).
+    ///
+    /// Refused unless KEY's public half is already trusted by the apiserver manifest.
+    SignWith {
+        /// Private key file, as the container sees it.
+        #[arg(value_name = "KEY")]
+        path: String,
+    },
+    /// Remove --service-account-key-file=PUB (the "retire" stage).
+    ///
+    /// Refused for the current signing key's public half and for the last key file.
+    Retire {
+        #[arg(value_name = "PUB")]
+        path: String,
+    },
 }

@@ -7,6 +7,7 @@ mod discovery;
 mod jwks;
 mod keygen;
 mod kid;
+mod manifest;
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +24,7 @@ pub fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<()> {
         Command::Kid(a) => kid::run(a, printer),
         Command::Jwks(a) => jwks::run(a, printer),
         Command::Discovery(a) => discovery::run(a, printer),
+        Command::Manifest(a) => manifest::run(a, printer),
         Command::Completions(a) => completions::run(a),
     }
 }

@@ -24,7 +24,7 @@ pub struct Located {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LocateError {
-    #[error("cannot read the manifests directory {dir}: {source}")]
+    #[error("cannot read the manifests directory {dir}")]
     ReadDir {
         dir: PathBuf,
         #[source]
@@ -32,7 +32,7 @@ pub enum LocateError {
     },
     #[error("{path}: symbolic link loop (or too many levels of links)")]
     SymlinkLoop { path: PathBuf },
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Unreadable {
         path: PathBuf,
         #[source]
@@ -46,7 +46,7 @@ pub enum LocateError {
     },
     #[error("{path} is not UTF-8 text")]
     NotUtf8 { path: PathBuf },
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Parse {
         path: PathBuf,
         #[source]

@@ -16,6 +16,7 @@ pub mod edit;
 pub mod hazards;
 pub mod locate;
 pub mod model;
+pub mod ops;
 mod source;
 pub mod write;
 

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 /// A write or backup that did not happen; the original file is unchanged.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    #[error("{path}: {action}: {source}")]
+    #[error("{path}: {action}")]
     Io {
         path: PathBuf,
         action: &'static str,
@@ -32,8 +32,6 @@ pub enum WriteError {
         backup_dir: PathBuf,
         manifests_dir: PathBuf,
     },
-    #[error("{path} already exists with other content; refusing to overwrite a backup")]
-    BackupExists { path: PathBuf },
 }
 
 fn io_err(path: &Path, action: &'static str) -> impl FnOnce(io::Error) -> WriteError + use<> {
@@ -124,7 +122,7 @@ pub fn write_atomic_with(
 
 /// Copies `path` into `backup_dir` (created 0700), refusing when `backup_dir` is inside the
 /// directory that holds `path`. Returns the backup's path. An identical existing backup is fine
-/// (re-running a command); a different one is never overwritten.
+/// (re-running a command); a different one is never overwritten: the new copy gets a `.N` suffix.
 pub fn backup(path: &Path, backup_dir: &Path) -> Result<PathBuf, WriteError> {
     let bad = || WriteError::BadPath {
         path: path.to_path_buf(),
@@ -148,17 +146,25 @@ pub fn backup(path: &Path, backup_dir: &Path) -> Result<PathBuf, WriteError> {
         .create(backup_dir)
         .map_err(io_err(backup_dir, "create the backup directory"))?;
     let bytes = fs::read(path).map_err(io_err(path, "read"))?;
-    let target = backup_dir.join(name);
-    match fs::read(&target) {
-        Ok(existing) if existing == bytes => return Ok(target),
-        Ok(_) => return Err(WriteError::BackupExists { path: target }),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(source) => {
-            return Err(WriteError::Io {
-                path: target,
-                action: "read",
-                source,
-            });
+    // The first free name among NAME, NAME.1, NAME.2, …: a backup dir reused by several
+    // commands keeps every version, and an identical copy (a re-run) is not duplicated.
+    let mut target = backup_dir.join(name);
+    for n in 1.. {
+        match fs::read(&target) {
+            Ok(existing) if existing == bytes => return Ok(target),
+            Ok(_) => {
+                let mut next = name.to_os_string();
+                next.push(format!(".{n}"));
+                target = backup_dir.join(next);
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => break,
+            Err(source) => {
+                return Err(WriteError::Io {
+                    path: target,
+                    action: "read",
+                    source,
+                });
+            }
         }
     }
     let mut f = OpenOptions::new()

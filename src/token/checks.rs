@@ -58,7 +58,11 @@ pub fn run(token: &Decoded, want: &Expectations<'_>, now: i64) -> Vec<Check> {
                     "no key with kid {k} in {} ({} keys: {})",
                     want.keys_source,
                     want.keys.len(),
-                    want.keys.iter().map(PublicKey::kid).collect::<Vec<_>>().join(", ")
+                    want.keys
+                        .iter()
+                        .map(PublicKey::kid)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 (None, _) => "the token header has no kid (kube-apiserver always sets one)".into(),
             },
@@ -68,7 +72,12 @@ pub fn run(token: &Decoded, want: &Expectations<'_>, now: i64) -> Vec<Check> {
         push(
             "alg",
             key.alg() == token.alg,
-            format!("header {} for a {} key (signs {})", token.alg, key.describe(), key.alg()),
+            format!(
+                "header {} for a {} key (signs {})",
+                token.alg,
+                key.describe(),
+                key.alg()
+            ),
         );
         let ok = token.verify_with(key);
         push(
@@ -211,7 +220,10 @@ mod tests {
         );
         assert_eq!(failed(&checks), Vec::<&str>::new());
         let names: Vec<_> = checks.iter().map(|c| c.name).collect();
-        assert_eq!(names, ["kid", "key", "alg", "signature", "iss", "exp", "nbf", "aud"]);
+        assert_eq!(
+            names,
+            ["kid", "key", "alg", "signature", "iss", "exp", "nbf", "aud"]
+        );
     }
 
     #[test]
@@ -225,7 +237,10 @@ mod tests {
             ..Default::default()
         };
         // Signed with the old key while the new one is expected.
-        assert_eq!(failed(&run(&token(&old.private_pem, NOW, 600), &base, NOW)), ["key"]);
+        assert_eq!(
+            failed(&run(&token(&old.private_pem, NOW, 600), &base, NOW)),
+            ["key"]
+        );
         // Expired beyond the skew; not yet valid beyond the skew.
         let t = token(&new.private_pem, NOW - 1000, 600);
         assert_eq!(failed(&run(&t, &base, NOW)), ["exp"]);

@@ -8,4 +8,5 @@ mod generated;
 mod jwks;
 mod keygen;
 mod kid;
+mod manifest;
 mod relying_party;

@@ -100,7 +100,12 @@ fn locate_errors_name_the_file() {
         matches!(&e, LocateError::Parse { path, source: ParseError::Yaml { line: 5, .. } } if path.ends_with("broken.yaml")),
         "{e}"
     );
-    assert!(e.to_string().contains("broken.yaml") && e.to_string().contains("line 5"));
+    // The chain as `sakr: {err:#}` prints it.
+    let chain = format!("{e}: {}", std::error::Error::source(&e).unwrap());
+    assert!(
+        chain.contains("broken.yaml") && chain.contains("line 5"),
+        "{chain}"
+    );
 
     // A symlink loop.
     let dir = kubeadm_dir();
@@ -230,13 +235,16 @@ fn backups_go_outside_the_manifests_dir() {
     assert_eq!(fs::read(&b).unwrap(), fs::read(&path).unwrap());
     assert_eq!(fs::metadata(&bdir).unwrap().mode() & 0o777, 0o700);
     assert_eq!(fs::metadata(&b).unwrap().mode() & 0o777, 0o600);
-    // Again with the same content: fine. With other content: refused.
+    // Again with the same content: the same backup. With other content: a second copy beside
+    // the first, which is never overwritten.
     assert_eq!(backup(&path, &bdir).unwrap(), b);
+    let first = fs::read(&b).unwrap();
     fs::write(&path, "changed").unwrap();
-    assert!(matches!(
-        backup(&path, &bdir),
-        Err(WriteError::BackupExists { .. })
-    ));
+    let second = backup(&path, &bdir).unwrap();
+    assert_eq!(second, bdir.join("kube-apiserver.yaml.1"));
+    assert_eq!(fs::read(&second).unwrap(), b"changed");
+    assert_eq!(fs::read(&b).unwrap(), first);
+    assert_eq!(backup(&path, &bdir).unwrap(), second);
 
     // Inside the manifests directory, directly, not yet existing, or through a symlink.
     for inside in [dir.path().to_path_buf(), dir.path().join("backups/new"), {

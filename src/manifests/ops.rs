@@ -1,0 +1,430 @@
+//! Manifest operations at the edge (cargo's `ops` shape): find the manifests, read the key files
+//! they name, plan an edit with every refusal of DESIGN §3 `sakr manifest`, and apply it with a
+//! backup and an atomic write. `sakr manifest` and the rotation stages both call these, so the
+//! refusals are the same whoever asks.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::edit::{self, EditError, EditOutcome};
+use super::hazards::{self, Hazard, KeyFacts, KeyFileFact};
+use super::locate::{self, LocateError};
+use super::model::{Manifest, ParseError};
+use super::{Role, write};
+use crate::keys::{KeyFile, parse_pem_file};
+
+/// Where the manifests are.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub apiserver: PathBuf,
+    pub controller_manager: Option<PathBuf>,
+    /// The directory the kubelet watches, when known (for stray-file checks and backups).
+    pub manifests_dir: Option<PathBuf>,
+    /// hostPath paths are resolved under this directory (for manifests copied off a node, and
+    /// for `rehearse`); `/` on a real node.
+    pub host_root: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpsError {
+    #[error(transparent)]
+    Locate(#[from] LocateError),
+    #[error("{path}")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: ParseError,
+    },
+    #[error("{path}")]
+    Edit {
+        path: PathBuf,
+        #[source]
+        source: EditError,
+    },
+    #[error(transparent)]
+    Write(#[from] write::WriteError),
+    #[error("key file {container_path} (on the host: {host_path}): {reason}")]
+    KeyFile {
+        container_path: String,
+        host_path: PathBuf,
+        reason: String,
+    },
+    #[error(
+        "{container_path} is not under any hostPath volume mounted into {role}; the container could not read it"
+    )]
+    NotMounted { container_path: String, role: Role },
+    /// An unsafe step: the caller exits 1.
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl OpsError {
+    /// Refusals (exit 1) as opposed to bad input or I/O (exit 2).
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            OpsError::Refused(_)
+                | OpsError::Edit {
+                    source: EditError::ExternalSigning { .. }
+                        | EditError::LastKeyFile { .. }
+                        | EditError::RetiresSigningKey { .. },
+                    ..
+                }
+        )
+    }
+}
+
+/// One manifest read from disk.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub path: PathBuf,
+    pub text: String,
+    pub manifest: Manifest,
+}
+
+/// Both manifests and the facts about the key files they name.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub target: Target,
+    pub apiserver: Loaded,
+    pub controller_manager: Option<Loaded>,
+    pub facts: KeyFacts,
+    /// Files in the manifests dir the kubelet would start although they look like backups.
+    pub stray: Vec<String>,
+}
+
+pub fn locate_target(
+    manifests_dir: Option<&Path>,
+    apiserver: Option<&Path>,
+    controller_manager: Option<&Path>,
+    host_root: &Path,
+) -> Result<Target, OpsError> {
+    match (manifests_dir, apiserver) {
+        (_, Some(a)) => Ok(Target {
+            apiserver: a.to_path_buf(),
+            controller_manager: controller_manager.map(Path::to_path_buf),
+            manifests_dir: a.parent().map(Path::to_path_buf),
+            host_root: host_root.to_path_buf(),
+        }),
+        (dir, None) => {
+            let dir = dir.unwrap_or(Path::new("/etc/kubernetes/manifests"));
+            let found = locate::locate(dir)?;
+            Ok(Target {
+                apiserver: found.apiserver,
+                controller_manager: Some(found.controller_manager),
+                manifests_dir: Some(dir.to_path_buf()),
+                host_root: host_root.to_path_buf(),
+            })
+        }
+    }
+}
+
+fn load_one(path: &Path, role: Role) -> Result<Loaded, OpsError> {
+    let text = locate::read_manifest(path)?;
+    let manifest = Manifest::parse(&text, role).map_err(|source| OpsError::Parse {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        text,
+        manifest,
+    })
+}
+
+impl Target {
+    /// The host path of a container path of `m`, under `host_root`.
+    pub fn host_path(&self, m: &Manifest, container_path: &str) -> Option<PathBuf> {
+        let p = m.host_path_for(container_path)?;
+        let rel = p.strip_prefix("/").unwrap_or(&p);
+        Some(self.host_root.join(rel))
+    }
+}
+
+pub fn load(target: &Target) -> Result<State, OpsError> {
+    let apiserver = load_one(&target.apiserver, Role::ApiServer)?;
+    let controller_manager = target
+        .controller_manager
+        .as_deref()
+        .map(|p| load_one(p, Role::ControllerManager))
+        .transpose()?;
+    let mut facts = KeyFacts::default();
+    for kf in apiserver.manifest.key_files() {
+        let fact = match target.host_path(&apiserver.manifest, kf) {
+            None => KeyFileFact::Unreadable {
+                reason: "not under any hostPath mount".into(),
+            },
+            Some(host) => match read_key(&host) {
+                Ok(Some(file)) => KeyFileFact::Kids {
+                    kids: file
+                        .blocks
+                        .iter()
+                        .filter(|b| b.key_file_problem().is_none())
+                        .map(|b| b.key.kid())
+                        .collect(),
+                },
+                Ok(None) => KeyFileFact::Missing,
+                Err(reason) => KeyFileFact::Unreadable { reason },
+            },
+        };
+        facts.key_files.insert(kf.to_string(), fact);
+    }
+    let signing_kid = |m: &Manifest, p: Option<&str>| -> Option<String> {
+        let host = target.host_path(m, p?)?;
+        let file = read_key(&host).ok()??;
+        file.signing_key().map(|b| b.key.kid())
+    };
+    facts.signing_key_kid = signing_kid(&apiserver.manifest, apiserver.manifest.signing_key_file());
+    if let Some(cm) = &controller_manager {
+        facts.controller_manager_key_kid =
+            signing_kid(&cm.manifest, cm.manifest.private_key_file());
+    }
+    let stray = match &target.manifests_dir {
+        Some(dir) => std::fs::read_dir(dir)
+            .map(|rd| {
+                let names: Vec<String> = rd
+                    .filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect();
+                hazards::stray_manifest_files(&names)
+            })
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    Ok(State {
+        target: target.clone(),
+        apiserver,
+        controller_manager,
+        facts,
+        stray,
+    })
+}
+
+/// `Ok(None)` when the file does not exist; `Err(reason)` when it cannot be used.
+fn read_key(host: &Path) -> Result<Option<KeyFile>, String> {
+    match crate::fsutil::read_capped(host, crate::fsutil::MAX_INPUT_BYTES) {
+        Ok(bytes) => parse_pem_file(&bytes).map(Some).map_err(|e| e.to_string()),
+        Err(crate::fsutil::FsError::Read { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+impl State {
+    pub fn hazards(&self) -> Vec<Hazard> {
+        let mut h = hazards::hazards(
+            &self.apiserver.manifest,
+            self.controller_manager.as_ref().map(|c| &c.manifest),
+            &self.facts,
+        );
+        h.extend(
+            self.stray
+                .iter()
+                .map(|name| Hazard::StrayManifestFile { name: name.clone() }),
+        );
+        h
+    }
+
+    /// Every kid the apiserver manifest trusts (from key files that could be read).
+    pub fn trusted_kids(&self) -> Vec<String> {
+        self.facts
+            .key_files
+            .values()
+            .filter_map(|f| match f {
+                KeyFileFact::Kids { kids } => Some(kids.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
+    pub fn kubeadm_hint(&self) -> String {
+        hazards::kubeadm_extra_args_hint(
+            &self.apiserver.manifest,
+            self.controller_manager.as_ref().map(|c| &c.manifest),
+        )
+    }
+}
+
+/// The edits sakr manifest offers.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "action", content = "path")]
+pub enum Action {
+    Trust(String),
+    SignWith(String),
+    Retire(String),
+}
+
+/// One file to change.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileChange {
+    pub path: PathBuf,
+    #[serde(skip)]
+    pub old: String,
+    #[serde(skip)]
+    pub new: String,
+    pub diff: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub action: Action,
+    /// Empty when the manifests already say what was asked.
+    pub changes: Vec<FileChange>,
+    /// Things the operator should know (e.g. no controller-manager manifest given).
+    pub notes: Vec<String>,
+}
+
+impl Plan {
+    pub fn already(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+/// Read the key file a container path names, requiring it to exist at the mapped host path.
+fn required_key(
+    state: &State,
+    m: &Manifest,
+    role: Role,
+    container_path: &str,
+) -> Result<KeyFile, OpsError> {
+    let host = state
+        .target
+        .host_path(m, container_path)
+        .ok_or_else(|| OpsError::NotMounted {
+            container_path: container_path.to_string(),
+            role,
+        })?;
+    let err = |reason: String| OpsError::KeyFile {
+        container_path: container_path.to_string(),
+        host_path: host.clone(),
+        reason,
+    };
+    match read_key(&host) {
+        Ok(Some(f)) => Ok(f),
+        Ok(None) => Err(err(
+            "does not exist (write it there first, or pass --no-check-files when preparing manifests for another machine)".into(),
+        )),
+        Err(reason) => Err(err(reason)),
+    }
+}
+
+pub fn plan(state: &State, action: &Action, check_files: bool) -> Result<Plan, OpsError> {
+    let api = &state.apiserver;
+    let edit_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| OpsError::Edit { path, source }
+    };
+    let mut changes = Vec::new();
+    let mut notes = Vec::new();
+    let mut push = |path: &Path, old: &str, outcome: EditOutcome| {
+        if let EditOutcome::Changed(new) = outcome {
+            changes.push(FileChange {
+                path: path.to_path_buf(),
+                diff: edit::unified_diff(old, &new, &path.display().to_string()),
+                old: old.to_string(),
+                new,
+            });
+        }
+    };
+    match action {
+        Action::Trust(pub_path) => {
+            if check_files {
+                let file = required_key(state, &api.manifest, Role::ApiServer, pub_path)?;
+                if file.blocks.iter().all(|b| b.key_file_problem().is_some()) {
+                    return Err(OpsError::KeyFile {
+                        container_path: pub_path.clone(),
+                        host_path: state.target.host_path(&api.manifest, pub_path).unwrap_or_default(),
+                        reason: "holds no key kube-apiserver would use as --service-account-key-file (see `sakr kid`)".into(),
+                    });
+                }
+            }
+            let outcome = edit::trust(&api.text, pub_path).map_err(edit_err(&api.path))?;
+            push(&api.path, &api.text, outcome);
+        }
+        Action::SignWith(key_path) => {
+            // The gate of DESIGN §1 "switch": the new key's public half must already be trusted,
+            // or every token it signs is rejected. This needs the key itself, so it is checked
+            // even with --no-check-files.
+            let file = required_key(state, &api.manifest, Role::ApiServer, key_path)?;
+            let signing = file.signing_key().ok_or_else(|| OpsError::KeyFile {
+                container_path: key_path.clone(),
+                host_path: state.target.host_path(&api.manifest, key_path).unwrap_or_default(),
+                reason: "holds no private key (kube-apiserver needs RSA PRIVATE KEY, EC PRIVATE KEY or PRIVATE KEY)".into(),
+            })?;
+            let kid = signing.key.kid();
+            if !state.trusted_kids().contains(&kid) {
+                return Err(OpsError::Refused(format!(
+                    "refusing to sign with {key_path}: its public half (kid {kid}) is not in any --service-account-key-file of {}; \
+                     run `sakr manifest trust <its .pub>` first, and switch only once every apiserver has restarted with it",
+                    api.path.display()
+                )));
+            }
+            let outcome =
+                edit::set_signing_key(&api.text, key_path).map_err(edit_err(&api.path))?;
+            push(&api.path, &api.text, outcome);
+            match &state.controller_manager {
+                Some(cm) => {
+                    if cm.manifest.host_path_for(key_path).is_none() {
+                        return Err(OpsError::NotMounted {
+                            container_path: key_path.clone(),
+                            role: Role::ControllerManager,
+                        });
+                    }
+                    let outcome =
+                        edit::set_private_key(&cm.text, key_path).map_err(edit_err(&cm.path))?;
+                    push(&cm.path, &cm.text, outcome);
+                }
+                None => notes.push(
+                    "no kube-controller-manager manifest given: set its --service-account-private-key-file to the same key, or legacy tokens keep the old key".into(),
+                ),
+            }
+        }
+        Action::Retire(pub_path) => {
+            let facts = &state.facts;
+            let outcome = edit::retire(&api.text, pub_path, |key_file, _signing| {
+                // Does this key file hold the signing key's public half? Unknown (unreadable) is
+                // treated as yes: refusing is the safe answer.
+                match (facts.key_files.get(key_file), &facts.signing_key_kid) {
+                    (Some(KeyFileFact::Kids { kids }), Some(sk)) => kids.contains(sk),
+                    (Some(KeyFileFact::Kids { .. }), None) => false,
+                    _ => true,
+                }
+            })
+            .map_err(edit_err(&api.path))?;
+            push(&api.path, &api.text, outcome);
+        }
+    }
+    Ok(Plan {
+        action: action.clone(),
+        changes,
+        notes,
+    })
+}
+
+/// The default backup directory: kubeadm's own `/etc/kubernetes/tmp`, beside the manifests dir.
+pub fn default_backup_dir(target: &Target, now: jiff::Timestamp) -> PathBuf {
+    let base = target
+        .manifests_dir
+        .as_deref()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new("/etc/kubernetes"));
+    base.join("tmp")
+        .join(format!("sakr-backup-{}", now.strftime("%Y%m%dT%H%M%SZ")))
+}
+
+/// Back up every file first, then write each atomically. Returns the backup paths.
+pub fn apply(plan: &Plan, backup_dir: &Path) -> Result<Vec<PathBuf>, OpsError> {
+    let mut backups = Vec::new();
+    for c in &plan.changes {
+        backups.push(write::backup(&c.path, backup_dir)?);
+    }
+    for c in &plan.changes {
+        write::write_atomic(&c.path, c.new.as_bytes())?;
+    }
+    Ok(backups)
+}
