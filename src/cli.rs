@@ -51,6 +51,8 @@ pub enum Command {
     Jwks(JwksArgs),
     Discovery(DiscoveryArgs),
     Manifest(ManifestArgs),
+    Rotate(RotateArgs),
+    Rehearse(RehearseArgs),
     Completions(CompletionsArgs),
 }
 
@@ -206,4 +208,144 @@ pub enum ManifestAction {
         #[arg(value_name = "PUB")]
         path: String,
     },
+}
+
+/// The staged rotation, resumable: start once, then `next` until done (safe from cron or CI).
+///
+/// Stages: generate → publish → trust → switch → verify → retire. `next` performs the next stage
+/// whose gate is open and exits 3 while a gate is closed; a lock next to the state file keeps two
+/// runs from interleaving.
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    #[command(subcommand)]
+    pub action: RotateAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RotateAction {
+    Start(RotateStartArgs),
+    Next(RotateNextArgs),
+    Status(RotateStatusArgs),
+    Abort(RotateAbortArgs),
+}
+
+/// Record the current signing key, generate the new one beside it, write the state file.
+#[derive(Debug, Args)]
+pub struct RotateStartArgs {
+    /// The rotation's state file (JSON; holds paths and kids, never key material).
+    #[arg(long, value_name = "FILE")]
+    pub state: PathBuf,
+    /// Directory (on this node) for the new key pair [default: the current signing key's directory].
+    #[arg(long, value_name = "DIR")]
+    pub key_dir: Option<PathBuf>,
+    /// Base name of the new key files [default: sa-<UTC date>].
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long, short = 'a', value_enum, default_value_t = Algorithm::Rsa2048)]
+    pub algorithm: Algorithm,
+    /// Publish the JWKS and discovery document here (s3://, azblob://, https://…blob.core.windows.net/…, file:///).
+    #[arg(long, value_name = "URL", requires = "issuer")]
+    pub publish_to: Option<String>,
+    /// The issuer URL relying parties know (kube-apiserver --service-account-issuer).
+    #[arg(long, value_name = "URL", requires = "publish_to")]
+    pub issuer: Option<String>,
+    /// jwks_uri of the discovery document [default: <issuer>/openid/v1/jwks].
+    #[arg(long, value_name = "URL", requires = "publish_to")]
+    pub jwks_uri: Option<String>,
+    /// S3-compatible or Azure endpoint for --publish-to.
+    #[arg(long, value_name = "URL", requires = "publish_to")]
+    pub endpoint: Option<String>,
+    /// Cache-Control of the published objects; its max-age lengthens the retire wait.
+    #[arg(long, value_name = "VALUE", default_value = "public, max-age=3600")]
+    pub cache_control: String,
+    /// Keep trusting the old key at least this long after the switch (e.g. 7d, 36h); never less
+    /// than 24h10s plus the JWKS cache max-age.
+    #[arg(long, value_name = "DURATION", default_value = "0s")]
+    pub overlap: String,
+    /// Ask the cluster (every apiserver endpoint) whether it trusts the new key before switching.
+    #[arg(long, value_name = "FILE", conflicts_with = "single_node")]
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context.
+    #[arg(long, requires = "kubeconfig")]
+    pub context: Option<String>,
+    /// This is the only control-plane node: its manifest is the whole truth for the switch gate.
+    #[arg(long)]
+    pub single_node: bool,
+    #[command(flatten)]
+    pub manifests: RotateManifestOpts,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RotateManifestOpts {
+    /// The static-pod manifests directory.
+    #[arg(long, value_name = "DIR", conflicts_with = "apiserver")]
+    pub manifests_dir: Option<PathBuf>,
+    /// The kube-apiserver manifest (instead of --manifests-dir).
+    #[arg(long, value_name = "FILE")]
+    pub apiserver: Option<PathBuf>,
+    /// The kube-controller-manager manifest (with --apiserver).
+    #[arg(long, value_name = "FILE", requires = "apiserver")]
+    pub controller_manager: Option<PathBuf>,
+    /// Resolve hostPath volumes under DIR.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub host_root: PathBuf,
+    /// Backups of manifests and, at retire, the old key files [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>].
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
+}
+
+/// Perform the next stage whose gate is open (exit 3 while waiting).
+#[derive(Debug, Args)]
+pub struct RotateNextArgs {
+    #[arg(long, value_name = "FILE")]
+    pub state: PathBuf,
+    /// Say what the next stage would do; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// You checked every kube-apiserver's /openid/v1/jwks lists the new kid (recorded in the state).
+    #[arg(long)]
+    pub i_checked_all_apiservers: bool,
+    /// A fresh ServiceAccount token for the verify stage (`-` for stdin), when sakr cannot ask the cluster.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Evaluate gates as if it were TIME (RFC 3339). Only for rotations made by `sakr rehearse`.
+    #[arg(long, value_name = "TIME", hide = true)]
+    pub at: Option<String>,
+}
+
+/// Every stage with its time, the gate of the next one, and the earliest retire time.
+#[derive(Debug, Args)]
+pub struct RotateStatusArgs {
+    #[arg(long, value_name = "FILE")]
+    pub state: PathBuf,
+    #[arg(long, value_name = "TIME", hide = true)]
+    pub at: Option<String>,
+}
+
+/// Before retire: sign with the old key again, keep trusting both, and record the abort.
+#[derive(Debug, Args)]
+pub struct RotateAbortArgs {
+    #[arg(long, value_name = "FILE")]
+    pub state: PathBuf,
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Run the whole rotation in a scratch directory and show every change.
+///
+/// Copies the given manifests (default: bundled kubeadm manifests) with freshly generated stand-in
+/// keys into a scratch directory, then runs every stage there: publishing to a local directory,
+/// minting tokens locally with the current signing key for the verify stage, and a simulated
+/// clock for the retire window. Touches nothing outside the scratch directory.
+#[derive(Debug, Args)]
+pub struct RehearseArgs {
+    /// Manifests to rehearse on (they are copied; the originals are never touched).
+    #[arg(long, value_name = "DIR")]
+    pub manifests_dir: Option<PathBuf>,
+    /// Keep the scratch tree here instead of a temporary directory that is removed afterwards.
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+    /// Algorithm of the new key.
+    #[arg(long, short = 'a', value_enum, default_value_t = Algorithm::EcdsaP256)]
+    pub algorithm: Algorithm,
 }

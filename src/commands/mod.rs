@@ -8,6 +8,8 @@ mod jwks;
 mod keygen;
 mod kid;
 mod manifest;
+mod rehearse;
+mod rotate;
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +27,8 @@ pub fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<()> {
         Command::Jwks(a) => jwks::run(a, printer),
         Command::Discovery(a) => discovery::run(a, printer),
         Command::Manifest(a) => manifest::run(a, printer),
+        Command::Rotate(a) => rotate::run(a, printer),
+        Command::Rehearse(a) => rehearse::run(a, printer),
         Command::Completions(a) => completions::run(a),
     }
 }

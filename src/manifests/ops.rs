@@ -428,3 +428,21 @@ pub fn apply(plan: &Plan, backup_dir: &Path) -> Result<Vec<PathBuf>, OpsError> {
     }
     Ok(backups)
 }
+
+/// The container path under which `m` sees the host path `host` (under the target's host
+/// root), through its hostPath volumes: the inverse of [`Target::host_path`].
+pub fn container_path_for(target: &Target, m: &Manifest, host: &Path) -> Option<String> {
+    let rel_host = host.strip_prefix(&target.host_root).ok()?;
+    let host_abs = Path::new("/").join(rel_host);
+    m.volume_mounts
+        .iter()
+        .filter(|mount| mount.sub_path.is_none())
+        .filter_map(|mount| {
+            let volume = m.volumes.iter().find(|v| v.name == mount.name)?;
+            let vol_host = Path::new(volume.host_path.as_deref()?);
+            let rest = host_abs.strip_prefix(vol_host).ok()?;
+            Some((vol_host.components().count(), Path::new(&mount.mount_path).join(rest)))
+        })
+        .max_by_key(|(depth, _)| *depth)
+        .map(|(_, p)| p.to_string_lossy().into_owned())
+}

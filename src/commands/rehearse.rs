@@ -1,0 +1,268 @@
+//! `sakr rehearse`: the whole rotation on a scratch copy, in seconds (DESIGN §3; issue 6).
+//!
+//! Same code paths as a real rotation — `rotate start` and `rotate next`, the manifest edits,
+//! the file:// publisher — with three stand-ins: stand-in keys instead of the node's real ones
+//! (private keys are never copied), tokens minted locally with whatever signing key the scratch
+//! kube-apiserver manifest names (what kube-apiserver would do after its restart), and a
+//! simulated clock that jumps to the end of the retire window.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+
+use crate::cli::RehearseArgs;
+use crate::keys::generate::{Algorithm, generate};
+use crate::keys::secret::Secret;
+use crate::manifests::ops;
+use crate::output::Printer;
+use crate::rotation::run::{self, NextOptions, RotateError, StartOptions};
+use crate::rotation::state::{ApiserverCheck, ManifestConfig, PublishConfig};
+use crate::rotation::{RotationState, Stage};
+use crate::token::{ClaimsSpec, Signer, kube_claims};
+
+const KUBEADM_APISERVER: &str = include_str!("../../tests/fixtures/manifests/kube-apiserver.yaml");
+const KUBEADM_CONTROLLER_MANAGER: &str =
+    include_str!("../../tests/fixtures/manifests/kube-controller-manager.yaml");
+
+pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
+    let temp;
+    let scratch: PathBuf = match &args.keep {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("--keep {}", dir.display()))?;
+            if std::fs::read_dir(dir)?.next().is_some() {
+                bail!("--keep {}: the directory is not empty", dir.display());
+            }
+            dir.clone()
+        }
+        None => {
+            temp = tempfile::Builder::new().prefix("sakr-rehearse-").tempdir()?;
+            temp.path().to_path_buf()
+        }
+    };
+    let root = scratch.join("node");
+    let mdir = root.join("etc/kubernetes/manifests");
+    std::fs::create_dir_all(&mdir)?;
+    copy_manifests(args.manifests_dir.as_deref(), &mdir)?;
+    let target = ops::locate_target(Some(&mdir), None, None, &root)?;
+    stand_in_keys(&target)?;
+    let ms = ops::load(&target)?;
+    let issuer = ms
+        .apiserver
+        .manifest
+        .issuers()
+        .first()
+        .filter(|i| i.starts_with("https://"))
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "https://issuer.rehearsal.invalid".into());
+    let published = scratch.join("published");
+    std::fs::create_dir_all(&published)?;
+    let publish = PublishConfig {
+        to: format!("file://{}", published.display()),
+        issuer: issuer.clone(),
+        jwks_uri: None,
+        endpoint: None,
+        cache_control: "public, max-age=3600".into(),
+    };
+    printer.note(&format!("rehearsing in {}", scratch.display()));
+    printer.note(&format!(
+        "  manifests {}  (copied from {})",
+        mdir.display(),
+        args.manifests_dir
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "sakr's bundled kubeadm manifests".into())
+    ));
+    printer.note(&format!("  publishing to {}  issuer {issuer}", publish.to));
+
+    let mut now = jiff::Timestamp::now();
+    let state_path = scratch.join("rotation.json");
+    let started = run::start(
+        &StartOptions {
+            state: state_path.clone(),
+            key_dir: None,
+            name: Some("sa-new".into()),
+            algorithm: args.algorithm,
+            manifests: ManifestConfig {
+                manifests_dir: Some(mdir.clone()),
+                apiserver: None,
+                controller_manager: None,
+                host_root: root.clone(),
+                backup_dir: scratch.join("backups"),
+            },
+            publish: Some(publish.clone()),
+            apiservers: ApiserverCheck::SingleNode,
+            overlap_seconds: 0,
+            simulated_clock: true,
+        },
+        now,
+    )
+    .map_err(super::rotate::exit_for)?;
+    let mut out = format!(
+        "generate: new {} key {} at {} (old key {})\n",
+        args.algorithm.name(),
+        started.state.new.kid,
+        started.state.new.private_key,
+        started.state.old.kid
+    );
+    printer.data(&out);
+
+    // A token from the old key, as pods hold right now: it must keep verifying until retire.
+    let old_token = mint(&started.state, &started.state.old.private_key_host, now)?;
+
+    let mint_current = |s: &RotationState| -> anyhow::Result<Secret> {
+        let ms = ops::load(&target)?;
+        let signing = ms
+            .apiserver
+            .manifest
+            .signing_key_file()
+            .context("no signing key in the scratch manifest")?;
+        let host = target
+            .host_path(&ms.apiserver.manifest, signing)
+            .context("signing key not mounted")?;
+        mint(s, &host, jiff::Timestamp::now())
+    };
+    let opts = NextOptions::default();
+    loop {
+        match run::next(&state_path, now, &opts, Some(&mint_current)) {
+            Ok(r) if r.done && r.stage.is_none() => break,
+            Ok(r) => {
+                if r.stage == Some(Stage::Retire) {
+                    out = check_token_line("after retire", &old_token, &published, false)?;
+                    super::rotate::render_step(&r, printer);
+                    printer.data(&out);
+                } else {
+                    super::rotate::render_step(&r, printer);
+                }
+                if r.stage == Some(Stage::Verify) {
+                    printer.data(&check_token_line("before retire", &old_token, &published, true)?);
+                }
+            }
+            Err(RotateError::GateClosed(why)) => {
+                let state = RotationState::load(&state_path)?;
+                let Some(t) = run::retire_not_before(&state).filter(|t| *t > now) else {
+                    bail!("rehearsal stuck at a closed gate: {why}");
+                };
+                printer.data(&format!(
+                    "gate closed: {why}\n  (simulated clock jumps {} ahead to {t})\n",
+                    crate::token::checks::human_duration((t - now).get_seconds())
+                ));
+                now = t;
+            }
+            Err(e) => return Err(super::rotate::exit_for(e)),
+        }
+    }
+    printer.data(&format!(
+        "rehearsal complete: every stage passed. On a real control-plane node:\n  \
+         sakr rotate start --state /etc/kubernetes/sakr-rotation.json --publish-to URL --issuer {issuer} --single-node\n  \
+         sakr rotate next --state /etc/kubernetes/sakr-rotation.json   # from cron, until it exits 0 with \"complete\""
+    ));
+    if args.keep.is_none() {
+        printer.note("scratch directory removed (use --keep DIR to inspect it)");
+    }
+    Ok(())
+}
+
+fn copy_manifests(from: Option<&Path>, to: &Path) -> anyhow::Result<()> {
+    match from {
+        None => {
+            std::fs::write(to.join("kube-apiserver.yaml"), KUBEADM_APISERVER)?;
+            std::fs::write(to.join("kube-controller-manager.yaml"), KUBEADM_CONTROLLER_MANAGER)?;
+        }
+        Some(dir) => {
+            let found = crate::manifests::locate(dir)?;
+            for p in [&found.apiserver, &found.controller_manager] {
+                let name = p.file_name().context("manifest without a file name")?;
+                std::fs::copy(p, to.join(name))
+                    .with_context(|| format!("copying {}", p.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Stand-in keys at the host paths the scratch manifests name: the signing key, its public half
+/// for the key file that trusts it (`X.key` ↔ `X.pub`, or the only key file), and an independent
+/// key for every other key file. The controller-manager shares the signing key when the paths
+/// agree, as kubeadm sets them.
+fn stand_in_keys(target: &ops::Target) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(&target.apiserver)?;
+    let api = crate::manifests::Manifest::parse(&text, crate::manifests::Role::ApiServer)?;
+    let signing = api
+        .signing_key_file()
+        .context("the apiserver manifest has no --service-account-signing-key-file")?;
+    let key = generate(Algorithm::Rsa2048)?;
+    let write = |container: &str, bytes: &[u8], mode: u32| -> anyhow::Result<()> {
+        let host = target
+            .host_path(&api, container)
+            .with_context(|| format!("{container} is not under a hostPath mount"))?;
+        std::fs::create_dir_all(host.parent().unwrap_or(Path::new("/")))?;
+        crate::fsutil::write_atomic(
+            &host,
+            bytes,
+            crate::fsutil::WriteOptions {
+                mode,
+                no_clobber: false,
+            },
+        )?;
+        Ok(())
+    };
+    write(signing, key.private_pem.expose(), 0o600)?;
+    let key_files = api.key_files();
+    let pair = signing.strip_suffix(".key").map(|s| format!("{s}.pub"));
+    for kf in &key_files {
+        if key_files.len() == 1 || pair.as_deref() == Some(*kf) {
+            write(kf, key.public.to_pem().as_bytes(), 0o644)?;
+        } else {
+            write(kf, generate(Algorithm::Rsa2048)?.public.to_pem().as_bytes(), 0o644)?;
+        }
+    }
+    Ok(())
+}
+
+fn mint(s: &RotationState, key_host: &Path, now: jiff::Timestamp) -> anyhow::Result<Secret> {
+    let pem = Secret::new(crate::fsutil::read_capped(key_host, crate::fsutil::MAX_INPUT_BYTES)?);
+    let signer = Signer::from_pem(&pem)?;
+    let issuer = s
+        .publish
+        .as_ref()
+        .map(|p| p.issuer.as_str())
+        .unwrap_or("https://kubernetes.default.svc.cluster.local");
+    let aud = [issuer.to_string()];
+    let claims = kube_claims(&ClaimsSpec {
+        issuer,
+        audiences: &aud,
+        namespace: "default",
+        service_account: "rehearsal",
+        service_account_uid: "00000000-0000-0000-0000-000000000000",
+        pod: Some(("rehearsal-0", "00000000-0000-0000-0000-000000000001")),
+        now: now.as_second(),
+        ttl_seconds: 3607,
+    });
+    Ok(Secret::new(signer.sign(&claims)?.into_bytes()))
+}
+
+/// Verify a token against the JWKS published in the scratch dir, as a relying party would.
+fn check_token_line(
+    when: &str,
+    token: &Secret,
+    published: &Path,
+    expect_ok: bool,
+) -> anyhow::Result<String> {
+    let jwks = std::fs::read(published.join("openid/v1/jwks"))?;
+    let keys: Vec<_> = crate::jwks::parse(&jwks)?.into_iter().map(|e| e.key).collect();
+    let decoded = crate::token::decode(&String::from_utf8_lossy(token.expose()))?;
+    let ok = keys
+        .iter()
+        .any(|k| Some(k.kid().as_str()) == decoded.kid() && decoded.verify_with(k));
+    if ok != expect_ok {
+        bail!(
+            "{when}: a token from the old key {} against the published JWKS, expected {}",
+            if ok { "verifies" } else { "does not verify" },
+            if expect_ok { "accepted" } else { "rejected" }
+        );
+    }
+    Ok(format!(
+        "check: {when}, a pod's token from the old key is {} by the published JWKS\n",
+        if ok { "accepted" } else { "rejected" }
+    ))
+}

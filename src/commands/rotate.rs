@@ -1,0 +1,264 @@
+//! `sakr rotate start | next | status | abort` (DESIGN §1, §3; issue 6).
+
+use std::io::Read as _;
+
+use anyhow::{Context as _, bail};
+use serde::Serialize;
+
+use crate::cli::{RotateAction, RotateArgs, RotateManifestOpts, RotateStartArgs};
+use crate::exit::{GateClosed, Refused};
+use crate::keys::secret::Secret;
+use crate::output::Printer;
+use crate::rotation::run::{self, NextOptions, RotateError, StartOptions, StepReport};
+use crate::rotation::state::{ApiserverCheck, ClusterConfig, ManifestConfig, PublishConfig};
+use crate::rotation::{RotationState, Stage};
+
+pub fn run(args: RotateArgs, printer: &Printer) -> anyhow::Result<()> {
+    match args.action {
+        RotateAction::Start(a) => start(a, printer),
+        RotateAction::Next(a) => {
+            let now = clock(&a.state, a.at.as_deref())?;
+            let token = a.token_file.as_deref().map(read_token).transpose()?;
+            let report = run::next(
+                &a.state,
+                now,
+                &NextOptions {
+                    dry_run: a.dry_run,
+                    i_checked_all_apiservers: a.i_checked_all_apiservers,
+                    token,
+                },
+                None,
+            )
+            .map_err(exit_for)?;
+            render_step(&report, printer);
+            Ok(())
+        }
+        RotateAction::Status(a) => {
+            let now = clock(&a.state, a.at.as_deref())?;
+            status(&a.state, now, printer)
+        }
+        RotateAction::Abort(a) => {
+            let report = run::abort(&a.state, jiff::Timestamp::now(), a.dry_run).map_err(exit_for)?;
+            render_step(&report, printer);
+            Ok(())
+        }
+    }
+}
+
+/// Map the rotation's outcome onto DESIGN §3's exit codes.
+pub(crate) fn exit_for(e: RotateError) -> anyhow::Error {
+    match e {
+        RotateError::Refused(m) => Refused(m).into(),
+        RotateError::GateClosed(m) => GateClosed(m).into(),
+        RotateError::Other(e) => e,
+    }
+}
+
+/// Now, or `--at` for rotations whose clock is simulated (rehearse): a real rotation's retire
+/// window must never be skippable from the command line.
+fn clock(state: &std::path::Path, at: Option<&str>) -> anyhow::Result<jiff::Timestamp> {
+    let Some(at) = at else {
+        return Ok(jiff::Timestamp::now());
+    };
+    let s = RotationState::load(state)?;
+    if !s.simulated_clock {
+        bail!(
+            "--at: {} is a real rotation; its clock cannot be moved",
+            state.display()
+        );
+    }
+    at.parse()
+        .with_context(|| format!("--at {at}: not an RFC 3339 time"))
+}
+
+fn read_token(path: &std::path::Path) -> anyhow::Result<Secret> {
+    let mut bytes = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .take(crate::token::MAX_TOKEN_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .context("reading the token from stdin")?;
+    } else {
+        bytes = crate::fsutil::read_capped(path, crate::token::MAX_TOKEN_BYTES as u64)?;
+    }
+    Ok(Secret::new(bytes))
+}
+
+pub(crate) fn parse_duration(field: &str, text: &str) -> anyhow::Result<i64> {
+    let span: jiff::Span = text
+        .parse()
+        .with_context(|| format!("{field} {text:?}: not a duration (e.g. 36h, 7d, 90m)"))?;
+    let secs = span
+        .total((jiff::Unit::Second, jiff::SpanRelativeTo::days_are_24_hours()))
+        .with_context(|| format!("{field} {text:?}"))?;
+    if secs < 0.0 {
+        bail!("{field} {text:?}: must not be negative");
+    }
+    Ok(secs as i64)
+}
+
+pub(crate) fn manifest_config(m: &RotateManifestOpts, now: jiff::Timestamp) -> ManifestConfig {
+    let backup_dir = m.backup_dir.clone().unwrap_or_else(|| {
+        let base = m
+            .manifests_dir
+            .clone()
+            .or_else(|| m.apiserver.as_ref().and_then(|a| a.parent().map(Into::into)))
+            .unwrap_or_else(|| "/etc/kubernetes/manifests".into());
+        base.parent()
+            .unwrap_or(std::path::Path::new("/etc/kubernetes"))
+            .join("tmp")
+            .join(format!("sakr-backup-{}", now.strftime("%Y%m%dT%H%M%SZ")))
+    });
+    ManifestConfig {
+        manifests_dir: m.manifests_dir.clone(),
+        apiserver: m.apiserver.clone(),
+        controller_manager: m.controller_manager.clone(),
+        host_root: m.host_root.clone(),
+        backup_dir,
+    }
+}
+
+fn start(a: RotateStartArgs, printer: &Printer) -> anyhow::Result<()> {
+    let now = jiff::Timestamp::now();
+    let publish = match (&a.publish_to, &a.issuer) {
+        (Some(to), Some(issuer)) => {
+            crate::jwks::discovery::validate_https("--issuer", issuer)?;
+            crate::publish::target::Target::parse(to).with_context(|| format!("--publish-to {to}"))?;
+            Some(PublishConfig {
+                to: to.clone(),
+                issuer: issuer.clone(),
+                jwks_uri: a.jwks_uri.clone(),
+                endpoint: a.endpoint.clone(),
+                cache_control: a.cache_control.clone(),
+            })
+        }
+        _ => None,
+    };
+    let apiservers = if let Some(k) = &a.kubeconfig {
+        ApiserverCheck::Cluster(ClusterConfig {
+            kubeconfig: Some(k.clone()),
+            context: a.context.clone(),
+        })
+    } else if a.single_node {
+        ApiserverCheck::SingleNode
+    } else {
+        ApiserverCheck::Manual
+    };
+    let opts = StartOptions {
+        state: a.state.clone(),
+        key_dir: a.key_dir.clone(),
+        name: a.name.clone(),
+        algorithm: a.algorithm,
+        manifests: manifest_config(&a.manifests, now),
+        publish,
+        apiservers,
+        overlap_seconds: parse_duration("--overlap", &a.overlap)?,
+        simulated_clock: false,
+    };
+    let started = run::start(&opts, now).map_err(exit_for)?;
+    if printer.json() {
+        printer.json_doc(&started);
+    } else {
+        let s = &started.state;
+        printer.data(&format!(
+            "generate: new key {} at {} (old: {})",
+            s.new.kid, s.new.private_key, s.old.kid
+        ));
+        if s.publish.is_none() {
+            printer.warn("no --publish-to: relying parties outside the cluster will not learn the new key from sakr");
+        }
+        if matches!(s.apiservers, ApiserverCheck::Manual) {
+            printer.note("no --kubeconfig or --single-node: the switch stage will ask you to confirm with --i-checked-all-apiservers");
+        }
+        printer.note(&format!("next: sakr rotate next --state {}", a.state.display()));
+    }
+    Ok(())
+}
+
+pub(crate) fn render_step(r: &StepReport, printer: &Printer) {
+    if printer.json() {
+        printer.json_doc(r);
+        return;
+    }
+    let mut out = match r.stage {
+        Some(stage) => format!("{stage}: {}\n", r.summary),
+        None => format!("{}\n", r.summary),
+    };
+    for d in &r.diffs {
+        out.push_str(d);
+    }
+    printer.data(&out);
+    for n in &r.notes {
+        printer.note(&format!("note: {n}"));
+    }
+}
+
+#[derive(Serialize)]
+struct StatusReport<'a> {
+    state: &'a RotationState,
+    next: Option<Stage>,
+    complete: bool,
+    retire_not_before: Option<jiff::Timestamp>,
+    retire_window: crate::rotation::window::Window,
+    next_gate: String,
+}
+
+fn status(path: &std::path::Path, now: jiff::Timestamp, printer: &Printer) -> anyhow::Result<()> {
+    let s = RotationState::load(path)?;
+    let next = s.next_stage();
+    let not_before = run::retire_not_before(&s);
+    let window = run::retire_window_of(&s);
+    let gate = match (next, &s.aborted) {
+        (_, Some(a)) => format!("aborted at {}", a.at),
+        (None, _) => "complete".into(),
+        (Some(Stage::Publish), _) => "open".into(),
+        (Some(Stage::Trust), _) => "the new kid must be in the published JWKS".into(),
+        (Some(Stage::Switch), _) => match &s.apiservers {
+            ApiserverCheck::Cluster(_) => "every kube-apiserver endpoint must serve the new kid".into(),
+            ApiserverCheck::SingleNode => "the local manifest must trust the new kid".into(),
+            ApiserverCheck::Manual => "--i-checked-all-apiservers (sakr cannot ask the cluster)".into(),
+        },
+        (Some(Stage::Verify), _) => "a fresh token must carry the new kid and verify".into(),
+        (Some(Stage::Retire), _) => match not_before {
+            Some(t) if now < t => format!("waits until {t}"),
+            Some(_) => "open".into(),
+            None => "after switch".into(),
+        },
+        (Some(Stage::Generate), _) => "open".into(),
+    };
+    if printer.json() {
+        printer.json_doc(&StatusReport {
+            state: &s,
+            next,
+            complete: next.is_none(),
+            retire_not_before: not_before,
+            retire_window: window,
+            next_gate: gate,
+        });
+        return Ok(());
+    }
+    let mut out = format!("rotation {} → {}\n", s.old.kid, s.new.kid);
+    for stage in Stage::ALL {
+        match s.stages.get(&stage) {
+            Some(r) => out.push_str(&format!(
+                "  {stage:<8}  {}  {}\n",
+                r.at,
+                r.note.as_deref().unwrap_or("")
+            )),
+            None if Some(stage) == next => out.push_str(&format!("  {stage:<8}  next — gate: {gate}\n")),
+            None => out.push_str(&format!("  {stage:<8}  pending\n")),
+        }
+    }
+    match not_before {
+        Some(t) => out.push_str(&format!("earliest retire: {t}\n")),
+        None => out.push_str(&format!(
+            "earliest retire: switch + {}\n",
+            crate::token::checks::human_duration(window.total_seconds)
+        )),
+    }
+    if let Some(a) = &s.aborted {
+        out.push_str(&format!("aborted: {}\n", a.at));
+    }
+    printer.data(&out);
+    Ok(())
+}
