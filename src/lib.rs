@@ -10,6 +10,8 @@ pub mod jwks;
 pub mod keys;
 pub mod manifests;
 pub mod output;
+pub mod publish;
+pub mod rotation;
 pub mod token;
 
 use std::process::ExitCode;

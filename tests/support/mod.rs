@@ -1,0 +1,5 @@
+//! Shared helpers of the integration tests: real servers and small loopback HTTP pieces.
+#![allow(dead_code)]
+
+pub mod http;
+pub mod servers;
