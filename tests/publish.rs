@@ -835,3 +835,37 @@ fn servers_are_stopped_on_drop() {
     .unwrap();
     assert!(!servers::pid_alive(pid));
 }
+
+/// A server that accepts connections and never answers: the total `timeout` ends the publish,
+/// names the URL, and nothing is written.
+#[tokio::test]
+async fn total_timeout_bounds_a_hanging_server() {
+    aws_test_env();
+    // Bound but never accepted: connects succeed (kernel backlog), no byte ever comes back.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let options = StoreOptions {
+        endpoint: Some(url::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap()),
+        retry: fast_retry(2),
+    };
+    let target = Target::parse(&format!("s3://{BUCKET}/hang")).unwrap();
+    let store = publish::open(&target, &options).await.unwrap();
+    let mut plan = plan(&["k"]);
+    plan.timeout = Duration::from_secs(2);
+    let started = Instant::now();
+    let err = publish::publish(store.as_ref(), &plan, &no_progress())
+        .await
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+    let PublishError::NothingWritten {
+        source: StoreError::Timeout { url, .. },
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(url, "s3://sakr-oidc/hang/openid/v1/jwks");
+    assert!(err.to_string().contains("timed out"), "{err}");
+    assert_eq!(err.exit_code(), 2);
+    drop(listener);
+}
