@@ -193,7 +193,14 @@ impl Env {
                 self.sas.as_deref().unwrap()
             ),
         };
-        http::request("GET", &url, b"").expect("raw GET")
+        // moto refuses anonymous reads of a private object; any SigV4-shaped Authorization
+        // passes (it does not verify signatures), like the SDK's own signed GET would.
+        let auth = "Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=00";
+        let headers: &[&str] = match self.backend {
+            Backend::S3 => &[auth],
+            Backend::Azure => &[],
+        };
+        http::request_with("GET", &url, headers, b"").expect("raw GET")
     }
 }
 
@@ -406,15 +413,11 @@ async fn race(
         waited: AtomicBool::new(false),
     };
     drop(barrier);
-    let pa = async {
-        let r = publish::publish(&store_a, &a, &no_progress()).await;
-        r
-    };
-    let pb = async {
-        let r = publish::publish(&store_b, &b, &no_progress()).await;
-        r
-    };
-    tokio::join!(pa, pb)
+    let quiet = no_progress();
+    tokio::join!(
+        publish::publish(&store_a, &a, &quiet),
+        publish::publish(&store_b, &b, &quiet)
+    )
 }
 
 async fn concurrent_conflict(backend: Backend) {
@@ -467,6 +470,10 @@ async fn server_down(backend: Backend) {
     assert!(
         started.elapsed() < Duration::from_secs(30),
         "bounded: {:?}",
+        started.elapsed()
+    );
+    eprintln!(
+        "{backend:?} server down after {:?}: {err}",
         started.elapsed()
     );
     let PublishError::NothingWritten { source } = &err else {
@@ -665,6 +672,7 @@ async fn azure_sas_signature_never_in_errors() {
             .await
             .unwrap_err();
         let shown = format!("{err} / {err:?} / {:?}", std::error::Error::source(&err));
+        eprintln!("azure error: {err}");
         assert!(!shown.contains(&secret), "secret leaked: {shown}");
         // Percent-encoded forms too.
         let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
@@ -741,7 +749,7 @@ async fn file_publish_verified_by_jose_relying_party() {
     let report = publish::publish(store.as_ref(), &plan, &no_progress())
         .await
         .unwrap();
-    assert_eq!(report.kids.added, [kid.clone()]);
+    assert_eq!(report.kids.added, std::slice::from_ref(&kid));
     assert_eq!(
         std::fs::read(dir.join("openid/v1/jwks")).unwrap(),
         jwks_bytes
@@ -800,10 +808,9 @@ async fn file_concurrent_publishes_one_wins() {
         1,
         "{ra:?} {rb:?}"
     );
-    let loser = if ra.is_ok() {
-        rb.unwrap_err()
-    } else {
-        ra.unwrap_err()
+    let loser = match (ra, rb) {
+        (Err(e), _) | (_, Err(e)) => e,
+        _ => unreachable!("one publisher lost"),
     };
     assert!(loser.is_lost_race(), "{loser:?}");
 }
@@ -827,4 +834,38 @@ fn servers_are_stopped_on_drop() {
     .map(|b| *b)
     .unwrap();
     assert!(!servers::pid_alive(pid));
+}
+
+/// A server that accepts connections and never answers: the total `timeout` ends the publish,
+/// names the URL, and nothing is written.
+#[tokio::test]
+async fn total_timeout_bounds_a_hanging_server() {
+    aws_test_env();
+    // Bound but never accepted: connects succeed (kernel backlog), no byte ever comes back.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let options = StoreOptions {
+        endpoint: Some(url::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap()),
+        retry: fast_retry(2),
+    };
+    let target = Target::parse(&format!("s3://{BUCKET}/hang")).unwrap();
+    let store = publish::open(&target, &options).await.unwrap();
+    let mut plan = plan(&["k"]);
+    plan.timeout = Duration::from_secs(2);
+    let started = Instant::now();
+    let err = publish::publish(store.as_ref(), &plan, &no_progress())
+        .await
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+    let PublishError::NothingWritten {
+        source: StoreError::Timeout { url, .. },
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(url, "s3://sakr-oidc/hang/openid/v1/jwks");
+    assert!(err.to_string().contains("timed out"), "{err}");
+    assert_eq!(err.exit_code(), 2);
+    drop(listener);
 }

@@ -30,7 +30,7 @@ use azure_core::http::{
 use azure_storage_blob::models::BlockBlobClientUploadOptions;
 use azure_storage_blob::{BlobClient, BlobClientOptions};
 
-use super::redact::scrub;
+use super::redact::error_text;
 use super::{
     Etag, Metadata, Object, ObjectStore, Precondition, SasToken, StoreError, StoreOptions, Target,
     check_key, join_key,
@@ -219,22 +219,6 @@ impl AzureStore {
             _ => StoreError::Other { url, detail },
         }
     }
-}
-
-/// The error and its sources, with any secret scrubbed (a reqwest error text embeds the request
-/// URL, and with a SAS that URL carries the signature).
-fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        let s_text = s.to_string();
-        if !text.contains(&s_text) {
-            text.push_str(": ");
-            text.push_str(&s_text);
-        }
-        source = s.source();
-    }
-    scrub(&text)
 }
 
 fn non_empty(env: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {

@@ -240,6 +240,20 @@ pub enum PublishError {
         got: usize,
         jwks_written: bool,
     },
+    /// The write went through but the read-back failed, so it is unverified.
+    #[error(
+        "{url} was written (ETag {etag}) but reading it back failed: {source}. {state} Re-run the \
+         same command to verify and finish: it leaves objects that already hold the wanted \
+         bytes alone.",
+        state = if *.discovery_pending { "The discovery document was not written yet." } else { "Both documents were written." }
+    )]
+    Unverified {
+        url: String,
+        etag: Etag,
+        discovery_pending: bool,
+        #[source]
+        source: StoreError,
+    },
     /// The JWKS is published, the discovery document is not.
     #[error(
         "the JWKS is published at {jwks_url} (ETag {jwks_etag}) but the discovery document is \
@@ -388,6 +402,12 @@ pub async fn publish(
     .await
     .map_err(|e| match e {
         WriteError::Store(source) => PublishError::NothingWritten { source },
+        WriteError::Unverified(etag, source) => PublishError::Unverified {
+            url: jwks_url.clone(),
+            etag,
+            discovery_pending: true,
+            source,
+        },
         WriteError::Mismatch { want, got } => PublishError::ReadbackMismatch {
             url: jwks_url.clone(),
             want,
@@ -412,6 +432,12 @@ pub async fn publish(
             jwks_url: jwks_url.clone(),
             jwks_etag,
             discovery_url: discovery_url.clone(),
+            source,
+        },
+        WriteError::Unverified(etag, source) => PublishError::Unverified {
+            url: discovery_url.clone(),
+            etag,
+            discovery_pending: false,
             source,
         },
         WriteError::Mismatch { want, got } => PublishError::ReadbackMismatch {
@@ -443,8 +469,14 @@ fn is_current(object: &Object, bytes: &[u8], metadata: &Metadata) -> bool {
 }
 
 enum WriteError {
+    /// The write itself failed: the object is as it was.
     Store(StoreError),
-    Mismatch { want: usize, got: usize },
+    /// The write succeeded (this ETag) but reading it back failed.
+    Unverified(Etag, StoreError),
+    Mismatch {
+        want: usize,
+        got: usize,
+    },
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -498,11 +530,11 @@ async fn write_verified(
             return Ok(report(action, object.etag));
         }
     }
-    put.map_err(WriteError::Store)?;
+    let etag = put.map_err(WriteError::Store)?;
     let back = op
         .run(url, store.get(key))
         .await
-        .map_err(WriteError::Store)?;
+        .map_err(|e| WriteError::Unverified(etag, e))?;
     match back {
         Some(object) if is_current(&object, bytes, metadata) => {
             progress(Event::Verified {
@@ -618,5 +650,71 @@ mod tests {
                 removed: v(&["old"])
             }
         );
+    }
+
+    /// A file store whose reads fail once any write happened: the write is not verified.
+    #[derive(Debug)]
+    struct ReadFailsAfterWrite {
+        inner: super::super::file::FileStore,
+        wrote: std::sync::atomic::AtomicBool,
+    }
+
+    #[async_trait::async_trait]
+    impl ObjectStore for ReadFailsAfterWrite {
+        fn url(&self, key: &str) -> String {
+            self.inner.url(key)
+        }
+        async fn get(&self, key: &str) -> Result<Option<Object>, StoreError> {
+            if self.wrote.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(StoreError::Unreachable {
+                    url: self.url(key),
+                    detail: "injected".into(),
+                });
+            }
+            self.inner.get(key).await
+        }
+        async fn put(
+            &self,
+            key: &str,
+            bytes: &[u8],
+            metadata: &Metadata,
+            precondition: &Precondition,
+        ) -> Result<Etag, StoreError> {
+            let etag = self.inner.put(key, bytes, metadata, precondition).await?;
+            self.wrote.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(etag)
+        }
+    }
+
+    #[tokio::test]
+    async fn failed_read_back_is_reported_as_unverified_not_as_nothing_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = ReadFailsAfterWrite {
+            inner: super::super::file::FileStore::new(dir.path().to_path_buf()),
+            wrote: Default::default(),
+        };
+        let plan = Plan::new(
+            br#"{"keys":[{"kid":"k"}]}"#.to_vec(),
+            discovery(
+                "https://a.example.com",
+                "https://a.example.com/openid/v1/jwks",
+            ),
+        )
+        .unwrap();
+        let err = publish(&store, &plan, &|_| {}).await.unwrap_err();
+        let PublishError::Unverified {
+            discovery_pending, ..
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert!(*discovery_pending);
+        assert!(err.to_string().contains("was written"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("discovery document was not written"),
+            "{err}"
+        );
+        assert_eq!(err.exit_code(), 2);
     }
 }

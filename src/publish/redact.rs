@@ -53,6 +53,23 @@ pub fn scrub(text: &str) -> String {
     out
 }
 
+/// An error and its sources on one line, scrubbed: SDK error texts can embed the request URL,
+/// and an Azure request URL carries the SAS signature in its query. Sources already contained
+/// in the text so far are not repeated (many errors print their source themselves).
+pub fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    scrub(&text)
+}
+
 /// A URL fit for messages: the whole query string is replaced, since a query on a storage URL
 /// is almost always a SAS.
 pub fn url_for_display(url: &str) -> String {

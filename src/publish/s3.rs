@@ -19,10 +19,10 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{
     ProvideCredentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
 };
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 
-use super::redact::scrub;
+use super::redact::{error_text, scrub};
 use super::{
     Etag, Metadata, Object, ObjectStore, Precondition, StoreError, StoreOptions, Target, check_key,
     join_key,
@@ -86,7 +86,7 @@ impl S3Store {
                     "no usable AWS credentials: {} (sakr uses the standard AWS chain: \
                      AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE and ~/.aws, SSO, \
                      AWS_WEB_IDENTITY_TOKEN_FILE, ECS or EC2 instance roles)",
-                    scrub(&DisplayErrorContext(&e).to_string())
+                    error_text(&e)
                 ),
             });
         }
@@ -140,7 +140,7 @@ impl S3Store {
             Some(e) => format!(" (endpoint {e})"),
             None => String::new(),
         };
-        let detail = scrub(&DisplayErrorContext(&err).to_string());
+        let detail = error_text(&err);
         match &err {
             SdkError::ServiceError(ctx) => {
                 let status = ctx.raw().status().as_u16();

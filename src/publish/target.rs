@@ -105,6 +105,17 @@ impl Target {
         } else if input.starts_with("file:") || input.starts_with('/') || input.starts_with('.') {
             return Err(TargetError::RelativeFilePath { url: shown });
         }
+        // The URL parser resolves `.`/`..` segments away; a prefix that needed them is a typo we
+        // would rather report than silently publish elsewhere.
+        if let Some((_, rest)) = input.split_once("://") {
+            let path = rest.split(['?', '#']).next().unwrap_or_default();
+            if path.split('/').skip(1).any(|seg| {
+                let seg = seg.to_ascii_lowercase().replace("%2e", ".");
+                seg == "." || seg == ".."
+            }) {
+                return Err(TargetError::BadPrefix { url: shown });
+            }
+        }
         let url = url::Url::parse(input).map_err(|e| TargetError::NotAUrl {
             url: shown.clone(),
             reason: e.to_string(),
@@ -411,7 +422,8 @@ mod tests {
     #[test]
     fn refuses_bad_urls_with_typed_errors() {
         use TargetError as E;
-        let cases: &[(&str, fn(&TargetError) -> bool)] = &[
+        type Check = fn(&TargetError) -> bool;
+        let cases: &[(&str, Check)] = &[
             (
                 "gs://bucket/x",
                 |e| matches!(e, E::UnknownScheme { scheme, .. } if scheme == "gs"),

@@ -125,6 +125,16 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
 
 /// One request to a loopback URL `http://127.0.0.1:PORT/path?query`.
 pub fn request(method: &str, url: &str, body: &[u8]) -> std::io::Result<Response> {
+    request_with(method, url, &[], body)
+}
+
+/// [`request`] with extra header lines (`Name: value`).
+pub fn request_with(
+    method: &str,
+    url: &str,
+    headers: &[&str],
+    body: &[u8],
+) -> std::io::Result<Response> {
     let rest = url.strip_prefix("http://").expect("loopback http URL only");
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     assert!(
@@ -136,9 +146,13 @@ pub fn request(method: &str, url: &str, body: &[u8]) -> std::io::Result<Response
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     write!(
         stream,
-        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nContent-Length: {}\r\nx-ms-version: 2021-12-02\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nContent-Length: {}\r\nx-ms-version: 2021-12-02\r\n",
         body.len()
     )?;
+    for h in headers {
+        write!(stream, "{h}\r\n")?;
+    }
+    stream.write_all(b"\r\n")?;
     stream.write_all(body)?;
     read_response(&mut stream)
 }

@@ -191,7 +191,8 @@ pub fn moto() -> Server {
 /// Azurite's blob service, in memory.
 pub fn azurite() -> Server {
     let program = require(cache_dir().join("node/node_modules/.bin/azurite-blob"));
-    Server::start("azurite-blob", &program, |port, dir| {
+    // cwd is a per-server temp dir: whatever Azurite writes there goes with it.
+    Server::start("azurite-blob", &program, |port, _| {
         vec![
             "--blobHost".into(),
             "127.0.0.1".into(),
@@ -201,8 +202,6 @@ pub fn azurite() -> Server {
             "--inMemoryPersistence".into(),
             "--disableTelemetry".into(),
             "--silent".into(),
-            "--location".into(),
-            dir.display().to_string(),
         ]
     })
 }
