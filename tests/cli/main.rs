@@ -4,6 +4,8 @@
 
 mod support;
 
+mod cluster;
+mod fake_apiserver;
 mod generated;
 mod jwks;
 mod keygen;
