@@ -250,11 +250,7 @@ async fn with_timeout<T>(
 
 fn request_err(url: &str, e: Result<kube::Error, u64>) -> ClusterError {
     match e {
-        Ok(source) => ClusterError::Request {
-            method: "GET",
-            url: url.to_string(),
-            source,
-        },
+        Ok(e) => super::from_kube("GET", url, e),
         Err(secs) => ClusterError::Timeout {
             method: "GET",
             url: url.to_string(),

@@ -184,9 +184,16 @@ fn load_kubeconfig(
     opts: &ClusterOptions,
 ) -> Result<Option<(Kubeconfig, Vec<PathBuf>)>, ClusterError> {
     let read = |p: &PathBuf| {
-        Kubeconfig::read_from(p).map_err(|source| ClusterError::Kubeconfig {
-            place: p.display().to_string(),
-            source,
+        Kubeconfig::read_from(p).map_err(|e| match e {
+            // kube's message repeats the path in Debug quotes; ours names it once.
+            kube::config::KubeconfigError::ReadConfig(source, _) => ClusterError::KubeconfigRead {
+                place: p.display().to_string(),
+                source,
+            },
+            source => ClusterError::Kubeconfig {
+                place: p.display().to_string(),
+                source,
+            },
         })
     };
     if let Some(p) = &opts.kubeconfig {

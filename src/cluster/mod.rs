@@ -34,6 +34,12 @@ pub enum ClusterError {
         #[source]
         source: kube::config::KubeconfigError,
     },
+    #[error("kubeconfig {place}")]
+    KubeconfigRead {
+        place: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("context {context:?} is not in kubeconfig {place} (it has: {available})")]
     UnknownContext {
         context: String,
@@ -64,6 +70,15 @@ pub enum ClusterError {
         #[source]
         source: kube::Error,
     },
+    /// kube-apiserver's `Status` answer to a request.
+    #[error("{method} {url}: HTTP {code} {reason}: {message}")]
+    Api {
+        method: &'static str,
+        url: String,
+        code: u16,
+        reason: String,
+        message: String,
+    },
     #[error("{method} {url}: {reason}")]
     BadResponse {
         method: &'static str,
@@ -88,12 +103,10 @@ pub enum ClusterError {
     },
     #[error("token path {0:?} must be an absolute path")]
     InvalidPath(String),
-    #[error("exec `cat {path}` in pod {namespace}/{pod}{container} via {server}: {reason}")]
+    #[error("exec `cat {path}` in pod {pod} via {server}: {reason}")]
     Exec {
-        namespace: String,
+        /// `namespace/name`, then ` (container c)` when one was named.
         pod: String,
-        /// ` (container c)` or empty.
-        container: String,
         path: String,
         server: String,
         reason: String,
@@ -127,6 +140,33 @@ pub fn error_chain(err: &dyn std::error::Error) -> String {
         cur = e.source();
     }
     out
+}
+
+/// A kube error as a `ClusterError` naming the request: an apiserver `Status` becomes
+/// [`ClusterError::Api`] (kube's own Display repeats the whole Status in Debug form).
+pub(crate) fn from_kube(method: &'static str, url: &str, e: kube::Error) -> ClusterError {
+    match e {
+        kube::Error::Api(s) => ClusterError::Api {
+            method,
+            url: url.to_string(),
+            code: s.code,
+            reason: s.reason,
+            message: s.message,
+        },
+        source => ClusterError::Request {
+            method,
+            url: url.to_string(),
+            source,
+        },
+    }
+}
+
+/// A kube error as one line: `HTTP code reason: message` for an apiserver `Status`.
+pub(crate) fn kube_text(e: &kube::Error) -> String {
+    match e {
+        kube::Error::Api(s) => format!("HTTP {} {}: {}", s.code, s.reason, s.message),
+        e => error_chain(e),
+    }
 }
 
 /// A single-threaded tokio runtime for the synchronous command layer: `cluster::runtime()?

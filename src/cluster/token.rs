@@ -138,11 +138,10 @@ impl Cluster {
             return Err(ClusterError::InvalidPath(path.to_string()));
         }
         let exec_err = |reason: String| ClusterError::Exec {
-            namespace: namespace.to_string(),
-            pod: pod.to_string(),
-            container: container
-                .map(|c| format!(" (container {c})"))
-                .unwrap_or_default(),
+            pod: match container {
+                Some(c) => format!("{namespace}/{pod} (container {c})"),
+                None => format!("{namespace}/{pod}"),
+            },
             path: path.to_string(),
             server: self.server(),
             reason,
@@ -159,7 +158,7 @@ impl Cluster {
             let mut proc = api
                 .exec(pod, ["cat", path], &params)
                 .await
-                .map_err(|e| exec_err(super::error_chain(&e)))?;
+                .map_err(|e| exec_err(super::kube_text(&e)))?;
             let mut stdout = proc.stdout().expect("stdout was requested");
             let mut stderr = proc.stderr().expect("stderr was requested");
             let status = proc.take_status().expect("status is taken once");
@@ -236,11 +235,7 @@ pub(super) async fn send_text(
 ) -> Result<String, ClusterError> {
     match tokio::time::timeout(limit, client.request_text(req)).await {
         Ok(Ok(text)) => Ok(text),
-        Ok(Err(source)) => Err(ClusterError::Request {
-            method,
-            url: url.to_string(),
-            source,
-        }),
+        Ok(Err(e)) => Err(super::from_kube(method, url, e)),
         Err(_) => Err(ClusterError::Timeout {
             method,
             url: url.to_string(),
