@@ -74,7 +74,7 @@ pub(super) const READ_TIMEOUT: Duration = Duration::from_secs(30);
 impl Cluster {
     /// Load the configuration (see the module header) and build a client. Nothing is sent yet.
     pub async fn connect(opts: &ClusterOptions) -> Result<Cluster, ClusterError> {
-        let (kubeconfig, files) = match load_kubeconfig(opts)? {
+        let (kubeconfig, files) = match load_kubeconfig(opts, &Env::from_process())? {
             Some(found) => found,
             None => {
                 let mut config = kube::Config::incluster().map_err(ClusterError::InCluster)?;
@@ -179,9 +179,28 @@ impl Cluster {
     }
 }
 
+/// The environment variables the loading order reads, passed in so tests need not mutate the
+/// process environment.
+struct Env {
+    kubeconfig: Option<std::ffi::OsString>,
+    home: Option<std::ffi::OsString>,
+    in_pod: bool,
+}
+
+impl Env {
+    fn from_process() -> Env {
+        Env {
+            kubeconfig: std::env::var_os("KUBECONFIG"),
+            home: std::env::var_os("HOME"),
+            in_pod: std::env::var_os("KUBERNETES_SERVICE_HOST").is_some(),
+        }
+    }
+}
+
 /// `Ok(None)` means "no kubeconfig anywhere, and in-cluster is allowed".
 fn load_kubeconfig(
     opts: &ClusterOptions,
+    env: &Env,
 ) -> Result<Option<(Kubeconfig, Vec<PathBuf>)>, ClusterError> {
     let read = |p: &PathBuf| {
         Kubeconfig::read_from(p).map_err(|e| match e {
@@ -201,8 +220,8 @@ fn load_kubeconfig(
         // another cluster is the worst outcome for a key-rotation tool.
         return Ok(Some((read(p)?, vec![p.clone()])));
     }
-    if let Some(value) = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
-        let files: Vec<PathBuf> = std::env::split_paths(&value)
+    if let Some(value) = env.kubeconfig.as_ref().filter(|v| !v.is_empty()) {
+        let files: Vec<PathBuf> = std::env::split_paths(value)
             .filter(|p| !p.as_os_str().is_empty() && p.exists())
             .collect();
         let mut merged: Option<Kubeconfig> = None;
@@ -223,16 +242,167 @@ fn load_kubeconfig(
             }),
         };
     }
-    let default = std::env::var_os("HOME")
+    let default = env
+        .home
+        .as_ref()
         .map(|h| PathBuf::from(h).join(".kube").join("config"))
         .unwrap_or_else(|| PathBuf::from("~/.kube/config"));
     if default.exists() {
         return Ok(Some((read(&default)?, vec![default])));
     }
-    if opts.context.is_none() && std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() {
+    if opts.context.is_none() && env.in_pod {
         return Ok(None);
     }
     Err(ClusterError::NoKubeconfig {
         place: default.display().to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ONE: &str = "apiVersion: v1
+kind: Config
+clusters:
+- name: a
+  cluster: {server: 'https://a.example:6443'}
+users:
+- name: a
+  user: {token: t}
+contexts:
+- name: a
+  context: {cluster: a, user: a}
+current-context: a
+";
+    const TWO: &str = "apiVersion: v1
+kind: Config
+clusters:
+- name: b
+  cluster: {server: 'https://b.example:6443'}
+users:
+- name: b
+  user: {token: t}
+contexts:
+- name: b
+  context: {cluster: b, user: b}
+current-context: b
+";
+
+    fn env(kubeconfig: Option<String>, home: Option<&std::path::Path>, in_pod: bool) -> Env {
+        Env {
+            kubeconfig: kubeconfig.map(Into::into),
+            home: home.map(|h| h.as_os_str().to_owned()),
+            in_pod,
+        }
+    }
+
+    #[test]
+    fn kubeconfig_env_is_a_merged_path_list_skipping_missing_files() {
+        let d = tempfile::tempdir().unwrap();
+        let (a, b) = (d.path().join("a"), d.path().join("b"));
+        std::fs::write(&a, ONE).unwrap();
+        std::fs::write(&b, TWO).unwrap();
+        let missing = d.path().join("missing");
+        let list = std::env::join_paths([&missing, &a, &b]).unwrap();
+        let (k, files) = load_kubeconfig(
+            &ClusterOptions::default(),
+            &env(Some(list.to_string_lossy().into()), None, false),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(files, [a.clone(), b.clone()]);
+        // First file wins current-context; contexts of both are there.
+        assert_eq!(k.current_context.as_deref(), Some("a"));
+        let names: Vec<&str> = k.contexts.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+
+        // --kubeconfig beats KUBECONFIG.
+        let (_, files) = load_kubeconfig(
+            &ClusterOptions {
+                kubeconfig: Some(b.clone()),
+                context: None,
+            },
+            &env(Some(list.to_string_lossy().into()), None, false),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(files, [b]);
+
+        let e = load_kubeconfig(
+            &ClusterOptions::default(),
+            &env(Some(missing.display().to_string()), None, true),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "KUBECONFIG={:?} lists no file that exists",
+                missing.display().to_string()
+            )
+        );
+    }
+
+    #[test]
+    fn home_config_then_in_cluster_then_a_clear_error() {
+        let home = tempfile::tempdir().unwrap();
+        // No ~/.kube/config: in a pod, in-cluster; with --context, never in-cluster.
+        assert!(
+            load_kubeconfig(
+                &ClusterOptions::default(),
+                &env(None, Some(home.path()), true)
+            )
+            .unwrap()
+            .is_none()
+        );
+        let e = load_kubeconfig(
+            &ClusterOptions {
+                kubeconfig: None,
+                context: Some("a".into()),
+            },
+            &env(None, Some(home.path()), true),
+        )
+        .unwrap_err();
+        let want = home.path().join(".kube/config");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("no kubeconfig: {} does not exist", want.display())),
+            "{e}"
+        );
+        std::fs::create_dir(home.path().join(".kube")).unwrap();
+        std::fs::write(&want, ONE).unwrap();
+        let (_, files) = load_kubeconfig(
+            &ClusterOptions::default(),
+            &env(Some(String::new()), Some(home.path()), true),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(files, [want]);
+    }
+
+    #[tokio::test]
+    async fn context_must_exist_and_a_current_context_is_needed() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("k");
+        std::fs::write(&f, ONE.replace("current-context: a\n", "")).unwrap();
+        let opts = |context: Option<&str>| ClusterOptions {
+            kubeconfig: Some(f.clone()),
+            context: context.map(str::to_string),
+        };
+        let e = Cluster::connect(&opts(None)).await.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "kubeconfig {} sets no current-context; pass --context (it has: a)",
+                f.display()
+            )
+        );
+        let c = Cluster::connect(&opts(Some("a"))).await.unwrap();
+        assert_eq!(c.server(), "https://a.example:6443");
+        assert_eq!(
+            c.source().to_string(),
+            format!("kubeconfig {}, context a", f.display())
+        );
+        assert!(!format!("{c:?}").contains("token"), "{c:?}");
+    }
 }
