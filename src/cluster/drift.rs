@@ -21,12 +21,25 @@
 use serde::Serialize;
 
 /// The kids one place holds, or why they could not be read (the error already rendered,
-/// naming the URL). Apiservers are named by `host:port` of their endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// naming the URL). Apiservers are named by `host:port` of their endpoint. JSON:
+/// `{"place": …, "kids": […]}` or `{"place": …, "error": "…"}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlaceKids {
     pub place: String,
-    #[serde(with = "result_serde")]
     pub kids: Result<Vec<String>, String>,
+}
+
+impl Serialize for PlaceKids {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("place", &self.place)?;
+        match &self.kids {
+            Ok(kids) => m.serialize_entry("kids", kids)?,
+            Err(e) => m.serialize_entry("error", e)?,
+        }
+        m.end()
+    }
 }
 
 impl PlaceKids {
@@ -365,23 +378,6 @@ pub fn compare(input: &DriftInput) -> DriftReport {
     }
 }
 
-mod result_serde {
-    use serde::Serializer;
-    use serde::ser::SerializeMap;
-
-    pub fn serialize<S: Serializer>(
-        v: &Result<Vec<String>, String>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(1))?;
-        match v {
-            Ok(kids) => m.serialize_entry("kids", kids)?,
-            Err(e) => m.serialize_entry("error", e)?,
-        }
-        m.end()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -609,6 +605,18 @@ mod tests {
                 "findings": [{"kind": "unreadable", "place": "b:6443", "error": "refused"}],
                 "signing_kid": OLD,
             })
+        );
+    }
+
+    #[test]
+    fn place_kids_json() {
+        assert_eq!(
+            serde_json::to_value(api("a:6443", &[OLD])).unwrap(),
+            serde_json::json!({"place": "a:6443", "kids": [OLD]})
+        );
+        assert_eq!(
+            serde_json::to_value(PlaceKids::err("b:6443", "down")).unwrap(),
+            serde_json::json!({"place": "b:6443", "error": "down"})
         );
     }
 

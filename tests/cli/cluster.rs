@@ -60,6 +60,7 @@ fn spec(
             },
         ],
         endpoints: EndpointsMode::Slices,
+        exec_v4_only: false,
     }
 }
 
@@ -192,13 +193,39 @@ fn exec_reads_the_projected_token_of_a_pod() {
             .unwrap();
         assert_eq!(got.expose(), fake.pod_token("apps", "two-0").as_bytes());
     });
-    // The exec went over the websocket endpoint.
+    // The exec went over the websocket endpoint, on kube's preferred subprotocol.
+    let log = fake.requests();
     assert!(
-        fake.requests()
-            .iter()
+        log.iter()
             .any(|r| r == "0 GET /api/v1/namespaces/apps/pods/web-0/exec"),
-        "{:?}",
-        fake.requests()
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|r| r == "exec subprotocol v5.channel.k8s.io"),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn exec_works_with_an_apiserver_that_only_speaks_v4() {
+    let k = keys();
+    let mut s = spec(&k.new, vec![vec![&k.new.public]], None);
+    s.exec_v4_only = true;
+    let fake = FakeCluster::start(s);
+    let got = run(async {
+        connect(&fake)
+            .await
+            .read_pod_token("apps", "web-0", None, sakr::cluster::DEFAULT_TOKEN_PATH)
+            .await
+            .unwrap()
+    });
+    assert_eq!(got.expose(), fake.pod_token("apps", "web-0").as_bytes());
+    let log = fake.requests();
+    assert!(
+        log.iter()
+            .any(|r| r == "exec subprotocol v4.channel.k8s.io"),
+        "{log:?}"
     );
 }
 

@@ -60,6 +60,8 @@ pub struct Spec {
     pub service_accounts: Vec<(String, String)>,
     pub pods: Vec<FakePod>,
     pub endpoints: EndpointsMode,
+    /// Exec speaks only `v4.channel.k8s.io`, as kube-apiserver before 1.30 (no v5 close frame).
+    pub exec_v4_only: bool,
 }
 
 #[derive(Clone)]
@@ -97,6 +99,7 @@ struct Shared {
     /// Minted at start: `(namespace, pod) → token`.
     pod_tokens: BTreeMap<(String, String), String>,
     endpoints: EndpointsMode,
+    exec_v4_only: bool,
     ports: Mutex<Vec<u16>>,
     dead_port: u16,
     log: Mutex<Vec<String>>,
@@ -238,6 +241,7 @@ impl FakeCluster {
             pods: spec.pods.clone(),
             pod_tokens,
             endpoints: spec.endpoints,
+            exec_v4_only: spec.exec_v4_only,
             ports: Mutex::new(ports.clone()),
             dead_port: free_port(),
             log: Mutex::new(Vec::new()),
@@ -744,8 +748,14 @@ async fn exec(shared: &Shared, ns: &str, name: &str, query: &str, req: Request<I
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(',').map(|s| s.trim().to_string()))
         .collect();
-    let Some(protocol) = ["v5.channel.k8s.io", "v4.channel.k8s.io"]
-        .into_iter()
+    let supported: &[&str] = if shared.exec_v4_only {
+        &["v4.channel.k8s.io"]
+    } else {
+        &["v5.channel.k8s.io", "v4.channel.k8s.io"]
+    };
+    let Some(protocol) = supported
+        .iter()
+        .copied()
         .find(|p| offered.iter().any(|o| o == p))
     else {
         return status(
@@ -813,6 +823,11 @@ async fn exec(shared: &Shared, ns: &str, name: &str, query: &str, req: Request<I
     };
 
     let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+    shared
+        .log
+        .lock()
+        .unwrap()
+        .push(format!("exec subprotocol {protocol}"));
     tokio::spawn(async move {
         let Ok(upgraded) = hyper::upgrade::on(req).await else {
             return;
