@@ -34,6 +34,8 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand jwks 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
             cand discovery 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
             cand manifest 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests'
+            cand rotate 'The staged rotation, resumable: start once, then `next` until done (safe from cron or CI)'
+            cand rehearse 'Run the whole rotation in a scratch directory and show every change'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -226,6 +228,138 @@ set edit:completion:arg-completer[sakr] = {|@words|
         }
         &'sakr;manifest;help;help'= {
         }
+        &'sakr;rotate'= {
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand start 'Record the current signing key, generate the new one beside it, write the state file'
+            cand next 'Perform the next stage whose gate is open (exit 3 while waiting)'
+            cand status 'Every stage with its time, the gate of the next one, and the earliest retire time'
+            cand abort 'Before retire: sign with the old key again, keep trusting both, and record the abort'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sakr;rotate;start'= {
+            cand --state 'The rotation''s state file (JSON; holds paths and kids, never key material)'
+            cand --key-dir 'Directory (on this node) for the new key pair [default: the current signing key''s directory]'
+            cand --name 'Base name of the new key files [default: sa-<UTC date>]'
+            cand -a 'a'
+            cand --algorithm 'algorithm'
+            cand --publish-to 'Publish the JWKS and discovery document here (s3://, azblob://, https://…blob.core.windows.net/…, file:///)'
+            cand --issuer 'The issuer URL relying parties know (kube-apiserver --service-account-issuer)'
+            cand --jwks-uri 'jwks_uri of the discovery document [default: <issuer>/openid/v1/jwks]'
+            cand --endpoint 'S3-compatible or Azure endpoint for --publish-to'
+            cand --cache-control 'Cache-Control of the published objects; its max-age lengthens the retire wait'
+            cand --overlap 'Keep trusting the old key at least this long after the switch (e.g. 7d, 36h); never less than 24h10s plus the JWKS cache max-age'
+            cand --kubeconfig 'Ask the cluster (every apiserver endpoint) whether it trusts the new key before switching'
+            cand --context 'kubeconfig context'
+            cand --manifests-dir 'The static-pod manifests directory'
+            cand --apiserver 'The kube-apiserver manifest (instead of --manifests-dir)'
+            cand --controller-manager 'The kube-controller-manager manifest (with --apiserver)'
+            cand --host-root 'Resolve hostPath volumes under DIR'
+            cand --backup-dir 'Backups of manifests and, at retire, the old key files [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]'
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --single-node 'This is the only control-plane node: its manifest is the whole truth for the switch gate'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sakr;rotate;next'= {
+            cand --state 'state'
+            cand --token-file 'A fresh ServiceAccount token for the verify stage (`-` for stdin), when sakr cannot ask the cluster'
+            cand --at 'Evaluate gates as if it were TIME (RFC 3339). Only for rotations made by `sakr rehearse`'
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --dry-run 'Say what the next stage would do; change nothing'
+            cand --i-checked-all-apiservers 'You checked every kube-apiserver''s /openid/v1/jwks lists the new kid (recorded in the state)'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sakr;rotate;status'= {
+            cand --state 'state'
+            cand --at 'at'
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sakr;rotate;abort'= {
+            cand --state 'state'
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --dry-run 'dry-run'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sakr;rotate;help'= {
+            cand start 'Record the current signing key, generate the new one beside it, write the state file'
+            cand next 'Perform the next stage whose gate is open (exit 3 while waiting)'
+            cand status 'Every stage with its time, the gate of the next one, and the earliest retire time'
+            cand abort 'Before retire: sign with the old key again, keep trusting both, and record the abort'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sakr;rotate;help;start'= {
+        }
+        &'sakr;rotate;help;next'= {
+        }
+        &'sakr;rotate;help;status'= {
+        }
+        &'sakr;rotate;help;abort'= {
+        }
+        &'sakr;rotate;help;help'= {
+        }
+        &'sakr;rehearse'= {
+            cand --manifests-dir 'Manifests to rehearse on (they are copied; the originals are never touched)'
+            cand --keep 'Keep the scratch tree here instead of a temporary directory that is removed afterwards'
+            cand -a 'Algorithm of the new key'
+            cand --algorithm 'Algorithm of the new key'
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'sakr;completions'= {
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
@@ -245,6 +379,8 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand jwks 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
             cand discovery 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
             cand manifest 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests'
+            cand rotate 'The staged rotation, resumable: start once, then `next` until done (safe from cron or CI)'
+            cand rehearse 'Run the whole rotation in a scratch directory and show every change'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -269,6 +405,22 @@ set edit:completion:arg-completer[sakr] = {|@words|
         &'sakr;help;manifest;sign-with'= {
         }
         &'sakr;help;manifest;retire'= {
+        }
+        &'sakr;help;rotate'= {
+            cand start 'Record the current signing key, generate the new one beside it, write the state file'
+            cand next 'Perform the next stage whose gate is open (exit 3 while waiting)'
+            cand status 'Every stage with its time, the gate of the next one, and the earliest retire time'
+            cand abort 'Before retire: sign with the old key again, keep trusting both, and record the abort'
+        }
+        &'sakr;help;rotate;start'= {
+        }
+        &'sakr;help;rotate;next'= {
+        }
+        &'sakr;help;rotate;status'= {
+        }
+        &'sakr;help;rotate;abort'= {
+        }
+        &'sakr;help;rehearse'= {
         }
         &'sakr;help;completions'= {
         }

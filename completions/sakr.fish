@@ -36,6 +36,8 @@ complete -c sakr -n "__fish_sakr_needs_command" -f -a "kid" -d 'Print the kid, a
 complete -c sakr -n "__fish_sakr_needs_command" -f -a "jwks" -d 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
 complete -c sakr -n "__fish_sakr_needs_command" -f -a "discovery" -d 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
 complete -c sakr -n "__fish_sakr_needs_command" -f -a "manifest" -d 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests'
+complete -c sakr -n "__fish_sakr_needs_command" -f -a "rotate" -d 'The staged rotation, resumable: start once, then `next` until done (safe from cron or CI)'
+complete -c sakr -n "__fish_sakr_needs_command" -f -a "rehearse" -d 'Run the whole rotation in a scratch directory and show every change'
 complete -c sakr -n "__fish_sakr_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c sakr -n "__fish_sakr_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sakr -n "__fish_sakr_using_subcommand keygen" -s a -l algorithm -d 'Key algorithm. RSA keys sign RS256, ECDSA keys ES256/ES384/ES512' -r -f -a "rsa-2048\t''
@@ -165,6 +167,98 @@ complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subc
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from help" -f -a "sign-with" -d 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from help" -f -a "retire" -d 'Remove --service-account-key-file=PUB (the "retire" stage)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and not __fish_seen_subcommand_from start next status abort help" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and not __fish_seen_subcommand_from start next status abort help" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and not __fish_seen_subcommand_from start next status abort help" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and not __fish_seen_subcommand_from start next status abort help" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and not __fish_seen_subcommand_from start next status abort help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and not __fish_seen_subcommand_from start next status abort help" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and not __fish_seen_subcommand_from start next status abort help" -f -a "start" -d 'Record the current signing key, generate the new one beside it, write the state file'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and not __fish_seen_subcommand_from start next status abort help" -f -a "next" -d 'Perform the next stage whose gate is open (exit 3 while waiting)'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and not __fish_seen_subcommand_from start next status abort help" -f -a "status" -d 'Every stage with its time, the gate of the next one, and the earliest retire time'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and not __fish_seen_subcommand_from start next status abort help" -f -a "abort" -d 'Before retire: sign with the old key again, keep trusting both, and record the abort'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and not __fish_seen_subcommand_from start next status abort help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l state -d 'The rotation\'s state file (JSON; holds paths and kids, never key material)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l key-dir -d 'Directory (on this node) for the new key pair [default: the current signing key\'s directory]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l name -d 'Base name of the new key files [default: sa-<UTC date>]' -r
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s a -l algorithm -r -f -a "rsa-2048\t''
+rsa-3072\t''
+rsa-4096\t''
+ecdsa-p256\t''
+ecdsa-p384\t''
+ecdsa-p521\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l publish-to -d 'Publish the JWKS and discovery document here (s3://, azblob://, https://…blob.core.windows.net/…, file:///)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l issuer -d 'The issuer URL relying parties know (kube-apiserver --service-account-issuer)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l jwks-uri -d 'jwks_uri of the discovery document [default: <issuer>/openid/v1/jwks]' -r
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l endpoint -d 'S3-compatible or Azure endpoint for --publish-to' -r
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l cache-control -d 'Cache-Control of the published objects; its max-age lengthens the retire wait' -r
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l overlap -d 'Keep trusting the old key at least this long after the switch (e.g. 7d, 36h); never less than 24h10s plus the JWKS cache max-age' -r
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l kubeconfig -d 'Ask the cluster (every apiserver endpoint) whether it trusts the new key before switching' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l context -d 'kubeconfig context' -r
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l manifests-dir -d 'The static-pod manifests directory' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l host-root -d 'Resolve hostPath volumes under DIR' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l backup-dir -d 'Backups of manifests and, at retire, the old key files [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l single-node -d 'This is the only control-plane node: its manifest is the whole truth for the switch gate'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l state -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l token-file -d 'A fresh ServiceAccount token for the verify stage (`-` for stdin), when sakr cannot ask the cluster' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l at -d 'Evaluate gates as if it were TIME (RFC 3339). Only for rotations made by `sakr rehearse`' -r
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l dry-run -d 'Say what the next stage would do; change nothing'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l i-checked-all-apiservers -d 'You checked every kube-apiserver\'s /openid/v1/jwks lists the new kid (recorded in the state)'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -s h -l help -d 'Print help'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -l state -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -l at -r
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from abort" -l state -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from abort" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from abort" -l dry-run
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from abort" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from abort" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from abort" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from abort" -s h -l help -d 'Print help'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from abort" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from help" -f -a "start" -d 'Record the current signing key, generate the new one beside it, write the state file'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from help" -f -a "next" -d 'Perform the next stage whose gate is open (exit 3 while waiting)'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from help" -f -a "status" -d 'Every stage with its time, the gate of the next one, and the earliest retire time'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from help" -f -a "abort" -d 'Before retire: sign with the old key again, keep trusting both, and record the abort'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -l manifests-dir -d 'Manifests to rehearse on (they are copied; the originals are never touched)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -l keep -d 'Keep the scratch tree here instead of a temporary directory that is removed afterwards' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -s a -l algorithm -d 'Algorithm of the new key' -r -f -a "rsa-2048\t''
+rsa-3072\t''
+rsa-4096\t''
+ecdsa-p256\t''
+ecdsa-p384\t''
+ecdsa-p521\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -s V -l version -d 'Print version'
 complete -c sakr -n "__fish_sakr_using_subcommand completions" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand completions" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
@@ -172,14 +266,20 @@ complete -c sakr -n "__fish_sakr_using_subcommand completions" -s v -l verbose -
 complete -c sakr -n "__fish_sakr_using_subcommand completions" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
 complete -c sakr -n "__fish_sakr_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sakr -n "__fish_sakr_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest completions help" -f -a "keygen" -d 'Generate a new ServiceAccount signing key pair'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest completions help" -f -a "kid" -d 'Print the kid, algorithm and PEM block type of every key in the files'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest completions help" -f -a "jwks" -d 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest completions help" -f -a "discovery" -d 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest completions help" -f -a "manifest" -d 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest rotate rehearse completions help" -f -a "keygen" -d 'Generate a new ServiceAccount signing key pair'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest rotate rehearse completions help" -f -a "kid" -d 'Print the kid, algorithm and PEM block type of every key in the files'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest rotate rehearse completions help" -f -a "jwks" -d 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest rotate rehearse completions help" -f -a "discovery" -d 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest rotate rehearse completions help" -f -a "manifest" -d 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest rotate rehearse completions help" -f -a "rotate" -d 'The staged rotation, resumable: start once, then `next` until done (safe from cron or CI)'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest rotate rehearse completions help" -f -a "rehearse" -d 'Run the whole rotation in a scratch directory and show every change'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest rotate rehearse completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest rotate rehearse completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from manifest" -f -a "show" -d 'List the service-account flags with each key\'s kid, and warn about every hazard'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from manifest" -f -a "trust" -d 'Append --service-account-key-file=PUB after the last one (the "trust" stage)'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from manifest" -f -a "sign-with" -d 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage)'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from manifest" -f -a "retire" -d 'Remove --service-account-key-file=PUB (the "retire" stage)'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from rotate" -f -a "start" -d 'Record the current signing key, generate the new one beside it, write the state file'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from rotate" -f -a "next" -d 'Perform the next stage whose gate is open (exit 3 while waiting)'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from rotate" -f -a "status" -d 'Every stage with its time, the gate of the next one, and the earliest retire time'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from rotate" -f -a "abort" -d 'Before retire: sign with the old key again, keep trusting both, and record the abort'

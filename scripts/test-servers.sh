@@ -8,7 +8,7 @@
 #
 # Usage: scripts/test-servers.sh install   # idempotent; a second run takes well under a second
 #        scripts/test-servers.sh env       # prints the paths the tests use
-# The tests start and stop the servers themselves (tests/support/servers.rs).
+# The tests start and stop the servers themselves (tests/cli/servers/servers.rs).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

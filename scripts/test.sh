@@ -4,7 +4,7 @@
 # .ci/run calls.
 #
 # Installs (idempotently, outside the crate's sources):
-#   - a Python venv at .cache/venv with PyJWT + cryptography (relying-party checks)
+#   - moto, Azurite, PyJWT and npm jose under .cache/ and tests/rp (scripts/test-servers.sh)
 #   - cargo-audit into $SAKR_TOOLS (default ~/.cache/sakr/tools)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,15 +12,10 @@ cd "$root"
 tools=${SAKR_TOOLS:-$HOME/.cache/sakr/tools}
 step() { printf '\n== %s\n' "$*" >&2; }
 
-step "Python relying party (PyJWT) in .cache/venv"
-if [ ! -x .cache/venv/bin/python ]; then
-    python3 -m venv .cache/venv
-fi
-req_stamp=.cache/venv/.sakr-requirements
-if ! cmp -s tests/rp-python/requirements.txt "$req_stamp" 2>/dev/null; then
-    .cache/venv/bin/pip install --quiet --disable-pip-version-check -r tests/rp-python/requirements.txt
-    cp tests/rp-python/requirements.txt "$req_stamp"
-fi
+step "test servers and relying parties (scripts/test-servers.sh install)"
+# moto (S3) and Azurite (Azure Blob) on 127.0.0.1, PyJWT + cryptography in .cache/venv,
+# npm jose in tests/rp: all installed under the clone, idempotently.
+scripts/test-servers.sh install
 export SAKR_TEST_PYTHON="$root/.cache/venv/bin/python"
 
 step "openssl and ssh-keygen (independent checks)"

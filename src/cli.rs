@@ -51,7 +51,7 @@ pub enum Command {
     Jwks(JwksArgs),
     Discovery(DiscoveryArgs),
     Manifest(ManifestArgs),
-    Rotate(RotateArgs),
+    Rotate(Box<RotateArgs>),
     Rehearse(RehearseArgs),
     Completions(CompletionsArgs),
 }
@@ -223,7 +223,7 @@ pub struct RotateArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum RotateAction {
-    Start(RotateStartArgs),
+    Start(Box<RotateStartArgs>),
     Next(RotateNextArgs),
     Status(RotateStatusArgs),
     Abort(RotateAbortArgs),

@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod exit;
 pub mod fsutil;

@@ -27,7 +27,7 @@ pub fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<()> {
         Command::Jwks(a) => jwks::run(a, printer),
         Command::Discovery(a) => discovery::run(a, printer),
         Command::Manifest(a) => manifest::run(a, printer),
-        Command::Rotate(a) => rotate::run(a, printer),
+        Command::Rotate(a) => rotate::run(*a, printer),
         Command::Rehearse(a) => rehearse::run(a, printer),
         Command::Completions(a) => completions::run(a),
     }

@@ -35,7 +35,9 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
             dir.clone()
         }
         None => {
-            temp = tempfile::Builder::new().prefix("sakr-rehearse-").tempdir()?;
+            temp = tempfile::Builder::new()
+                .prefix("sakr-rehearse-")
+                .tempdir()?;
             temp.path().to_path_buf()
         }
     };
@@ -134,7 +136,12 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
                     super::rotate::render_step(&r, printer);
                 }
                 if r.stage == Some(Stage::Verify) {
-                    printer.data(&check_token_line("before retire", &old_token, &published, true)?);
+                    printer.data(&check_token_line(
+                        "before retire",
+                        &old_token,
+                        &published,
+                        true,
+                    )?);
                 }
             }
             Err(RotateError::GateClosed(why)) => {
@@ -166,7 +173,10 @@ fn copy_manifests(from: Option<&Path>, to: &Path) -> anyhow::Result<()> {
     match from {
         None => {
             std::fs::write(to.join("kube-apiserver.yaml"), KUBEADM_APISERVER)?;
-            std::fs::write(to.join("kube-controller-manager.yaml"), KUBEADM_CONTROLLER_MANAGER)?;
+            std::fs::write(
+                to.join("kube-controller-manager.yaml"),
+                KUBEADM_CONTROLLER_MANAGER,
+            )?;
         }
         Some(dir) => {
             let found = crate::manifests::locate(dir)?;
@@ -213,14 +223,21 @@ fn stand_in_keys(target: &ops::Target) -> anyhow::Result<()> {
         if key_files.len() == 1 || pair.as_deref() == Some(*kf) {
             write(kf, key.public.to_pem().as_bytes(), 0o644)?;
         } else {
-            write(kf, generate(Algorithm::Rsa2048)?.public.to_pem().as_bytes(), 0o644)?;
+            write(
+                kf,
+                generate(Algorithm::Rsa2048)?.public.to_pem().as_bytes(),
+                0o644,
+            )?;
         }
     }
     Ok(())
 }
 
 fn mint(s: &RotationState, key_host: &Path, now: jiff::Timestamp) -> anyhow::Result<Secret> {
-    let pem = Secret::new(crate::fsutil::read_capped(key_host, crate::fsutil::MAX_INPUT_BYTES)?);
+    let pem = Secret::new(crate::fsutil::read_capped(
+        key_host,
+        crate::fsutil::MAX_INPUT_BYTES,
+    )?);
     let signer = Signer::from_pem(&pem)?;
     let issuer = s
         .publish
@@ -249,7 +266,10 @@ fn check_token_line(
     expect_ok: bool,
 ) -> anyhow::Result<String> {
     let jwks = std::fs::read(published.join("openid/v1/jwks"))?;
-    let keys: Vec<_> = crate::jwks::parse(&jwks)?.into_iter().map(|e| e.key).collect();
+    let keys: Vec<_> = crate::jwks::parse(&jwks)?
+        .into_iter()
+        .map(|e| e.key)
+        .collect();
     let decoded = crate::token::decode(&String::from_utf8_lossy(token.expose()))?;
     let ok = keys
         .iter()

@@ -15,7 +15,7 @@ use crate::rotation::{RotationState, Stage};
 
 pub fn run(args: RotateArgs, printer: &Printer) -> anyhow::Result<()> {
     match args.action {
-        RotateAction::Start(a) => start(a, printer),
+        RotateAction::Start(a) => start(*a, printer),
         RotateAction::Next(a) => {
             let now = clock(&a.state, a.at.as_deref())?;
             let token = a.token_file.as_deref().map(read_token).transpose()?;
@@ -38,7 +38,8 @@ pub fn run(args: RotateArgs, printer: &Printer) -> anyhow::Result<()> {
             status(&a.state, now, printer)
         }
         RotateAction::Abort(a) => {
-            let report = run::abort(&a.state, jiff::Timestamp::now(), a.dry_run).map_err(exit_for)?;
+            let report =
+                run::abort(&a.state, jiff::Timestamp::now(), a.dry_run).map_err(exit_for)?;
             render_step(&report, printer);
             Ok(())
         }
@@ -89,7 +90,10 @@ pub(crate) fn parse_duration(field: &str, text: &str) -> anyhow::Result<i64> {
         .parse()
         .with_context(|| format!("{field} {text:?}: not a duration (e.g. 36h, 7d, 90m)"))?;
     let secs = span
-        .total((jiff::Unit::Second, jiff::SpanRelativeTo::days_are_24_hours()))
+        .total((
+            jiff::Unit::Second,
+            jiff::SpanRelativeTo::days_are_24_hours(),
+        ))
         .with_context(|| format!("{field} {text:?}"))?;
     if secs < 0.0 {
         bail!("{field} {text:?}: must not be negative");
@@ -102,7 +106,11 @@ pub(crate) fn manifest_config(m: &RotateManifestOpts, now: jiff::Timestamp) -> M
         let base = m
             .manifests_dir
             .clone()
-            .or_else(|| m.apiserver.as_ref().and_then(|a| a.parent().map(Into::into)))
+            .or_else(|| {
+                m.apiserver
+                    .as_ref()
+                    .and_then(|a| a.parent().map(Into::into))
+            })
             .unwrap_or_else(|| "/etc/kubernetes/manifests".into());
         base.parent()
             .unwrap_or(std::path::Path::new("/etc/kubernetes"))
@@ -123,7 +131,8 @@ fn start(a: RotateStartArgs, printer: &Printer) -> anyhow::Result<()> {
     let publish = match (&a.publish_to, &a.issuer) {
         (Some(to), Some(issuer)) => {
             crate::jwks::discovery::validate_https("--issuer", issuer)?;
-            crate::publish::target::Target::parse(to).with_context(|| format!("--publish-to {to}"))?;
+            crate::publish::target::Target::parse(to)
+                .with_context(|| format!("--publish-to {to}"))?;
             Some(PublishConfig {
                 to: to.clone(),
                 issuer: issuer.clone(),
@@ -170,7 +179,10 @@ fn start(a: RotateStartArgs, printer: &Printer) -> anyhow::Result<()> {
         if matches!(s.apiservers, ApiserverCheck::Manual) {
             printer.note("no --kubeconfig or --single-node: the switch stage will ask you to confirm with --i-checked-all-apiservers");
         }
-        printer.note(&format!("next: sakr rotate next --state {}", a.state.display()));
+        printer.note(&format!(
+            "next: sakr rotate next --state {}",
+            a.state.display()
+        ));
     }
     Ok(())
 }
@@ -214,9 +226,13 @@ fn status(path: &std::path::Path, now: jiff::Timestamp, printer: &Printer) -> an
         (Some(Stage::Publish), _) => "open".into(),
         (Some(Stage::Trust), _) => "the new kid must be in the published JWKS".into(),
         (Some(Stage::Switch), _) => match &s.apiservers {
-            ApiserverCheck::Cluster(_) => "every kube-apiserver endpoint must serve the new kid".into(),
+            ApiserverCheck::Cluster(_) => {
+                "every kube-apiserver endpoint must serve the new kid".into()
+            }
             ApiserverCheck::SingleNode => "the local manifest must trust the new kid".into(),
-            ApiserverCheck::Manual => "--i-checked-all-apiservers (sakr cannot ask the cluster)".into(),
+            ApiserverCheck::Manual => {
+                "--i-checked-all-apiservers (sakr cannot ask the cluster)".into()
+            }
         },
         (Some(Stage::Verify), _) => "a fresh token must carry the new kid and verify".into(),
         (Some(Stage::Retire), _) => match not_before {
@@ -245,7 +261,9 @@ fn status(path: &std::path::Path, now: jiff::Timestamp, printer: &Printer) -> an
                 r.at,
                 r.note.as_deref().unwrap_or("")
             )),
-            None if Some(stage) == next => out.push_str(&format!("  {stage:<8}  next — gate: {gate}\n")),
+            None if Some(stage) == next => {
+                out.push_str(&format!("  {stage:<8}  next — gate: {gate}\n"))
+            }
             None => out.push_str(&format!("  {stage:<8}  pending\n")),
         }
     }

@@ -158,14 +158,14 @@ where
             line: first.line,
         });
     }
-    if let Some(signing) = m.signing_key_file() {
-        if same_path(signing, &first.value) || holds_signing_key(&first.value, signing) {
-            return Err(EditError::RetiresSigningKey {
-                path: first.value.clone(),
-                signing_key_file: signing.to_string(),
-                line: first.line,
-            });
-        }
+    if let Some(signing) = m.signing_key_file()
+        && (same_path(signing, &first.value) || holds_signing_key(&first.value, signing))
+    {
+        return Err(EditError::RetiresSigningKey {
+            path: first.value.clone(),
+            signing_key_file: signing.to_string(),
+            line: first.line,
+        });
     }
     // One verified removal per occurrence (duplicates are rare; each step stands on its own).
     let mut text = apiserver_text.to_string();

@@ -441,7 +441,10 @@ pub fn container_path_for(target: &Target, m: &Manifest, host: &Path) -> Option<
             let volume = m.volumes.iter().find(|v| v.name == mount.name)?;
             let vol_host = Path::new(volume.host_path.as_deref()?);
             let rest = host_abs.strip_prefix(vol_host).ok()?;
-            Some((vol_host.components().count(), Path::new(&mount.mount_path).join(rest)))
+            Some((
+                vol_host.components().count(),
+                Path::new(&mount.mount_path).join(rest),
+            ))
         })
         .max_by_key(|(depth, _)| *depth)
         .map(|(_, p)| p.to_string_lossy().into_owned())

@@ -20,10 +20,10 @@
 
 pub mod azure;
 pub mod file;
-mod orchestrate;
+pub mod orchestrate;
 pub mod redact;
 pub mod s3;
-mod target;
+pub mod target;
 
 use std::fmt;
 use std::time::Duration;

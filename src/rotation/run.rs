@@ -257,7 +257,8 @@ impl StepReport {
 }
 
 /// How the verify stage gets its token when the cluster is not asked: rehearse mints one.
-pub type TokenSource<'a> = &'a dyn Fn(&RotationState) -> anyhow::Result<crate::keys::secret::Secret>;
+pub type TokenSource<'a> =
+    &'a dyn Fn(&RotationState) -> anyhow::Result<crate::keys::secret::Secret>;
 
 pub fn next(
     path: &Path,
@@ -332,8 +333,7 @@ fn trusted_keys(ms: &ManifestState) -> Result<Vec<PublicKey>> {
 }
 
 fn read_key(host: &Path) -> Result<KeyFile> {
-    let bytes =
-        crate::fsutil::read_capped(host, crate::fsutil::MAX_INPUT_BYTES).map_err(other)?;
+    let bytes = crate::fsutil::read_capped(host, crate::fsutil::MAX_INPUT_BYTES).map_err(other)?;
     crate::keys::parse_pem_file(&bytes)
         .map_err(|e| other(anyhow::Error::new(e).context(host.display().to_string())))
 }
@@ -356,9 +356,11 @@ fn publish_keys(
         keys.iter().map(PublicKey::alg),
     )
     .map_err(other)?;
-    let mut plan =
-        publish::orchestrate::Plan::new(jwks.to_json().into_bytes(), discovery.to_json().into_bytes())
-            .map_err(other)?;
+    let mut plan = publish::orchestrate::Plan::new(
+        jwks.to_json().into_bytes(),
+        discovery.to_json().into_bytes(),
+    )
+    .map_err(other)?;
     plan.cache_control = cfg.cache_control.clone();
     plan.allow_removal = allow_removal;
     plan.dry_run = dry_run;
@@ -432,7 +434,11 @@ fn stage_publish(state: &RotationState, opts: &NextOptions, r: &mut StepReport) 
     let report = publish_keys(cfg, &keys, false, opts.dry_run)?;
     r.summary = format!(
         "{} JWKS with {} key(s) (added {}) and the discovery document to {}",
-        if opts.dry_run { "would publish" } else { "published" },
+        if opts.dry_run {
+            "would publish"
+        } else {
+            "published"
+        },
         keys.len(),
         if report.kids.added.is_empty() {
             "none".to_string()
@@ -454,7 +460,11 @@ fn require_published(state: &RotationState) -> Result<()> {
                 "the new kid {} is not in the JWKS published at {} (it lists: {}); publish it first",
                 state.new.kid,
                 cfg.to,
-                if kids.is_empty() { "nothing".into() } else { kids.join(", ") }
+                if kids.is_empty() {
+                    "nothing".into()
+                } else {
+                    kids.join(", ")
+                }
             )));
         }
     }
@@ -480,12 +490,21 @@ fn apply_action(
 
 fn stage_trust(state: &RotationState, opts: &NextOptions, r: &mut StepReport) -> Result<()> {
     require_published(state)?;
-    let changed = apply_action(state, Action::Trust(state.new.public_key.clone()), opts.dry_run, r)?;
+    let changed = apply_action(
+        state,
+        Action::Trust(state.new.public_key.clone()),
+        opts.dry_run,
+        r,
+    )?;
     r.summary = format!(
         "{} {} to kube-apiserver --service-account-key-file{}",
         if opts.dry_run { "would add" } else { "added" },
         state.new.public_key,
-        if changed { "" } else { " (it was already there)" }
+        if changed {
+            ""
+        } else {
+            " (it was already there)"
+        }
     );
     r.notes.push(
         "the kubelet restarts kube-apiserver when its manifest changes; on HA clusters do the same on every control-plane node (sakr manifest trust)".into(),
@@ -510,7 +529,8 @@ fn stage_switch(
                     state.new.kid
                 )));
             }
-            r.notes.push("single control-plane node: its manifest trusts the new key".into());
+            r.notes
+                .push("single control-plane node: its manifest trusts the new key".into());
         }
         ApiserverCheck::Manual => {
             if state.apiservers_asserted.is_none() {
@@ -533,13 +553,22 @@ fn stage_switch(
             }
         }
         ApiserverCheck::Cluster(cfg) => {
-            crate::rotation::run::cluster_gate(cfg, &state.new.kid)?;
+            cluster_gate(cfg, &state.new.kid)?;
         }
     }
-    let changed = apply_action(state, Action::SignWith(state.new.private_key.clone()), opts.dry_run, r)?;
+    let changed = apply_action(
+        state,
+        Action::SignWith(state.new.private_key.clone()),
+        opts.dry_run,
+        r,
+    )?;
     r.summary = format!(
         "{} kube-apiserver and kube-controller-manager to sign with {}{}",
-        if opts.dry_run { "would switch" } else { "switched" },
+        if opts.dry_run {
+            "would switch"
+        } else {
+            "switched"
+        },
         state.new.private_key,
         if changed { "" } else { " (already so)" }
     );
@@ -574,7 +603,7 @@ fn stage_verify(
             state.old.kid
         )));
     }
-    let mut keys = vec![public_key_of(&state.new.public_key_host)?];
+    let keys = vec![public_key_of(&state.new.public_key_host)?];
     let source = match &state.publish {
         Some(cfg) => {
             let kids = published_kids(cfg)?;
@@ -588,7 +617,6 @@ fn stage_verify(
         }
         None => "the new key".to_string(),
     };
-    keys.truncate(1);
     let kid = state.new.kid.clone();
     let checks = crate::token::checks::run(
         &decoded,
@@ -620,7 +648,9 @@ fn stage_verify(
 pub fn retire_not_before(state: &RotationState) -> Option<jiff::Timestamp> {
     let switch = state.at(Stage::Switch)?;
     let w = retire_window_of(state);
-    switch.checked_add(jiff::SignedDuration::from_secs(w.total_seconds)).ok()
+    switch
+        .checked_add(jiff::SignedDuration::from_secs(w.total_seconds))
+        .ok()
 }
 
 pub fn retire_window_of(state: &RotationState) -> window::Window {
@@ -647,10 +677,19 @@ fn stage_retire(
             crate::token::checks::human_duration((not_before - now).get_seconds())
         )));
     }
-    let changed = apply_action(state, Action::Retire(state.old.public_key.clone()), opts.dry_run, r)?;
+    let changed = apply_action(
+        state,
+        Action::Retire(state.old.public_key.clone()),
+        opts.dry_run,
+        r,
+    )?;
     let mut parts = vec![format!(
         "{} {} from --service-account-key-file{}",
-        if opts.dry_run { "would remove" } else { "removed" },
+        if opts.dry_run {
+            "would remove"
+        } else {
+            "removed"
+        },
         state.old.public_key,
         if changed { "" } else { " (already gone)" }
     )];
@@ -663,7 +702,11 @@ fn stage_retire(
         let report = publish_keys(cfg, &keys, true, opts.dry_run)?;
         parts.push(format!(
             "{} kid {} from the JWKS at {}",
-            if opts.dry_run { "would drop" } else { "dropped" },
+            if opts.dry_run {
+                "would drop"
+            } else {
+                "dropped"
+            },
             state.old.kid,
             cfg.to
         ));
@@ -701,7 +744,11 @@ fn archive_old_keys(state: &RotationState) -> Result<Vec<String>> {
         (&state.old.private_key, &state.old.private_key_host),
         (&state.old.public_key, &state.old.public_key_host),
     ] {
-        if still_used.iter().any(|u| crate::manifests::model::same_path(u, container)) || !host.exists() {
+        if still_used
+            .iter()
+            .any(|u| crate::manifests::model::same_path(u, container))
+            || !host.exists()
+        {
             continue;
         }
         let dest = state
@@ -746,7 +793,12 @@ pub fn abort(path: &Path, now: jiff::Timestamp, dry_run: bool) -> Result<StepRep
                 state.old.private_key_host.display()
             )));
         }
-        apply_action(&state, Action::SignWith(state.old.private_key.clone()), dry_run, &mut r)?;
+        apply_action(
+            &state,
+            Action::SignWith(state.old.private_key.clone()),
+            dry_run,
+            &mut r,
+        )?;
         r.summary = format!(
             "{} back to signing with {}; both keys stay trusted",
             if dry_run { "would switch" } else { "switched" },
@@ -764,4 +816,52 @@ pub fn abort(path: &Path, now: jiff::Timestamp, dry_run: bool) -> Result<StepRep
         r.done = true;
     }
     Ok(r)
+}
+
+fn cluster_options(cfg: &super::state::ClusterConfig) -> crate::cluster::ClusterOptions {
+    crate::cluster::ClusterOptions {
+        kubeconfig: cfg.kubeconfig.clone(),
+        context: cfg.context.clone(),
+    }
+}
+
+/// Switch gate with cluster access: every apiserver endpoint serves the new kid (the drift
+/// check's `every_apiserver_trusts`). An unreadable endpoint keeps the gate closed.
+fn cluster_gate(cfg: &super::state::ClusterConfig, kid: &str) -> Result<()> {
+    let (places, listing_error) = runtime()?.block_on(async {
+        let cluster = crate::cluster::Cluster::connect(&cluster_options(cfg))
+            .await
+            .map_err(other)?;
+        Ok::<_, RotateError>(cluster.jwks_per_apiserver().await)
+    })?;
+    if crate::cluster::every_apiserver_trusts(&places, kid) && listing_error.is_none() {
+        return Ok(());
+    }
+    let lacking: Vec<String> = places
+        .iter()
+        .filter(|p| !matches!(&p.kids, Ok(k) if k.iter().any(|x| x == kid)))
+        .map(|p| match &p.kids {
+            Ok(_) => format!("{} lacks it", p.place),
+            Err(e) => format!("{} unreadable: {e}", p.place),
+        })
+        .chain(listing_error.map(|e| format!("apiserver endpoints not listed: {}", e.chain())))
+        .collect();
+    Err(RotateError::GateClosed(format!(
+        "waiting until every kube-apiserver serves kid {kid}: {}",
+        lacking.join("; ")
+    )))
+}
+
+/// A fresh token from the TokenRequest API (`default/default`), as `kubectl create token`.
+fn cluster_token(cfg: &super::state::ClusterConfig) -> Result<crate::keys::secret::Secret> {
+    runtime()?.block_on(async {
+        let cluster = crate::cluster::Cluster::connect(&cluster_options(cfg))
+            .await
+            .map_err(other)?;
+        let issued = cluster
+            .request_token("default", "default", &[], None)
+            .await
+            .map_err(other)?;
+        Ok(issued.token)
+    })
 }

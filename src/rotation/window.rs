@@ -20,9 +20,12 @@ pub fn max_age(cache_control: &str) -> Option<i64> {
         .split(',')
         .filter_map(|d| {
             let (k, v) = d.trim().split_once('=')?;
-            matches!(k.trim().to_ascii_lowercase().as_str(), "max-age" | "s-maxage")
-                .then(|| v.trim().trim_matches('"').parse::<i64>().ok())
-                .flatten()
+            matches!(
+                k.trim().to_ascii_lowercase().as_str(),
+                "max-age" | "s-maxage"
+            )
+            .then(|| v.trim().trim_matches('"').parse::<i64>().ok())
+            .flatten()
         })
         .max()
 }
@@ -62,8 +65,14 @@ mod tests {
 
     #[test]
     fn a_longer_overlap_or_cache_wins() {
-        assert_eq!(retire_window(7 * 86_400, Some(60)).total_seconds, 7 * 86_400 + 60);
-        assert_eq!(retire_window(3600, Some(86_400)).total_seconds, 86_410 + 86_400);
+        assert_eq!(
+            retire_window(7 * 86_400, Some(60)).total_seconds,
+            7 * 86_400 + 60
+        );
+        assert_eq!(
+            retire_window(3600, Some(86_400)).total_seconds,
+            86_410 + 86_400
+        );
     }
 
     #[test]

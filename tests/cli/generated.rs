@@ -53,7 +53,14 @@ fn completions_command_prints_the_committed_script() {
 
 #[test]
 fn help_text() {
-    for sub in ["keygen", "kid", "jwks", "discovery", "manifest", "completions"] {
+    for sub in [
+        "keygen",
+        "kid",
+        "jwks",
+        "discovery",
+        "manifest",
+        "completions",
+    ] {
         let out = sakr().args([sub, "--help"]).output().unwrap();
         assert!(out.status.success());
         insta::assert_snapshot!(format!("help_{sub}"), stdout(&out));

@@ -4,9 +4,13 @@
 
 mod support;
 
+mod cluster;
+mod fake_apiserver;
 mod generated;
 mod jwks;
 mod keygen;
 mod kid;
 mod manifest;
+mod publish;
 mod relying_party;
+mod servers;

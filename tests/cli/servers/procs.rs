@@ -215,7 +215,7 @@ impl Server {
     /// Creates `container` in Azurite and returns a container SAS (read, add, create, write,
     /// delete, list; one day), minted by the Python SDK with the well-known development key.
     pub fn azurite_container_sas(&self, container: &str) -> String {
-        let script = repo_root().join("tests/support/azurite_sas.py");
+        let script = repo_root().join("tests/cli/servers/azurite_sas.py");
         let out = Command::new(venv_python())
             .arg(&script)
             .arg(self.azurite_endpoint())

@@ -1,29 +1,20 @@
 //! Integration tests of `src/publish` (DESIGN §3 `sakr publish`, §5, issue 4) against real
-//! servers on 127.0.0.1: moto's S3 server and Azurite, started per test by `support::servers`
+//! servers on 127.0.0.1: moto's S3 server and Azurite, started per test by `crate::servers::procs`
 //! (install them with `scripts/test-servers.sh install`), plus the `file://` backend checked by
 //! a real OIDC relying party (npm `jose`, `tests/rp/verify.mjs`).
-//!
-//! While `src/main.rs` is a placeholder the publish module is compiled into this test binary
-//! with `#[path]`; once the CLI lands these become a module of the single `tests/cli.rs` binary.
-
-mod support;
-
-#[path = "../src/publish/mod.rs"]
-#[allow(dead_code, unused_imports)]
-mod publish;
 
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
+use crate::servers::http::{self, FaultProxy, StaticServer};
+use crate::servers::procs::{self, Server};
 use async_trait::async_trait;
-use publish::{
+use sakr::publish::{
     Action, DISCOVERY_KEY, Etag, Metadata, Object, ObjectStore, Plan, Precondition, PublishError,
     RetryPolicy, StoreError, StoreOptions, Target, azure::AzureStore, file::FileStore,
 };
-use support::http::{self, FaultProxy, StaticServer};
-use support::servers::{self, Server};
 
 const ISSUER: &str = "https://oidc.example.com/cluster-a";
 const JWKS_KEY: &str = "openid/v1/jwks";
@@ -67,7 +58,7 @@ fn fast_retry(max_attempts: u32) -> RetryPolicy {
     }
 }
 
-fn no_progress() -> impl Fn(publish::Event) + Send + Sync {
+fn no_progress() -> impl Fn(sakr::publish::Event) + Send + Sync {
     |_| {}
 }
 
@@ -114,7 +105,7 @@ impl Env {
         match backend {
             Backend::S3 => {
                 aws_test_env();
-                let server = servers::moto();
+                let server = procs::moto();
                 let r = http::request("PUT", &format!("{}/{BUCKET}", server.base_url()), b"")
                     .expect("create bucket");
                 assert_eq!(r.status, 200, "create bucket: {r:?}");
@@ -125,7 +116,7 @@ impl Env {
                 }
             }
             Backend::Azure => {
-                let server = servers::azurite();
+                let server = procs::azurite();
                 let sas = server.azurite_container_sas(CONTAINER);
                 Env {
                     backend,
@@ -139,7 +130,7 @@ impl Env {
     fn target(&self, prefix: &str) -> Target {
         let url = match self.backend {
             Backend::S3 => format!("s3://{BUCKET}/{prefix}"),
-            Backend::Azure => format!("azblob://{}/{CONTAINER}/{prefix}", servers::AZURITE_ACCOUNT),
+            Backend::Azure => format!("azblob://{}/{CONTAINER}/{prefix}", procs::AZURITE_ACCOUNT),
         };
         Target::parse(&url).unwrap()
     }
@@ -148,7 +139,7 @@ impl Env {
     fn endpoint_for(&self, base: &str) -> String {
         match self.backend {
             Backend::S3 => base.to_owned(),
-            Backend::Azure => format!("{base}/{}", servers::AZURITE_ACCOUNT),
+            Backend::Azure => format!("{base}/{}", procs::AZURITE_ACCOUNT),
         }
     }
 
@@ -164,7 +155,9 @@ impl Env {
         };
         let target = self.target(prefix);
         match self.backend {
-            Backend::S3 => publish::open(&target, &options).await.expect("open s3"),
+            Backend::S3 => sakr::publish::open(&target, &options)
+                .await
+                .expect("open s3"),
             Backend::Azure => {
                 let sas = self.sas.clone();
                 // The SAS comes from AZURE_STORAGE_SAS_TOKEN, as an operator would pass it.
@@ -211,11 +204,11 @@ async fn round_trip(backend: Backend) {
     let env = Env::start(backend);
     let store = env.store("cluster-a").await;
     let events = std::sync::Mutex::new(Vec::new());
-    let record = |e: publish::Event| events.lock().unwrap().push(e);
+    let record = |e: sakr::publish::Event| events.lock().unwrap().push(e);
 
     let mut first = plan(&["kid-1"]);
     first.cache_control = "public, max-age=300".into();
-    let report = publish::publish(store.as_ref(), &first, &record)
+    let report = sakr::publish::publish(store.as_ref(), &first, &record)
         .await
         .unwrap();
     assert_eq!(report.kids.added, ["kid-1"]);
@@ -264,7 +257,7 @@ async fn round_trip(backend: Backend) {
     // Same documents again: nothing to write.
     let mut again = plan(&["kid-1"]);
     again.cache_control = "public, max-age=300".into();
-    let report = publish::publish(store.as_ref(), &again, &no_progress())
+    let report = sakr::publish::publish(store.as_ref(), &again, &no_progress())
         .await
         .unwrap();
     assert!(
@@ -274,7 +267,7 @@ async fn round_trip(backend: Backend) {
 
     // Trust stage: a second kid; the JWKS is updated under If-Match, discovery changes too
     // (default Cache-Control now).
-    let report = publish::publish(store.as_ref(), &plan(&["kid-1", "kid-2"]), &no_progress())
+    let report = sakr::publish::publish(store.as_ref(), &plan(&["kid-1", "kid-2"]), &no_progress())
         .await
         .unwrap();
     assert_eq!(
@@ -301,11 +294,11 @@ async fn round_trip(backend: Backend) {
 async fn removal_refused(backend: Backend) {
     let env = Env::start(backend);
     let store = env.store("c").await;
-    publish::publish(store.as_ref(), &plan(&["old", "new"]), &no_progress())
+    sakr::publish::publish(store.as_ref(), &plan(&["old", "new"]), &no_progress())
         .await
         .unwrap();
 
-    let err = publish::publish(store.as_ref(), &plan(&["new", "newer"]), &no_progress())
+    let err = sakr::publish::publish(store.as_ref(), &plan(&["new", "newer"]), &no_progress())
         .await
         .unwrap_err();
     let PublishError::RemovalRefused { removed, url } = &err else {
@@ -324,7 +317,7 @@ async fn removal_refused(backend: Backend) {
     let mut dry = plan(&["new", "newer"]);
     dry.allow_removal = true;
     dry.dry_run = true;
-    let report = publish::publish(store.as_ref(), &dry, &no_progress())
+    let report = sakr::publish::publish(store.as_ref(), &dry, &no_progress())
         .await
         .unwrap();
     assert!(report.dry_run);
@@ -350,7 +343,7 @@ async fn removal_refused(backend: Backend) {
     // Retire stage, allowed.
     let mut retire = plan(&["new", "newer"]);
     retire.allow_removal = true;
-    let report = publish::publish(store.as_ref(), &retire, &no_progress())
+    let report = sakr::publish::publish(store.as_ref(), &retire, &no_progress())
         .await
         .unwrap();
     assert_eq!(report.kids.removed, ["old"]);
@@ -398,8 +391,8 @@ async fn race(
     a: Plan,
     b: Plan,
 ) -> (
-    Result<publish::Report, PublishError>,
-    Result<publish::Report, PublishError>,
+    Result<sakr::publish::Report, PublishError>,
+    Result<sakr::publish::Report, PublishError>,
 ) {
     let barrier = Arc::new(tokio::sync::Barrier::new(2));
     let store_a = Rendezvous {
@@ -415,15 +408,15 @@ async fn race(
     drop(barrier);
     let quiet = no_progress();
     tokio::join!(
-        publish::publish(&store_a, &a, &quiet),
-        publish::publish(&store_b, &b, &quiet)
+        sakr::publish::publish(&store_a, &a, &quiet),
+        sakr::publish::publish(&store_b, &b, &quiet)
     )
 }
 
 async fn concurrent_conflict(backend: Backend) {
     let env = Env::start(backend);
-    let check = |ra: &Result<publish::Report, PublishError>,
-                 rb: &Result<publish::Report, PublishError>| {
+    let check = |ra: &Result<sakr::publish::Report, PublishError>,
+                 rb: &Result<sakr::publish::Report, PublishError>| {
         let winners = [ra.is_ok(), rb.is_ok()].iter().filter(|ok| **ok).count();
         assert_eq!(winners, 1, "exactly one publisher wins: {ra:?} / {rb:?}");
         let loser = if ra.is_ok() { rb } else { ra };
@@ -461,10 +454,10 @@ async fn concurrent_conflict(backend: Backend) {
 
 async fn server_down(backend: Backend) {
     let env = Env::start(backend);
-    let dead = format!("http://127.0.0.1:{}", servers::free_port());
+    let dead = format!("http://127.0.0.1:{}", procs::free_port());
     let store = env.store_via("c", &dead, fast_retry(2)).await;
     let started = Instant::now();
-    let err = publish::publish(store.as_ref(), &plan(&["k"]), &no_progress())
+    let err = sakr::publish::publish(store.as_ref(), &plan(&["k"]), &no_progress())
         .await
         .unwrap_err();
     assert!(
@@ -503,7 +496,7 @@ async fn server_down(backend: Backend) {
         1000,
     );
     let store = env.store_via("mid", &proxy.base_url(), fast_retry(2)).await;
-    let err = publish::publish(store.as_ref(), &plan(&["k"]), &no_progress())
+    let err = sakr::publish::publish(store.as_ref(), &plan(&["k"]), &no_progress())
         .await
         .unwrap_err();
     let PublishError::Partial {
@@ -531,7 +524,7 @@ async fn server_down(backend: Backend) {
         jwks(&["k"])
     );
     assert_eq!(direct.get(DISCOVERY_KEY).await.unwrap(), None);
-    let report = publish::publish(direct.as_ref(), &plan(&["k"]), &no_progress())
+    let report = sakr::publish::publish(direct.as_ref(), &plan(&["k"]), &no_progress())
         .await
         .unwrap();
     assert_eq!(report.objects[0].action, Action::Unchanged);
@@ -544,7 +537,7 @@ async fn retried_500(backend: Backend) {
     let store = env
         .store_via("flaky", &proxy.base_url(), fast_retry(4))
         .await;
-    let report = publish::publish(store.as_ref(), &plan(&["k"]), &no_progress())
+    let report = sakr::publish::publish(store.as_ref(), &plan(&["k"]), &no_progress())
         .await
         .unwrap();
     assert_eq!(report.objects[0].action, Action::Created);
@@ -630,7 +623,7 @@ async fn azure_retries_500() {
 /// text embeds the request URL) or refuses the SAS.
 #[tokio::test]
 async fn azure_sas_signature_never_in_errors() {
-    let azurite = servers::azurite();
+    let azurite = procs::azurite();
     let good = azurite.azurite_container_sas(CONTAINER);
     let sig = good
         .split('&')
@@ -642,15 +635,15 @@ async fn azure_sas_signature_never_in_errors() {
     let forged = good.replace(&sig, &forged_sig);
     let target = Target::parse(&format!(
         "azblob://{}/{CONTAINER}/p",
-        servers::AZURITE_ACCOUNT
+        procs::AZURITE_ACCOUNT
     ))
     .unwrap();
     for (endpoint, sas, secret) in [
         (
             format!(
                 "http://127.0.0.1:{}/{}",
-                servers::free_port(),
-                servers::AZURITE_ACCOUNT
+                procs::free_port(),
+                procs::AZURITE_ACCOUNT
             ),
             good.clone(),
             sig.clone(),
@@ -668,7 +661,7 @@ async fn azure_sas_signature_never_in_errors() {
         let env = |name: &str| (name == "AZURE_STORAGE_SAS_TOKEN").then(|| sas.clone());
         let store = AzureStore::open(&target, &options, &env).unwrap();
         assert!(!format!("{store:?}").contains(&secret));
-        let err = publish::publish(&store, &plan(&["k"]), &no_progress())
+        let err = sakr::publish::publish(&store, &plan(&["k"]), &no_progress())
             .await
             .unwrap_err();
         let shown = format!("{err} / {err:?} / {:?}", std::error::Error::source(&err));
@@ -689,7 +682,7 @@ async fn azure_sas_signature_never_in_errors() {
 #[tokio::test]
 async fn file_publish_verified_by_jose_relying_party() {
     let root = tempfile::tempdir().unwrap();
-    let rp_dir = servers::repo_root().join("tests/rp");
+    let rp_dir = procs::repo_root().join("tests/rp");
     assert!(
         rp_dir.join("node_modules/jose").exists(),
         "tests/rp/node_modules is not installed: run `scripts/test-servers.sh install` first"
@@ -720,8 +713,8 @@ async fn file_publish_verified_by_jose_relying_party() {
     let fixture = |key: &std::path::Path, name: &str| {
         let jwks = root.path().join(format!("{name}.jwks"));
         let token = root.path().join(format!("{name}.jwt"));
-        let out = Command::new(servers::venv_python())
-            .arg(servers::repo_root().join("tests/support/rp_fixture.py"))
+        let out = Command::new(procs::venv_python())
+            .arg(procs::repo_root().join("tests/cli/servers/rp_fixture.py"))
             .arg(key)
             .args([issuer.as_str(), "sakr-test"])
             .arg(&jwks)
@@ -742,11 +735,11 @@ async fn file_publish_verified_by_jose_relying_party() {
     let (kid, jwks_bytes, token) = fixture(&key, "sa");
     let (_, _, foreign_token) = fixture(&other_key, "other");
 
-    let store = publish::open(&target, &StoreOptions::default())
+    let store = sakr::publish::open(&target, &StoreOptions::default())
         .await
         .unwrap();
     let plan = Plan::new(jwks_bytes.clone(), discovery(&issuer)).unwrap();
-    let report = publish::publish(store.as_ref(), &plan, &no_progress())
+    let report = sakr::publish::publish(store.as_ref(), &plan, &no_progress())
         .await
         .unwrap();
     assert_eq!(report.kids.added, std::slice::from_ref(&kid));
@@ -756,7 +749,7 @@ async fn file_publish_verified_by_jose_relying_party() {
     );
     assert_eq!(
         report.objects[0].etag.as_ref().unwrap().0,
-        publish::file::etag_of(&jwks_bytes).0
+        sakr::publish::file::etag_of(&jwks_bytes).0
     );
 
     let verify = |token: &std::path::Path| {
@@ -800,8 +793,8 @@ async fn file_concurrent_publishes_one_wins() {
     drop(barrier);
     let (plan_a, plan_b, quiet) = (plan(&["a"]), plan(&["b"]), no_progress());
     let (ra, rb) = tokio::join!(
-        publish::publish(&a, &plan_a, &quiet),
-        publish::publish(&b, &plan_b, &quiet)
+        sakr::publish::publish(&a, &plan_a, &quiet),
+        sakr::publish::publish(&b, &plan_b, &quiet)
     );
     assert_eq!(
         [ra.is_ok(), rb.is_ok()].iter().filter(|x| **x).count(),
@@ -818,14 +811,14 @@ async fn file_concurrent_publishes_one_wins() {
 /// Servers die with their handle: no process is left behind.
 #[test]
 fn servers_are_stopped_on_drop() {
-    let (moto, azurite) = (servers::moto(), servers::azurite());
+    let (moto, azurite) = (procs::moto(), procs::azurite());
     let pids = [moto.pid(), azurite.pid()];
-    assert!(pids.iter().all(|p| servers::pid_alive(*p)));
+    assert!(pids.iter().all(|p| procs::pid_alive(*p)));
     drop((moto, azurite));
-    assert!(pids.iter().all(|p| !servers::pid_alive(*p)), "{pids:?}");
+    assert!(pids.iter().all(|p| !procs::pid_alive(*p)), "{pids:?}");
     // Also when the owning test panics.
     let pid = std::panic::catch_unwind(|| {
-        let s = servers::moto();
+        let s = procs::moto();
         let pid = s.pid();
         std::panic::panic_any(pid);
     })
@@ -833,7 +826,7 @@ fn servers_are_stopped_on_drop() {
     .downcast::<u32>()
     .map(|b| *b)
     .unwrap();
-    assert!(!servers::pid_alive(pid));
+    assert!(!procs::pid_alive(pid));
 }
 
 /// A server that accepts connections and never answers: the total `timeout` ends the publish,
@@ -849,11 +842,11 @@ async fn total_timeout_bounds_a_hanging_server() {
         retry: fast_retry(2),
     };
     let target = Target::parse(&format!("s3://{BUCKET}/hang")).unwrap();
-    let store = publish::open(&target, &options).await.unwrap();
+    let store = sakr::publish::open(&target, &options).await.unwrap();
     let mut plan = plan(&["k"]);
     plan.timeout = Duration::from_secs(2);
     let started = Instant::now();
-    let err = publish::publish(store.as_ref(), &plan, &no_progress())
+    let err = sakr::publish::publish(store.as_ref(), &plan, &no_progress())
         .await
         .unwrap_err();
     let elapsed = started.elapsed();

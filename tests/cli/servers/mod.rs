@@ -2,4 +2,4 @@
 #![allow(dead_code)]
 
 pub mod http;
-pub mod servers;
+pub mod procs;
