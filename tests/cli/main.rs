@@ -13,4 +13,5 @@ mod kid;
 mod manifest;
 mod publish;
 mod relying_party;
+mod rotate;
 mod servers;
