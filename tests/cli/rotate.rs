@@ -252,7 +252,7 @@ fn whole_rotation_with_exit_codes_and_checks_after_every_stage() {
     let out = r.rotate(&["next", "--at", &at]);
     codes.push(out.status.code().unwrap());
     assert!(!r.node.apiserver().contains("pki/sa.pub"));
-    assert_eq!(r.published_kids(), [new_kid.clone()]);
+    assert_eq!(r.published_kids(), std::slice::from_ref(&new_kid));
     assert!(
         !accepted_by_published(&r, &old_token),
         "old tokens are rejected after retire"
@@ -474,9 +474,11 @@ fn rehearse_runs_every_stage_in_seconds() {
     assert_eq!(state["stages"].as_object().unwrap().len(), 6);
     // The same on a copy of other manifests (args: form, two-item flags); originals untouched.
     let variant = tempfile::tempdir().unwrap();
-    for f in ["kube-controller-manager.yaml"] {
-        std::fs::copy(fixture(&format!("manifests/{f}")), variant.path().join(f)).unwrap();
-    }
+    std::fs::copy(
+        fixture("manifests/kube-controller-manager.yaml"),
+        variant.path().join("kube-controller-manager.yaml"),
+    )
+    .unwrap();
     std::fs::copy(
         fixture("manifests/variants/separate-form.yaml"),
         variant.path().join("kube-apiserver.yaml"),
