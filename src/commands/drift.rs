@@ -2,7 +2,6 @@
 //! local key files, side by side (DESIGN §3, issue 5). The comparison is
 //! [`crate::cluster::drift::compare`]; this file only gathers and renders.
 
-use anyhow::Context as _;
 use serde::Serialize;
 
 use crate::cli::DriftArgs;
@@ -86,10 +85,11 @@ pub fn run(args: DriftArgs, printer: &Printer) -> anyhow::Result<()> {
         }
     }
     if !ok {
-        return Err(ChecksFailed(
-            "drift: a difference that breaks tokens".into(),
+        let n = report.findings.iter().filter(|f| f.is_blocking()).count();
+        return Err(ChecksFailed(format!(
+            "drift: {n} difference(s) that break tokens (see the warnings above)"
         ))
-        .context("see the findings above");
+        .into());
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sakr::keys::secret::Secret;
 use sakr::token::{ClaimsSpec, Signer, kube_claims};
 
-use crate::fake_apiserver::{EndpointsMode, FakeCluster, Spec};
+use crate::fake_apiserver::{EndpointsMode, FakeCluster, FakePod, Spec};
 use crate::support::{json, sakr, stderr, stdout};
 
 const ISSUER: &str = "https://issuer.example";
@@ -237,8 +237,15 @@ fn verify_and_drift_through_the_fake_apiserver() {
         service_accounts: vec![
             ("default".into(), "default".into()),
             ("default".into(), "x".into()),
+            ("apps".into(), "web".into()),
         ],
-        pods: vec![],
+        pods: vec![FakePod {
+            namespace: "apps".into(),
+            name: "web-0".into(),
+            containers: vec!["web".into()],
+            service_account: "web".into(),
+            token_path: sakr::cluster::DEFAULT_TOKEN_PATH.into(),
+        }],
         endpoints: EndpointsMode::Slices,
         exec_v4_only: false,
     };
@@ -270,6 +277,24 @@ fn verify_and_drift_through_the_fake_apiserver() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+
+    // The projected token of a pod, by exec; and the JWKS published under the issuer URL.
+    let out = sakr()
+        .args(["verify", "--pod", "apps/web-0", "--kubeconfig"])
+        .arg(&fake.kubeconfig)
+        .args(["--jwks", &fake.issuer, "--ca"])
+        .arg(&fake.ca_file)
+        .args(["--issuer", &fake.issuer])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("ok   signature"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("kubernetes.io/pod"),
+        "{}",
+        stdout(&out)
+    );
+    assert_secret_kept(&out, &fake.pod_token("apps", "web-0"));
 
     let drift = |fake: &FakeCluster| {
         sakr()
