@@ -131,6 +131,7 @@ fn table(report: &DriftReport) -> String {
             };
             out.push_str(&format!("  {mark:<w$}", w = h.len()));
         }
+        out.truncate(out.trim_end().len());
         out.push('\n');
     }
     if report.signing_kid.is_some() {
