@@ -90,9 +90,24 @@ pub fn run(args: PublishArgs, printer: &Printer) -> anyhow::Result<()> {
 fn documents(args: &PublishArgs, printer: &Printer) -> anyhow::Result<(Vec<u8>, Vec<u8>)> {
     let (jwks, keys): (Vec<u8>, Vec<PublicKey>) = match &args.jwks {
         Some(path) => {
-            let keys = super::jwks::read_jwks(path, printer)?;
+            // Published as is, so it must hold nothing private: refuse rather than upload `d`.
             let bytes = fsutil::read_capped(path, fsutil::MAX_INPUT_BYTES)?;
-            (bytes, keys)
+            let entries =
+                crate::jwks::parse(&bytes).with_context(|| format!("{}", path.display()))?;
+            if let Some((i, e)) = entries
+                .iter()
+                .enumerate()
+                .find(|(_, e)| e.had_private_params)
+            {
+                bail!(
+                    "{}: keys[{i}] (kid {}) contains private key parameters; refusing to publish \
+                     it (build the JWKS with `sakr jwks`, and rotate that key: whoever could \
+                     read this file has it)",
+                    path.display(),
+                    e.key.kid()
+                );
+            }
+            (bytes, entries.into_iter().map(|e| e.key).collect())
         }
         None => {
             let keys: Vec<PublicKey> = super::read_key_files(&args.keys, printer)?

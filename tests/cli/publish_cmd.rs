@@ -119,6 +119,58 @@ fn file_target_publish_refuse_allow_and_dry_run() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("unchanged"), "{}", stdout(&out));
 
+    // Prebuilt --jwks and --discovery files.
+    let disc_file = tmp.path().join("discovery.json");
+    sakr()
+        .args(["discovery", "--issuer", ISSUER, "--key"])
+        .arg(&new)
+        .arg("--out")
+        .arg(&disc_file)
+        .assert()
+        .success();
+    let out = sakr()
+        .args(["publish", "--to", &to, "--jwks"])
+        .arg(&jwks_file)
+        .arg("--discovery")
+        .arg(&disc_file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    // A jwks_uri outside the issuer: exit 2, nothing written.
+    let before = snapshot(&site);
+    let out = publish(
+        &to,
+        &[&new],
+        &["--jwks-uri", "https://elsewhere.example/jwks"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not under the issuer"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(&site), before);
+
+    // A JWKS file with private parameters is never uploaded.
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&jwks_file).unwrap()).unwrap();
+    doc["keys"][0]["d"] = serde_json::json!("c2VjcmV0");
+    let leaky = tmp.path().join("leaky.json");
+    std::fs::write(&leaky, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let out = sakr()
+        .args(["publish", "--to", &to, "--issuer", ISSUER, "--jwks"])
+        .arg(&leaky)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("private key parameters"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(&site), before);
+
     // --jwks without --discovery or --issuer: usage error.
     let out = sakr()
         .args(["publish", "--to", &to, "--jwks"])
