@@ -102,6 +102,9 @@ pub fn run(args: VerifyArgs, printer: &Printer) -> anyhow::Result<()> {
         }
         printer.data(&out);
     }
+    if keys.is_empty() {
+        printer.warn("no --expect-key or --jwks: the signature was not checked, only the claims");
+    }
     if !ok {
         let failed: Vec<&str> = results.iter().filter(|c| !c.ok).map(|c| c.name).collect();
         return Err(ChecksFailed(format!("check(s) failed: {}", failed.join(", "))).into());
