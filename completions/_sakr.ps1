@@ -36,6 +36,9 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('kid', 'kid', [CompletionResultType]::ParameterValue, 'Print the kid, algorithm and PEM block type of every key in the files')
             [CompletionResult]::new('jwks', 'jwks', [CompletionResultType]::ParameterValue, 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys')
             [CompletionResult]::new('discovery', 'discovery', [CompletionResultType]::ParameterValue, 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer')
+            [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Publish the JWKS and the OIDC discovery document where relying parties fetch them')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Decode a ServiceAccount token and check its kid, alg, signature, issuer and expiry')
+            [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'Compare the kids each apiserver serves, the kids published under the issuer, and local keys')
             [CompletionResult]::new('manifest', 'manifest', [CompletionResultType]::ParameterValue, 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'The staged rotation, resumable: start once, then `next` until done (safe from cron or CI)')
             [CompletionResult]::new('rehearse', 'rehearse', [CompletionResultType]::ParameterValue, 'Run the whole rotation in a scratch directory and show every change')
@@ -110,6 +113,78 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never color stderr (also: the NO_COLOR environment variable)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sakr;publish' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Where to publish (s3://, azblob://, https://…blob.core.windows.net/…, file:///)')
+            [CompletionResult]::new('--jwks', '--jwks', [CompletionResultType]::ParameterName, 'A prebuilt JWKS to publish as is')
+            [CompletionResult]::new('--discovery', '--discovery', [CompletionResultType]::ParameterName, 'A prebuilt discovery document (with --jwks) [default: built from --issuer]')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Key files, in --service-account-key-file order, to build the JWKS from')
+            [CompletionResult]::new('--issuer', '--issuer', [CompletionResultType]::ParameterName, 'The issuer (kube-apiserver --service-account-issuer), for the discovery document')
+            [CompletionResult]::new('--jwks-uri', '--jwks-uri', [CompletionResultType]::ParameterName, 'jwks_uri of the discovery document [default: <issuer>/openid/v1/jwks]')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'S3-compatible endpoint (path-style), or the Azure blob service URL (Azurite)')
+            [CompletionResult]::new('--cache-control', '--cache-control', [CompletionResultType]::ParameterName, 'Cache-Control of the published objects')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Total time for the whole publish, retries included (e.g. 2m, 90s)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('--allow-removal', '--allow-removal', [CompletionResultType]::ParameterName, 'Allow removing kids that are published now (the retire stage)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show the kid diff and what would be written; write nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never color stderr (also: the NO_COLOR environment variable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sakr;verify' {
+            [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read the token from FILE (`-` for stdin; surrounding whitespace is trimmed)')
+            [CompletionResult]::new('--service-account', '--service-account', [CompletionResultType]::ParameterName, 'Ask the cluster for a fresh token of this ServiceAccount (TokenRequest, as `kubectl create token`)')
+            [CompletionResult]::new('--audience', '--audience', [CompletionResultType]::ParameterName, 'Audience of the requested token (repeatable) [default: the apiserver''s --api-audiences]')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Lifetime of the requested token (at least 10m)')
+            [CompletionResult]::new('--pod', '--pod', [CompletionResultType]::ParameterName, 'Read the projected token of a running pod (exec `cat`)')
+            [CompletionResult]::new('--container', '--container', [CompletionResultType]::ParameterName, 'Container of --pod [default: the pod''s default container]')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'Token path inside the pod')
+            [CompletionResult]::new('--expect-key', '--expect-key', [CompletionResultType]::ParameterName, 'The token must be signed by one of these keys (kid and signature)')
+            [CompletionResult]::new('--expect-kid', '--expect-kid', [CompletionResultType]::ParameterName, 'The token''s kid must be KID')
+            [CompletionResult]::new('--jwks', '--jwks', [CompletionResultType]::ParameterName, 'Check the signature against a JWKS file, or the JWKS published under an https issuer URL')
+            [CompletionResult]::new('--issuer', '--issuer', [CompletionResultType]::ParameterName, 'The token''s iss must be exactly URL')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'kubeconfig file [default: KUBECONFIG, ~/.kube/config, in-cluster]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'kubeconfig context')
+            [CompletionResult]::new('--ca', '--ca', [CompletionResultType]::ParameterName, 'Trust only this CA bundle for an https --jwks URL')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never color stderr (also: the NO_COLOR environment variable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sakr;drift' {
+            [CompletionResult]::new('--issuer', '--issuer', [CompletionResultType]::ParameterName, 'The issuer URL relying parties know (https); its discovery document and JWKS are read')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Local key files to include')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'kubeconfig file [default: KUBECONFIG, ~/.kube/config, in-cluster]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'kubeconfig context')
+            [CompletionResult]::new('--ca', '--ca', [CompletionResultType]::ParameterName, 'Trust only this CA bundle for the issuer URL')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never color stderr (also: the NO_COLOR environment variable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -410,6 +485,9 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('kid', 'kid', [CompletionResultType]::ParameterValue, 'Print the kid, algorithm and PEM block type of every key in the files')
             [CompletionResult]::new('jwks', 'jwks', [CompletionResultType]::ParameterValue, 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys')
             [CompletionResult]::new('discovery', 'discovery', [CompletionResultType]::ParameterValue, 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer')
+            [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Publish the JWKS and the OIDC discovery document where relying parties fetch them')
+            [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Decode a ServiceAccount token and check its kid, alg, signature, issuer and expiry')
+            [CompletionResult]::new('drift', 'drift', [CompletionResultType]::ParameterValue, 'Compare the kids each apiserver serves, the kids published under the issuer, and local keys')
             [CompletionResult]::new('manifest', 'manifest', [CompletionResultType]::ParameterValue, 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'The staged rotation, resumable: start once, then `next` until done (safe from cron or CI)')
             [CompletionResult]::new('rehearse', 'rehearse', [CompletionResultType]::ParameterValue, 'Run the whole rotation in a scratch directory and show every change')
@@ -427,6 +505,15 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             break
         }
         'sakr;help;discovery' {
+            break
+        }
+        'sakr;help;publish' {
+            break
+        }
+        'sakr;help;verify' {
+            break
+        }
+        'sakr;help;drift' {
             break
         }
         'sakr;help;manifest' {

@@ -33,6 +33,9 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand kid 'Print the kid, algorithm and PEM block type of every key in the files'
             cand jwks 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
             cand discovery 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
+            cand publish 'Publish the JWKS and the OIDC discovery document where relying parties fetch them'
+            cand verify 'Decode a ServiceAccount token and check its kid, alg, signature, issuer and expiry'
+            cand drift 'Compare the kids each apiserver serves, the kids published under the issuer, and local keys'
             cand manifest 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests'
             cand rotate 'The staged rotation, resumable: start once, then `next` until done (safe from cron or CI)'
             cand rehearse 'Run the whole rotation in a scratch directory and show every change'
@@ -103,6 +106,75 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sakr;publish'= {
+            cand --to 'Where to publish (s3://, azblob://, https://…blob.core.windows.net/…, file:///)'
+            cand --jwks 'A prebuilt JWKS to publish as is'
+            cand --discovery 'A prebuilt discovery document (with --jwks) [default: built from --issuer]'
+            cand --key 'Key files, in --service-account-key-file order, to build the JWKS from'
+            cand --issuer 'The issuer (kube-apiserver --service-account-issuer), for the discovery document'
+            cand --jwks-uri 'jwks_uri of the discovery document [default: <issuer>/openid/v1/jwks]'
+            cand --endpoint 'S3-compatible endpoint (path-style), or the Azure blob service URL (Azurite)'
+            cand --cache-control 'Cache-Control of the published objects'
+            cand --timeout 'Total time for the whole publish, retries included (e.g. 2m, 90s)'
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --allow-removal 'Allow removing kids that are published now (the retire stage)'
+            cand --dry-run 'Show the kid diff and what would be written; write nothing'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sakr;verify'= {
+            cand --token-file 'Read the token from FILE (`-` for stdin; surrounding whitespace is trimmed)'
+            cand --service-account 'Ask the cluster for a fresh token of this ServiceAccount (TokenRequest, as `kubectl create token`)'
+            cand --audience 'Audience of the requested token (repeatable) [default: the apiserver''s --api-audiences]'
+            cand --duration 'Lifetime of the requested token (at least 10m)'
+            cand --pod 'Read the projected token of a running pod (exec `cat`)'
+            cand --container 'Container of --pod [default: the pod''s default container]'
+            cand --path 'Token path inside the pod'
+            cand --expect-key 'The token must be signed by one of these keys (kid and signature)'
+            cand --expect-kid 'The token''s kid must be KID'
+            cand --jwks 'Check the signature against a JWKS file, or the JWKS published under an https issuer URL'
+            cand --issuer 'The token''s iss must be exactly URL'
+            cand --kubeconfig 'kubeconfig file [default: KUBECONFIG, ~/.kube/config, in-cluster]'
+            cand --context 'kubeconfig context'
+            cand --ca 'Trust only this CA bundle for an https --jwks URL'
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sakr;drift'= {
+            cand --issuer 'The issuer URL relying parties know (https); its discovery document and JWKS are read'
+            cand --key 'Local key files to include'
+            cand --kubeconfig 'kubeconfig file [default: KUBECONFIG, ~/.kube/config, in-cluster]'
+            cand --context 'kubeconfig context'
+            cand --ca 'Trust only this CA bundle for the issuer URL'
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -378,6 +450,9 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand kid 'Print the kid, algorithm and PEM block type of every key in the files'
             cand jwks 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
             cand discovery 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
+            cand publish 'Publish the JWKS and the OIDC discovery document where relying parties fetch them'
+            cand verify 'Decode a ServiceAccount token and check its kid, alg, signature, issuer and expiry'
+            cand drift 'Compare the kids each apiserver serves, the kids published under the issuer, and local keys'
             cand manifest 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests'
             cand rotate 'The staged rotation, resumable: start once, then `next` until done (safe from cron or CI)'
             cand rehearse 'Run the whole rotation in a scratch directory and show every change'
@@ -391,6 +466,12 @@ set edit:completion:arg-completer[sakr] = {|@words|
         &'sakr;help;jwks'= {
         }
         &'sakr;help;discovery'= {
+        }
+        &'sakr;help;publish'= {
+        }
+        &'sakr;help;verify'= {
+        }
+        &'sakr;help;drift'= {
         }
         &'sakr;help;manifest'= {
             cand show 'List the service-account flags with each key''s kid, and warn about every hazard'

@@ -35,6 +35,9 @@ complete -c sakr -n "__fish_sakr_needs_command" -f -a "keygen" -d 'Generate a ne
 complete -c sakr -n "__fish_sakr_needs_command" -f -a "kid" -d 'Print the kid, algorithm and PEM block type of every key in the files'
 complete -c sakr -n "__fish_sakr_needs_command" -f -a "jwks" -d 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
 complete -c sakr -n "__fish_sakr_needs_command" -f -a "discovery" -d 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
+complete -c sakr -n "__fish_sakr_needs_command" -f -a "publish" -d 'Publish the JWKS and the OIDC discovery document where relying parties fetch them'
+complete -c sakr -n "__fish_sakr_needs_command" -f -a "verify" -d 'Decode a ServiceAccount token and check its kid, alg, signature, issuer and expiry'
+complete -c sakr -n "__fish_sakr_needs_command" -f -a "drift" -d 'Compare the kids each apiserver serves, the kids published under the issuer, and local keys'
 complete -c sakr -n "__fish_sakr_needs_command" -f -a "manifest" -d 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests'
 complete -c sakr -n "__fish_sakr_needs_command" -f -a "rotate" -d 'The staged rotation, resumable: start once, then `next` until done (safe from cron or CI)'
 complete -c sakr -n "__fish_sakr_needs_command" -f -a "rehearse" -d 'Run the whole rotation in a scratch directory and show every change'
@@ -87,6 +90,57 @@ complete -c sakr -n "__fish_sakr_using_subcommand discovery" -s v -l verbose -d 
 complete -c sakr -n "__fish_sakr_using_subcommand discovery" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
 complete -c sakr -n "__fish_sakr_using_subcommand discovery" -s h -l help -d 'Print help'
 complete -c sakr -n "__fish_sakr_using_subcommand discovery" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand publish" -l to -d 'Where to publish (s3://, azblob://, https://…blob.core.windows.net/…, file:///)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand publish" -l jwks -d 'A prebuilt JWKS to publish as is' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand publish" -l discovery -d 'A prebuilt discovery document (with --jwks) [default: built from --issuer]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand publish" -l key -d 'Key files, in --service-account-key-file order, to build the JWKS from' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand publish" -l issuer -d 'The issuer (kube-apiserver --service-account-issuer), for the discovery document' -r
+complete -c sakr -n "__fish_sakr_using_subcommand publish" -l jwks-uri -d 'jwks_uri of the discovery document [default: <issuer>/openid/v1/jwks]' -r
+complete -c sakr -n "__fish_sakr_using_subcommand publish" -l endpoint -d 'S3-compatible endpoint (path-style), or the Azure blob service URL (Azurite)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand publish" -l cache-control -d 'Cache-Control of the published objects' -r
+complete -c sakr -n "__fish_sakr_using_subcommand publish" -l timeout -d 'Total time for the whole publish, retries included (e.g. 2m, 90s)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand publish" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand publish" -l allow-removal -d 'Allow removing kids that are published now (the retire stage)'
+complete -c sakr -n "__fish_sakr_using_subcommand publish" -l dry-run -d 'Show the kid diff and what would be written; write nothing'
+complete -c sakr -n "__fish_sakr_using_subcommand publish" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand publish" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand publish" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand publish" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sakr -n "__fish_sakr_using_subcommand publish" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand verify" -l token-file -d 'Read the token from FILE (`-` for stdin; surrounding whitespace is trimmed)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand verify" -l service-account -d 'Ask the cluster for a fresh token of this ServiceAccount (TokenRequest, as `kubectl create token`)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand verify" -l audience -d 'Audience of the requested token (repeatable) [default: the apiserver\'s --api-audiences]' -r
+complete -c sakr -n "__fish_sakr_using_subcommand verify" -l duration -d 'Lifetime of the requested token (at least 10m)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand verify" -l pod -d 'Read the projected token of a running pod (exec `cat`)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand verify" -l container -d 'Container of --pod [default: the pod\'s default container]' -r
+complete -c sakr -n "__fish_sakr_using_subcommand verify" -l path -d 'Token path inside the pod' -r
+complete -c sakr -n "__fish_sakr_using_subcommand verify" -l expect-key -d 'The token must be signed by one of these keys (kid and signature)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand verify" -l expect-kid -d 'The token\'s kid must be KID' -r
+complete -c sakr -n "__fish_sakr_using_subcommand verify" -l jwks -d 'Check the signature against a JWKS file, or the JWKS published under an https issuer URL' -r
+complete -c sakr -n "__fish_sakr_using_subcommand verify" -l issuer -d 'The token\'s iss must be exactly URL' -r
+complete -c sakr -n "__fish_sakr_using_subcommand verify" -l kubeconfig -d 'kubeconfig file [default: KUBECONFIG, ~/.kube/config, in-cluster]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand verify" -l context -d 'kubeconfig context' -r
+complete -c sakr -n "__fish_sakr_using_subcommand verify" -l ca -d 'Trust only this CA bundle for an https --jwks URL' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand verify" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand verify" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand verify" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand verify" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sakr -n "__fish_sakr_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand drift" -l issuer -d 'The issuer URL relying parties know (https); its discovery document and JWKS are read' -r
+complete -c sakr -n "__fish_sakr_using_subcommand drift" -l key -d 'Local key files to include' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand drift" -l kubeconfig -d 'kubeconfig file [default: KUBECONFIG, ~/.kube/config, in-cluster]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand drift" -l context -d 'kubeconfig context' -r
+complete -c sakr -n "__fish_sakr_using_subcommand drift" -l ca -d 'Trust only this CA bundle for the issuer URL' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand drift" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand drift" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand drift" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand drift" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand drift" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sakr -n "__fish_sakr_using_subcommand drift" -s V -l version -d 'Print version'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l manifests-dir -d 'The static-pod manifests directory; the two manifests are found by their containers' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
@@ -266,15 +320,18 @@ complete -c sakr -n "__fish_sakr_using_subcommand completions" -s v -l verbose -
 complete -c sakr -n "__fish_sakr_using_subcommand completions" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
 complete -c sakr -n "__fish_sakr_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sakr -n "__fish_sakr_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest rotate rehearse completions help" -f -a "keygen" -d 'Generate a new ServiceAccount signing key pair'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest rotate rehearse completions help" -f -a "kid" -d 'Print the kid, algorithm and PEM block type of every key in the files'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest rotate rehearse completions help" -f -a "jwks" -d 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest rotate rehearse completions help" -f -a "discovery" -d 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest rotate rehearse completions help" -f -a "manifest" -d 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest rotate rehearse completions help" -f -a "rotate" -d 'The staged rotation, resumable: start once, then `next` until done (safe from cron or CI)'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest rotate rehearse completions help" -f -a "rehearse" -d 'Run the whole rotation in a scratch directory and show every change'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest rotate rehearse completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery manifest rotate rehearse completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "keygen" -d 'Generate a new ServiceAccount signing key pair'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "kid" -d 'Print the kid, algorithm and PEM block type of every key in the files'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "jwks" -d 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "discovery" -d 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "publish" -d 'Publish the JWKS and the OIDC discovery document where relying parties fetch them'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "verify" -d 'Decode a ServiceAccount token and check its kid, alg, signature, issuer and expiry'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "drift" -d 'Compare the kids each apiserver serves, the kids published under the issuer, and local keys'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "manifest" -d 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "rotate" -d 'The staged rotation, resumable: start once, then `next` until done (safe from cron or CI)'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "rehearse" -d 'Run the whole rotation in a scratch directory and show every change'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from manifest" -f -a "show" -d 'List the service-account flags with each key\'s kid, and warn about every hazard'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from manifest" -f -a "trust" -d 'Append --service-account-key-file=PUB after the last one (the "trust" stage)'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from manifest" -f -a "sign-with" -d 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage)'

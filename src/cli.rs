@@ -50,6 +50,9 @@ pub enum Command {
     Kid(KidArgs),
     Jwks(JwksArgs),
     Discovery(DiscoveryArgs),
+    Publish(PublishArgs),
+    Verify(VerifyArgs),
+    Drift(DriftArgs),
     Manifest(ManifestArgs),
     Rotate(Box<RotateArgs>),
     Rehearse(RehearseArgs),
@@ -131,6 +134,131 @@ pub struct DiscoveryArgs {
     /// Write to FILE atomically instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+}
+
+/// Publish the JWKS and the OIDC discovery document where relying parties fetch them.
+///
+/// Targets: s3://BUCKET/PREFIX, azblob://ACCOUNT/CONTAINER/PREFIX,
+/// https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX, file:///DIR. The JWKS goes to the path
+/// of jwks_uri relative to the issuer (default openid/v1/jwks), then the discovery document to
+/// .well-known/openid-configuration; each is written conditionally on what was read and read
+/// back. Removing a published kid is refused unless --allow-removal. Credentials come from each
+/// cloud's standard environment (AWS chain; Azure Entra ID or AZURE_STORAGE_SAS_TOKEN).
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("source").required(true).args(["keys", "jwks"]))]
+pub struct PublishArgs {
+    /// Where to publish (s3://, azblob://, https://…blob.core.windows.net/…, file:///).
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// A prebuilt JWKS to publish as is.
+    #[arg(long, value_name = "FILE", conflicts_with = "keys")]
+    pub jwks: Option<PathBuf>,
+    /// A prebuilt discovery document (with --jwks) [default: built from --issuer].
+    #[arg(long, value_name = "FILE", requires = "jwks")]
+    pub discovery: Option<PathBuf>,
+    /// Key files, in --service-account-key-file order, to build the JWKS from.
+    #[arg(long = "key", value_name = "FILE", requires = "issuer")]
+    pub keys: Vec<PathBuf>,
+    /// The issuer (kube-apiserver --service-account-issuer), for the discovery document.
+    #[arg(long, value_name = "URL", conflicts_with = "discovery")]
+    pub issuer: Option<String>,
+    /// jwks_uri of the discovery document [default: <issuer>/openid/v1/jwks].
+    #[arg(long, value_name = "URL", conflicts_with = "discovery")]
+    pub jwks_uri: Option<String>,
+    /// S3-compatible endpoint (path-style), or the Azure blob service URL (Azurite).
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Cache-Control of the published objects.
+    #[arg(long, value_name = "VALUE", default_value = "public, max-age=3600")]
+    pub cache_control: String,
+    /// Allow removing kids that are published now (the retire stage).
+    #[arg(long)]
+    pub allow_removal: bool,
+    /// Show the kid diff and what would be written; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Total time for the whole publish, retries included (e.g. 2m, 90s).
+    #[arg(long, value_name = "DURATION", default_value = "2m")]
+    pub timeout: String,
+}
+
+/// Decode a ServiceAccount token and check its kid, alg, signature, issuer and expiry.
+///
+/// Prints one check per line, then the claims of interest; exit 1 if any check fails, 2 if the
+/// token is malformed. The token itself is never printed.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("token").required(true).args(["token_file", "service_account", "pod"]))]
+#[command(group = clap::ArgGroup::new("expect").required(true).args(["expect_key", "expect_kid", "jwks"]).multiple(true))]
+pub struct VerifyArgs {
+    /// Read the token from FILE (`-` for stdin; surrounding whitespace is trimmed).
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Ask the cluster for a fresh token of this ServiceAccount (TokenRequest, as `kubectl create token`).
+    #[arg(long, value_name = "NS/NAME")]
+    pub service_account: Option<String>,
+    /// Audience of the requested token (repeatable) [default: the apiserver's --api-audiences].
+    #[arg(long, value_name = "AUD", requires = "service_account")]
+    pub audience: Vec<String>,
+    /// Lifetime of the requested token (at least 10m).
+    #[arg(long, value_name = "DURATION", requires = "service_account")]
+    pub duration: Option<String>,
+    /// Read the projected token of a running pod (exec `cat`).
+    #[arg(long, value_name = "NS/NAME")]
+    pub pod: Option<String>,
+    /// Container of --pod [default: the pod's default container].
+    #[arg(long, requires = "pod")]
+    pub container: Option<String>,
+    /// Token path inside the pod.
+    #[arg(
+        long,
+        requires = "pod",
+        default_value = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+    )]
+    pub path: String,
+    /// The token must be signed by one of these keys (kid and signature).
+    #[arg(long, value_name = "FILE")]
+    pub expect_key: Vec<PathBuf>,
+    /// The token's kid must be KID.
+    #[arg(long, value_name = "KID")]
+    pub expect_kid: Option<String>,
+    /// Check the signature against a JWKS file, or the JWKS published under an https issuer URL.
+    #[arg(long, value_name = "FILE|URL")]
+    pub jwks: Option<String>,
+    /// The token's iss must be exactly URL.
+    #[arg(long, value_name = "URL")]
+    pub issuer: Option<String>,
+    /// kubeconfig file [default: KUBECONFIG, ~/.kube/config, in-cluster].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context.
+    #[arg(long)]
+    pub context: Option<String>,
+    /// Trust only this CA bundle for an https --jwks URL.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+}
+
+/// Compare the kids each apiserver serves, the kids published under the issuer, and local keys.
+///
+/// Prints a table kid × place; exit 1 when the signing kid is missing anywhere, a published kid
+/// is trusted by no apiserver, or a place could not be read.
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    /// The issuer URL relying parties know (https); its discovery document and JWKS are read.
+    #[arg(long, value_name = "URL")]
+    pub issuer: String,
+    /// Local key files to include.
+    #[arg(long = "key", value_name = "FILE")]
+    pub keys: Vec<PathBuf>,
+    /// kubeconfig file [default: KUBECONFIG, ~/.kube/config, in-cluster].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context.
+    #[arg(long)]
+    pub context: Option<String>,
+    /// Trust only this CA bundle for the issuer URL.
+    #[arg(long, value_name = "FILE")]
+    pub ca: Option<PathBuf>,
 }
 
 /// Print a shell completion script.

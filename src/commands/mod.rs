@@ -4,12 +4,15 @@
 
 mod completions;
 mod discovery;
+mod drift;
 mod jwks;
 mod keygen;
 mod kid;
 mod manifest;
+mod publish;
 mod rehearse;
 mod rotate;
+mod verify;
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +29,9 @@ pub fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<()> {
         Command::Kid(a) => kid::run(a, printer),
         Command::Jwks(a) => jwks::run(a, printer),
         Command::Discovery(a) => discovery::run(a, printer),
+        Command::Publish(a) => publish::run(a, printer),
+        Command::Verify(a) => verify::run(a, printer),
+        Command::Drift(a) => drift::run(a, printer),
         Command::Manifest(a) => manifest::run(a, printer),
         Command::Rotate(a) => rotate::run(*a, printer),
         Command::Rehearse(a) => rehearse::run(a, printer),

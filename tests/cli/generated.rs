@@ -58,6 +58,9 @@ fn help_text() {
         "kid",
         "jwks",
         "discovery",
+        "publish",
+        "verify",
+        "drift",
         "manifest",
         "completions",
     ] {

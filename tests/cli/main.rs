@@ -12,6 +12,8 @@ mod keygen;
 mod kid;
 mod manifest;
 mod publish;
+mod publish_cmd;
 mod relying_party;
 mod rotate;
 mod servers;
+mod verify_cmd;

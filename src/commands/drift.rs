@@ -1,0 +1,141 @@
+//! `sakr drift`: the kids each apiserver serves, the kids published under the issuer, and the
+//! local key files, side by side (DESIGN §3, issue 5). The comparison is
+//! [`crate::cluster::drift::compare`]; this file only gathers and renders.
+
+use serde::Serialize;
+
+use crate::cli::DriftArgs;
+use crate::cluster::drift::{self, Cell, DriftInput, DriftReport, PlaceKind};
+use crate::cluster::{Cluster, ClusterOptions, PlaceKids};
+use crate::exit::ChecksFailed;
+use crate::output::Printer;
+
+#[derive(Serialize)]
+struct Out<'a> {
+    #[serde(flatten)]
+    report: &'a DriftReport,
+    ok: bool,
+}
+
+pub fn run(args: DriftArgs, printer: &Printer) -> anyhow::Result<()> {
+    crate::jwks::discovery::validate_https("--issuer", &args.issuer)?;
+    let mut local = Vec::new();
+    for (path, file) in super::read_key_files(&args.keys, printer)? {
+        for block in &file.blocks {
+            local.push((path.display().to_string(), block.key.kid()));
+        }
+    }
+    let runtime = crate::cluster::runtime()?;
+    let (apiservers, published, signing_kid) = runtime.block_on(async {
+        let cluster = Cluster::connect(&ClusterOptions {
+            kubeconfig: args.kubeconfig.clone(),
+            context: args.context.clone(),
+        })
+        .await?;
+        let (apiservers, listing_error) = cluster.jwks_per_apiserver().await;
+        if let Some(e) = listing_error {
+            printer.warn(&format!(
+                "cannot list the apiserver endpoints ({}); the table covers only {}",
+                e.chain(),
+                cluster.server()
+            ));
+        }
+        let published =
+            match crate::cluster::fetch_issuer_jwks(&args.issuer, args.ca.as_deref()).await {
+                Ok(p) => p.place_kids(),
+                Err(e) => PlaceKids::err(args.issuer.clone(), e.chain()),
+            };
+        // The kid tokens are signed with now: from the header of a fresh token. Best effort.
+        let signing_kid = match cluster.request_token("default", "default", &[], None).await {
+            Ok(t) => std::str::from_utf8(t.token.expose())
+                .ok()
+                .and_then(|s| crate::token::decode(s).ok())
+                .and_then(|d| d.kid().map(str::to_string)),
+            Err(e) => {
+                printer.note(&format!(
+                    "note: cannot learn the signing kid from a fresh token ({}); \
+                     the signing-kid checks are skipped",
+                    e.chain()
+                ));
+                None
+            }
+        };
+        Ok::<_, anyhow::Error>((apiservers, published, signing_kid))
+    })?;
+    let report = drift::compare(&DriftInput {
+        apiservers,
+        published: Some(published),
+        local,
+        signing_kid,
+    });
+    let ok = !report.has_blocking_difference();
+    if printer.json() {
+        printer.json_doc(&Out {
+            report: &report,
+            ok,
+        });
+    } else {
+        printer.data(&table(&report));
+        for f in &report.findings {
+            if f.is_blocking() {
+                printer.warn(&f.to_string());
+            } else {
+                printer.note(&format!("note: {f}"));
+            }
+        }
+    }
+    if !ok {
+        let n = report.findings.iter().filter(|f| f.is_blocking()).count();
+        return Err(ChecksFailed(format!(
+            "drift: {n} difference(s) that break tokens (see the warnings above)"
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+fn table(report: &DriftReport) -> String {
+    let headers: Vec<String> = report
+        .columns
+        .iter()
+        .map(|c| match c.kind {
+            PlaceKind::Apiserver => format!("apiserver {}", c.place),
+            PlaceKind::Published => "published".to_string(),
+            PlaceKind::Local => "local".to_string(),
+        })
+        .collect();
+    let kid_width = report
+        .rows
+        .iter()
+        .map(|r| r.kid.len() + 2)
+        .max()
+        .unwrap_or(3)
+        .max(3);
+    let mut out = format!("{:<kid_width$}", "kid");
+    for h in &headers {
+        out.push_str(&format!("  {h}"));
+    }
+    out.push('\n');
+    for row in &report.rows {
+        let kid = if row.signing {
+            format!("{}*", row.kid)
+        } else {
+            row.kid.clone()
+        };
+        out.push_str(&format!("{kid:<kid_width$}"));
+        for (cell, h) in row.cells.iter().zip(&headers) {
+            let mark = match cell {
+                Cell::Present => "yes",
+                Cell::Absent => "NO",
+                Cell::Unknown => "?",
+            };
+            out.push_str(&format!("  {mark:<w$}", w = h.len()));
+        }
+        out.truncate(out.trim_end().len());
+        out.push('\n');
+    }
+    if report.signing_kid.is_some() {
+        out.push_str("(* the signing kid)\n");
+    }
+    out
+}
