@@ -104,3 +104,19 @@ pub(crate) fn emit(out: Option<&Path>, doc: &str, printer: &Printer) -> anyhow::
         }
     }
 }
+
+/// A token from a file, or stdin for `-`, capped at the largest token sakr accepts. Held as a
+/// [`Secret`](crate::keys::secret::Secret): it never reaches output or logs.
+pub(crate) fn read_token(path: &Path) -> anyhow::Result<crate::keys::secret::Secret> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .take(crate::token::MAX_TOKEN_BYTES as u64 + 1)
+            .read_to_end(&mut bytes)
+            .context("reading the token from stdin")?;
+    } else {
+        bytes = fsutil::read_capped(path, crate::token::MAX_TOKEN_BYTES as u64)?;
+    }
+    Ok(crate::keys::secret::Secret::new(bytes))
+}

@@ -1,13 +1,10 @@
 //! `sakr rotate start | next | status | abort` (DESIGN §1, §3; issue 6).
 
-use std::io::Read as _;
-
 use anyhow::{Context as _, bail};
 use serde::Serialize;
 
 use crate::cli::{RotateAction, RotateArgs, RotateManifestOpts, RotateStartArgs};
 use crate::exit::{GateClosed, Refused};
-use crate::keys::secret::Secret;
 use crate::output::Printer;
 use crate::rotation::run::{self, NextOptions, RotateError, StartOptions, StepReport};
 use crate::rotation::state::{ApiserverCheck, ClusterConfig, ManifestConfig, PublishConfig};
@@ -18,7 +15,7 @@ pub fn run(args: RotateArgs, printer: &Printer) -> anyhow::Result<()> {
         RotateAction::Start(a) => start(*a, printer),
         RotateAction::Next(a) => {
             let now = clock(&a.state, a.at.as_deref())?;
-            let token = a.token_file.as_deref().map(read_token).transpose()?;
+            let token = a.token_file.as_deref().map(super::read_token).transpose()?;
             let report = run::next(
                 &a.state,
                 now,
@@ -70,19 +67,6 @@ fn clock(state: &std::path::Path, at: Option<&str>) -> anyhow::Result<jiff::Time
     }
     at.parse()
         .with_context(|| format!("--at {at}: not an RFC 3339 time"))
-}
-
-fn read_token(path: &std::path::Path) -> anyhow::Result<Secret> {
-    let mut bytes = Vec::new();
-    if path.as_os_str() == "-" {
-        std::io::stdin()
-            .take(crate::token::MAX_TOKEN_BYTES as u64 + 1)
-            .read_to_end(&mut bytes)
-            .context("reading the token from stdin")?;
-    } else {
-        bytes = crate::fsutil::read_capped(path, crate::token::MAX_TOKEN_BYTES as u64)?;
-    }
-    Ok(Secret::new(bytes))
 }
 
 pub(crate) fn parse_duration(field: &str, text: &str) -> anyhow::Result<i64> {

@@ -1,7 +1,6 @@
 //! `sakr verify`: decode a ServiceAccount token and check it (DESIGN §3, issue 5). The token
 //! lives in a [`Secret`] from the moment it is read and is never printed.
 
-use std::io::Read as _;
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
@@ -58,7 +57,7 @@ pub fn run(args: VerifyArgs, printer: &Printer) -> anyhow::Result<()> {
     }
 
     let token = match (&args.token_file, &runtime) {
-        (Some(path), _) => read_token(path)?,
+        (Some(path), _) => super::read_token(path)?,
         (None, Some(rt)) => rt.block_on(cluster_token(&args))?,
         (None, None) => unreachable!("a runtime is made whenever the token comes from the cluster"),
     };
@@ -147,17 +146,4 @@ fn split_ns<'a>(flag: &str, value: &'a str) -> anyhow::Result<(&'a str, &'a str)
         }
         _ => bail!("{flag} {value:?}: expected NAMESPACE/NAME"),
     }
-}
-
-fn read_token(path: &Path) -> anyhow::Result<Secret> {
-    let mut bytes = Vec::new();
-    if path.as_os_str() == "-" {
-        std::io::stdin()
-            .take(crate::token::MAX_TOKEN_BYTES as u64 + 1)
-            .read_to_end(&mut bytes)
-            .context("reading the token from stdin")?;
-    } else {
-        bytes = crate::fsutil::read_capped(path, crate::token::MAX_TOKEN_BYTES as u64)?;
-    }
-    Ok(Secret::new(bytes))
 }

@@ -364,16 +364,7 @@ fn publish_keys(
     plan.cache_control = cfg.cache_control.clone();
     plan.allow_removal = allow_removal;
     plan.dry_run = dry_run;
-    let target = publish::target::Target::parse(&cfg.to).map_err(other)?;
-    let options = publish::StoreOptions {
-        endpoint: cfg
-            .endpoint
-            .as_deref()
-            .map(url::Url::parse)
-            .transpose()
-            .map_err(other)?,
-        ..Default::default()
-    };
+    let (target, options) = store_config(cfg)?;
     runtime()?.block_on(async {
         let store = publish::open(&target, &options).await.map_err(other)?;
         publish::orchestrate::publish(store.as_ref(), &plan, &|_| {})
@@ -386,6 +377,24 @@ fn publish_keys(
                 }
             })
     })
+}
+
+/// Where and how to reach the configured publish target (no I/O yet).
+fn store_config(cfg: &PublishConfig) -> Result<(publish::target::Target, publish::StoreOptions)> {
+    let target = publish::target::Target::parse(&cfg.to).map_err(other)?;
+    let endpoint = cfg
+        .endpoint
+        .as_deref()
+        .map(url::Url::parse)
+        .transpose()
+        .map_err(other)?;
+    Ok((
+        target,
+        publish::StoreOptions {
+            endpoint,
+            ..Default::default()
+        },
+    ))
 }
 
 /// The JWKS object's key: the path of `jwks_uri` relative to the issuer (`start` validated it).
@@ -402,16 +411,7 @@ fn jwks_key(cfg: &PublishConfig) -> String {
 
 /// The kids published now under the configured target.
 fn published_kids(cfg: &PublishConfig) -> Result<Vec<String>> {
-    let target = publish::target::Target::parse(&cfg.to).map_err(other)?;
-    let options = publish::StoreOptions {
-        endpoint: cfg
-            .endpoint
-            .as_deref()
-            .map(url::Url::parse)
-            .transpose()
-            .map_err(other)?,
-        ..Default::default()
-    };
+    let (target, options) = store_config(cfg)?;
     let key = jwks_key(cfg);
     runtime()?.block_on(async {
         let store = publish::open(&target, &options).await.map_err(other)?;
