@@ -353,7 +353,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'S3-compatible or Azure endpoint for --publish-to')
             [CompletionResult]::new('--cache-control', '--cache-control', [CompletionResultType]::ParameterName, 'Cache-Control of the published objects; its max-age lengthens the retire wait')
             [CompletionResult]::new('--overlap', '--overlap', [CompletionResultType]::ParameterName, 'Keep trusting the old key at least this long after the switch (e.g. 7d, 36h); never less than 24h10s plus the JWKS cache max-age')
-            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Ask the cluster (every apiserver endpoint) whether it trusts the new key before switching')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'Ask the cluster: every apiserver endpoint''s JWKS before switching (unless --single-node), and a fresh token (TokenRequest) for the verify stage')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'kubeconfig context')
             [CompletionResult]::new('--manifests-dir', '--manifests-dir', [CompletionResultType]::ParameterName, 'The static-pod manifests directory')
             [CompletionResult]::new('--apiserver', '--apiserver', [CompletionResultType]::ParameterName, 'The kube-apiserver manifest (instead of --manifests-dir)')
@@ -375,7 +375,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             break
         }
         'sakr;rotate;next' {
-            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'state')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The rotation''s state file, as given to `rotate start`')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'A fresh ServiceAccount token for the verify stage (`-` for stdin), when sakr cannot ask the cluster')
             [CompletionResult]::new('--at', '--at', [CompletionResultType]::ParameterName, 'Evaluate gates as if it were TIME (RFC 3339). Only for rotations made by `sakr rehearse`')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
@@ -394,7 +394,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             break
         }
         'sakr;rotate;status' {
-            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'state')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The rotation''s state file, as given to `rotate start`')
             [CompletionResult]::new('--at', '--at', [CompletionResultType]::ParameterName, 'at')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
@@ -410,7 +410,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             break
         }
         'sakr;rotate;abort' {
-            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'state')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The rotation''s state file, as given to `rotate start`')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'dry-run')

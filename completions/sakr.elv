@@ -330,7 +330,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand --endpoint 'S3-compatible or Azure endpoint for --publish-to'
             cand --cache-control 'Cache-Control of the published objects; its max-age lengthens the retire wait'
             cand --overlap 'Keep trusting the old key at least this long after the switch (e.g. 7d, 36h); never less than 24h10s plus the JWKS cache max-age'
-            cand --kubeconfig 'Ask the cluster (every apiserver endpoint) whether it trusts the new key before switching'
+            cand --kubeconfig 'Ask the cluster: every apiserver endpoint''s JWKS before switching (unless --single-node), and a fresh token (TokenRequest) for the verify stage'
             cand --context 'kubeconfig context'
             cand --manifests-dir 'The static-pod manifests directory'
             cand --apiserver 'The kube-apiserver manifest (instead of --manifests-dir)'
@@ -351,7 +351,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand --version 'Print version'
         }
         &'sakr;rotate;next'= {
-            cand --state 'state'
+            cand --state 'The rotation''s state file, as given to `rotate start`'
             cand --token-file 'A fresh ServiceAccount token for the verify stage (`-` for stdin), when sakr cannot ask the cluster'
             cand --at 'Evaluate gates as if it were TIME (RFC 3339). Only for rotations made by `sakr rehearse`'
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
@@ -369,7 +369,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand --version 'Print version'
         }
         &'sakr;rotate;status'= {
-            cand --state 'state'
+            cand --state 'The rotation''s state file, as given to `rotate start`'
             cand --at 'at'
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
@@ -384,7 +384,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand --version 'Print version'
         }
         &'sakr;rotate;abort'= {
-            cand --state 'state'
+            cand --state 'The rotation''s state file, as given to `rotate start`'
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --dry-run 'dry-run'

@@ -248,7 +248,7 @@ complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcom
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l endpoint -d 'S3-compatible or Azure endpoint for --publish-to' -r
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l cache-control -d 'Cache-Control of the published objects; its max-age lengthens the retire wait' -r
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l overlap -d 'Keep trusting the old key at least this long after the switch (e.g. 7d, 36h); never less than 24h10s plus the JWKS cache max-age' -r
-complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l kubeconfig -d 'Ask the cluster (every apiserver endpoint) whether it trusts the new key before switching' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l kubeconfig -d 'Ask the cluster: every apiserver endpoint\'s JWKS before switching (unless --single-node), and a fresh token (TokenRequest) for the verify stage' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l context -d 'kubeconfig context' -r
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l manifests-dir -d 'The static-pod manifests directory' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
@@ -263,7 +263,7 @@ complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcom
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'
-complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l state -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l state -d 'The rotation\'s state file, as given to `rotate start`' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l token-file -d 'A fresh ServiceAccount token for the verify stage (`-` for stdin), when sakr cannot ask the cluster' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l at -d 'Evaluate gates as if it were TIME (RFC 3339). Only for rotations made by `sakr rehearse`' -r
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
@@ -275,7 +275,7 @@ complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcom
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -s h -l help -d 'Print help'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -s V -l version -d 'Print version'
-complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -l state -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -l state -d 'The rotation\'s state file, as given to `rotate start`' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -l at -r
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
@@ -284,7 +284,7 @@ complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcom
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
-complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from abort" -l state -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from abort" -l state -d 'The rotation\'s state file, as given to `rotate start`' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from abort" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from abort" -l dry-run

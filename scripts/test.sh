@@ -32,7 +32,19 @@ step "cargo audit (offline advisory db)"
 if [ ! -x "$tools/bin/cargo-audit" ]; then
     cargo install cargo-audit --locked --root "$tools"
 fi
-db=${SAKR_ADVISORY_DB:-$root/../shared/advisory-db}
+# The project's offline RustSec database lives beside the checkout (../shared/advisory-db). A
+# clone made elsewhere (a CI checkout of this repository) finds it beside its origin instead.
+db=${SAKR_ADVISORY_DB:-}
+if [ -z "$db" ]; then
+    for cand in "$root/../shared/advisory-db" \
+        "$(git -C "$root" remote get-url origin 2>/dev/null || true)/../shared/advisory-db"; do
+        if [ -d "$cand/crates" ]; then
+            db=$cand
+            break
+        fi
+    done
+fi
+[ -n "$db" ] || { echo "no advisory database: set SAKR_ADVISORY_DB (expected ../shared/advisory-db)" >&2; exit 2; }
 "$tools/bin/cargo-audit" audit --db "$db" --no-fetch --stale
 
 step "cargo test"

@@ -1,5 +1,5 @@
-//! Generated files that live in the repository: shell completions (`completions/`) and man pages
-//! (`docs/man/`). A test renders them afresh and fails when the committed copies are stale
+//! Generated files that live in the repository: shell completions (`completions/`), man pages
+//! (`docs/man/`) and the command reference (`docs/reference.md`). A test renders them afresh and fails when the committed copies are stale
 //! (just's approach), so help text, completions and man pages never drift apart.
 
 use clap::CommandFactory as _;
@@ -27,6 +27,13 @@ pub fn render_all() -> Vec<(String, Vec<u8>)> {
     let mut cmd = command();
     cmd.build();
     man_pages(&cmd, "sakr", &mut files);
+    let reference = clap_markdown::help_markdown_command_custom(
+        &command(),
+        &clap_markdown::MarkdownOptions::new()
+            .title("sakr command reference".to_string())
+            .show_footer(false),
+    );
+    files.push(("docs/reference.md".to_string(), reference.into_bytes()));
     files
 }
 

@@ -390,8 +390,9 @@ pub struct RotateStartArgs {
     /// than 24h10s plus the JWKS cache max-age.
     #[arg(long, value_name = "DURATION", default_value = "0s")]
     pub overlap: String,
-    /// Ask the cluster (every apiserver endpoint) whether it trusts the new key before switching.
-    #[arg(long, value_name = "FILE", conflicts_with = "single_node")]
+    /// Ask the cluster: every apiserver endpoint's JWKS before switching (unless --single-node),
+    /// and a fresh token (TokenRequest) for the verify stage.
+    #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
     /// kubeconfig context.
     #[arg(long, requires = "kubeconfig")]
@@ -425,6 +426,7 @@ pub struct RotateManifestOpts {
 /// Perform the next stage whose gate is open (exit 3 while waiting).
 #[derive(Debug, Args)]
 pub struct RotateNextArgs {
+    /// The rotation's state file, as given to `rotate start`.
     #[arg(long, value_name = "FILE")]
     pub state: PathBuf,
     /// Say what the next stage would do; change nothing.
@@ -444,6 +446,7 @@ pub struct RotateNextArgs {
 /// Every stage with its time, the gate of the next one, and the earliest retire time.
 #[derive(Debug, Args)]
 pub struct RotateStatusArgs {
+    /// The rotation's state file, as given to `rotate start`.
     #[arg(long, value_name = "FILE")]
     pub state: PathBuf,
     #[arg(long, value_name = "TIME", hide = true)]
@@ -453,6 +456,7 @@ pub struct RotateStatusArgs {
 /// Before retire: sign with the old key again, keep trusting both, and record the abort.
 #[derive(Debug, Args)]
 pub struct RotateAbortArgs {
+    /// The rotation's state file, as given to `rotate start`.
     #[arg(long, value_name = "FILE")]
     pub state: PathBuf,
     #[arg(long)]

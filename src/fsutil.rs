@@ -1,13 +1,22 @@
-//! File I/O at the edge: capped reads and atomic writes.
+//! File I/O at the edge: capped reads and the one atomic writer every durable write goes
+//! through (keys, JWKS and discovery documents, static-pod manifests and their backups, the
+//! rotation state, file:// publishing).
 //!
-//! An atomic write is a dot-prefixed temp file in the destination's own directory (so a rename is
-//! atomic, and a kubelet watching a manifests directory never loads the temp file), created with
-//! its final mode from the first byte, fsynced, renamed over the target, and the directory
-//! fsynced so the rename survives a power cut.
+//! An atomic write is a dot-prefixed temp file in the destination's own directory (so the rename
+//! is atomic, and a kubelet watching a manifests directory never loads the temp file — DESIGN
+//! §2.7), created with its final mode from the first byte, fsynced, renamed over the target, and
+//! the directory fsynced so the rename survives a power cut. A failed write removes its temp
+//! file; a killed one leaves at most a dot-prefixed temp file beside an untouched target, which
+//! the next write of that target removes once it is clearly stale.
+//!
+//! Each step of a write passes a [`CrashPoint`]. In debug builds (the ones the tests drive) the
+//! environment variable `SAKR_CRASH_AT=N` makes the process SIGKILL itself at the N-th point it
+//! reaches, which is how `tests/cli/crash.rs` proves the claim above for every write of every
+//! command. Release builds compile the check out.
 
 use std::fs;
-use std::io::Write as _;
-use std::os::unix::fs::PermissionsExt as _;
+use std::io::{self, Write as _};
+use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
 /// Key files, JWKS and manifests are small; anything bigger is a wrong path, not input.
@@ -24,9 +33,10 @@ pub enum FsError {
     TooLarge { path: PathBuf, size: u64, max: u64 },
     #[error("{} is not a regular file", path.display())]
     NotAFile { path: PathBuf },
-    #[error("cannot write {}", path.display())]
+    #[error("cannot {action} {}", path.display())]
     Write {
         path: PathBuf,
+        action: &'static str,
         source: std::io::Error,
     },
     #[error("{} already exists (use --force to replace it)", path.display())]
@@ -55,6 +65,35 @@ pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, FsError> {
     fs::read(path).map_err(read_err)
 }
 
+/// A key file that could not be read or parsed; names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFileError {
+    #[error(transparent)]
+    Fs(#[from] FsError),
+    #[error("{}", path.display())]
+    Parse {
+        path: PathBuf,
+        source: crate::keys::ParseError,
+    },
+}
+
+impl KeyFileError {
+    /// The file does not exist (the rotation and `manifest show` treat that as a fact, not an
+    /// error).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, KeyFileError::Fs(FsError::Read { source, .. }) if source.kind() == io::ErrorKind::NotFound)
+    }
+}
+
+/// Read and parse one key file (every PEM form of DESIGN §2.5), capped at [`MAX_INPUT_BYTES`].
+pub fn read_key_file(path: &Path) -> Result<crate::keys::KeyFile, KeyFileError> {
+    let bytes = read_capped(path, MAX_INPUT_BYTES)?;
+    crate::keys::parse_pem_file(&bytes).map_err(|source| KeyFileError::Parse {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// Options for [`write_atomic`].
 #[derive(Debug, Clone, Copy)]
 pub struct WriteOptions {
@@ -62,44 +101,240 @@ pub struct WriteOptions {
     pub mode: u32,
     /// Fail if the target exists (checked race-free at the rename).
     pub no_clobber: bool,
+    /// Keep the replaced file's mode and owner instead of `mode` (static-pod manifests: kubeadm
+    /// writes them 0600 root, and an operator's choice there is not sakr's to change).
+    pub keep_mode_and_owner: bool,
+}
+
+impl WriteOptions {
+    /// Replace or create the target with exactly `mode`.
+    pub const fn mode(mode: u32) -> WriteOptions {
+        WriteOptions {
+            mode,
+            no_clobber: false,
+            keep_mode_and_owner: false,
+        }
+    }
+
+    pub const fn no_clobber(self, no_clobber: bool) -> WriteOptions {
+        WriteOptions { no_clobber, ..self }
+    }
+
+    /// Keep an existing target's mode and owner; `mode` is used only for a new file.
+    pub const fn keep_mode_and_owner(self) -> WriteOptions {
+        WriteOptions {
+            keep_mode_and_owner: true,
+            ..self
+        }
+    }
+}
+
+/// The steps of an atomic write, in order. A kill at any of them must leave the target as it
+/// was (the first three) or as it will be (the last).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrashPoint {
+    /// The empty temp file exists.
+    TempCreated,
+    /// Half of the new bytes are in the temp file.
+    HalfWritten,
+    /// The temp file is complete and fsynced, not yet renamed.
+    BeforeRename,
+    /// Renamed over the target; the directory is not yet fsynced.
+    Renamed,
+}
+
+impl CrashPoint {
+    pub fn name(self) -> &'static str {
+        match self {
+            CrashPoint::TempCreated => "temp file created",
+            CrashPoint::HalfWritten => "temp file half written",
+            CrashPoint::BeforeRename => "temp file synced, before rename",
+            CrashPoint::Renamed => "renamed, before directory fsync",
+        }
+    }
+}
+
+/// Called at every [`CrashPoint`]; an error aborts the write there, as a crash would (tests of
+/// the library use it; the process-level harness uses `SAKR_CRASH_AT`).
+pub type Hook<'a> = &'a mut dyn FnMut(CrashPoint, &Path) -> io::Result<()>;
+
+/// The hook of a real run: in debug builds, SIGKILL at the point `SAKR_CRASH_AT` names.
+pub fn crash_point(point: CrashPoint, path: &Path) -> io::Result<()> {
+    #[cfg(debug_assertions)]
+    injected::hit(point, path);
+    let _ = (point, path);
+    Ok(())
+}
+
+#[cfg(debug_assertions)]
+mod injected {
+    use std::path::Path;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    static HITS: AtomicU64 = AtomicU64::new(0);
+
+    pub fn hit(point: super::CrashPoint, path: &Path) {
+        let Some(at) = std::env::var("SAKR_CRASH_AT")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+        else {
+            return;
+        };
+        let n = HITS.fetch_add(1, Ordering::SeqCst) + 1;
+        if n == at {
+            // Say where, so a failing harness run names the step; then die as `kill -9` would:
+            // no destructor runs, no temp file is cleaned up.
+            eprintln!(
+                "sakr: injected crash {n}: {}: {}",
+                path.display(),
+                point.name()
+            );
+            // SAFETY: sending a signal to our own pid; nothing is shared.
+            unsafe {
+                libc::kill(libc::getpid(), libc::SIGKILL);
+            }
+        }
+    }
 }
 
 /// Write `bytes` to `path` atomically. On any error the target is untouched and no temp file
 /// is left behind.
 pub fn write_atomic(path: &Path, bytes: &[u8], opts: WriteOptions) -> Result<(), FsError> {
-    let tmp = stage(path, bytes, opts.mode)?;
-    commit(tmp, path, opts.no_clobber)
+    write_atomic_with(path, bytes, opts, &mut crash_point)
+}
+
+/// [`write_atomic`] with a [`Hook`] at each step.
+pub fn write_atomic_with(
+    path: &Path,
+    bytes: &[u8],
+    opts: WriteOptions,
+    hook: Hook<'_>,
+) -> Result<(), FsError> {
+    let tmp = stage_with(path, bytes, opts, hook)?;
+    commit_with(tmp, path, opts.no_clobber, hook)
 }
 
 /// First half of an atomic write: the temp file, written and fsynced, not yet renamed. Used
 /// directly where several files must all be staged before any is committed.
-pub fn stage(path: &Path, bytes: &[u8], mode: u32) -> Result<tempfile::NamedTempFile, FsError> {
-    let werr = |source| FsError::Write {
-        path: path.to_path_buf(),
-        source,
+pub fn stage(
+    path: &Path,
+    bytes: &[u8],
+    opts: WriteOptions,
+) -> Result<tempfile::NamedTempFile, FsError> {
+    stage_with(path, bytes, opts, &mut crash_point)
+}
+
+fn stage_with(
+    path: &Path,
+    bytes: &[u8],
+    opts: WriteOptions,
+    hook: Hook<'_>,
+) -> Result<tempfile::NamedTempFile, FsError> {
+    let werr = |action| {
+        move |source| FsError::Write {
+            path: path.to_path_buf(),
+            action,
+            source,
+        }
     };
     let dir = parent_dir(path);
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let original = if opts.keep_mode_and_owner {
+        fs::metadata(path).ok()
+    } else {
+        None
+    };
+    let mode = original.as_ref().map_or(opts.mode, |m| m.mode() & 0o7777);
+    remove_stale_temps(dir, &name);
+    // Created 0600 whatever `mode` says, so not even a private key's first bytes are ever
+    // readable by others; widened (or kept) below, before any byte is written.
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}.sakr-"))
         .suffix(".tmp")
-        .permissions(fs::Permissions::from_mode(mode))
+        .permissions(fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)
-        .map_err(werr)?;
-    // The umask may have narrowed the creation mode; widen back to exactly `mode` (never wider).
+        // tempfile appends the random temp path to its errors; the target's path is the one
+        // an operator can act on.
+        .map_err(without_temp_path)
+        .map_err(werr("create a temporary file beside"))?;
+    // From here on, dropping `tmp` on an early return removes the temp file.
+    hook(CrashPoint::TempCreated, path).map_err(werr("write"))?;
+    if let Some(m) = &original {
+        let f = tmp
+            .as_file()
+            .metadata()
+            .map_err(werr("stat the temp file of"))?;
+        if (f.uid(), f.gid()) != (m.uid(), m.gid()) {
+            std::os::unix::fs::fchown(tmp.as_file(), Some(m.uid()), Some(m.gid()))
+                .map_err(werr("keep the owner of"))?;
+        }
+    }
+    // After chown, which may clear set-id bits; exact, whatever the umask.
     tmp.as_file()
         .set_permissions(fs::Permissions::from_mode(mode))
-        .map_err(werr)?;
-    tmp.write_all(bytes).map_err(werr)?;
-    tmp.as_file().sync_all().map_err(werr)?;
+        .map_err(werr("set the mode of"))?;
+    let (first, second) = bytes.split_at(bytes.len() / 2);
+    tmp.write_all(first).map_err(werr("write"))?;
+    hook(CrashPoint::HalfWritten, path).map_err(werr("write"))?;
+    tmp.write_all(second).map_err(werr("write"))?;
+    tmp.as_file().sync_all().map_err(werr("fsync"))?;
+    hook(CrashPoint::BeforeRename, path).map_err(werr("write"))?;
     Ok(tmp)
+}
+
+/// tempfile's errors end in ` at path "<random temp name>"`: noise, and different every run.
+fn without_temp_path(e: io::Error) -> io::Error {
+    let text = e.to_string();
+    match text.split_once(" at path ") {
+        Some((head, _)) => io::Error::new(e.kind(), head.to_string()),
+        None => e,
+    }
+}
+
+/// A temp file older than this is the leftover of a killed run, not a write in progress (a write
+/// takes milliseconds; a concurrent sakr's temp file is never this old).
+const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Remove `.NAME.sakr-*.tmp` files a killed run left beside `NAME`. Best effort: a temp file that
+/// stays is harmless (dot-prefixed), so errors are ignored.
+fn remove_stale_temps(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.sakr-");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let file_name = e.file_name();
+        let n = file_name.to_string_lossy();
+        if !(n.starts_with(&prefix) && n.ends_with(".tmp")) {
+            continue;
+        }
+        let stale = e
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE_TEMP);
+        if stale {
+            let _ = fs::remove_file(e.path());
+        }
+    }
 }
 
 /// Second half: rename the staged file over `path` and fsync the directory.
 pub fn commit(tmp: tempfile::NamedTempFile, path: &Path, no_clobber: bool) -> Result<(), FsError> {
+    commit_with(tmp, path, no_clobber, &mut crash_point)
+}
+
+fn commit_with(
+    tmp: tempfile::NamedTempFile,
+    path: &Path,
+    no_clobber: bool,
+    hook: Hook<'_>,
+) -> Result<(), FsError> {
     let result = if no_clobber {
         tmp.persist_noclobber(path)
     } else {
@@ -107,20 +342,44 @@ pub fn commit(tmp: tempfile::NamedTempFile, path: &Path, no_clobber: bool) -> Re
     };
     if let Err(e) = result {
         // `e.file` drops here, which deletes the temp file.
-        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+        if e.error.kind() == io::ErrorKind::AlreadyExists {
             return Err(FsError::Exists {
                 path: path.to_path_buf(),
             });
         }
         return Err(FsError::Write {
             path: path.to_path_buf(),
+            action: "rename a temporary file over",
             source: e.error,
         });
     }
-    sync_dir(parent_dir(path)).map_err(|source| FsError::Write {
+    let werr = |source| FsError::Write {
         path: path.to_path_buf(),
+        action: "fsync the directory of",
         source,
-    })
+    };
+    hook(CrashPoint::Renamed, path).map_err(werr)?;
+    sync_dir(parent_dir(path)).map_err(werr)
+}
+
+/// Write a key pair: both files staged before either is committed, so a failure (disk full,
+/// permissions) leaves neither behind; without `force`, an existing file is never replaced and
+/// a `.key` committed a moment before a failed `.pub` is removed again.
+pub fn write_key_pair(
+    key: (&Path, &[u8]),
+    public: (&Path, &[u8]),
+    force: bool,
+) -> Result<(), FsError> {
+    let key_tmp = stage(key.0, key.1, WriteOptions::mode(0o600))?;
+    let pub_tmp = stage(public.0, public.1, WriteOptions::mode(0o644))?;
+    commit(key_tmp, key.0, !force)?;
+    if let Err(e) = commit(pub_tmp, public.0, !force) {
+        if !force {
+            let _ = fs::remove_file(key.0);
+        }
+        return Err(e);
+    }
+    Ok(())
 }
 
 fn parent_dir(path: &Path) -> &Path {
@@ -138,39 +397,146 @@ pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        v.sort();
+        v
+    }
+
     #[test]
     fn atomic_write_sets_mode_and_leaves_no_temp() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("k.key");
-        write_atomic(
-            &p,
-            b"secret",
-            WriteOptions {
-                mode: 0o600,
-                no_clobber: true,
-            },
-        )
-        .unwrap();
+        let opts = WriteOptions::mode(0o600).no_clobber(true);
+        write_atomic(&p, b"secret", opts).unwrap();
         assert_eq!(
             fs::metadata(&p).unwrap().permissions().mode() & 0o777,
             0o600
         );
-        let err = write_atomic(
-            &p,
-            b"other",
-            WriteOptions {
-                mode: 0o600,
-                no_clobber: true,
-            },
-        )
-        .unwrap_err();
+        let err = write_atomic(&p, b"other", opts).unwrap_err();
         assert!(matches!(err, FsError::Exists { .. }));
         assert_eq!(fs::read(&p).unwrap(), b"secret");
-        let names: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("k.key")]);
+        assert_eq!(names(dir.path()), ["k.key"]);
+    }
+
+    #[test]
+    fn keep_mode_and_owner_keeps_an_existing_files_mode_and_uses_mode_for_a_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("m.yaml");
+        fs::write(&old, b"old").unwrap();
+        fs::set_permissions(&old, fs::Permissions::from_mode(0o640)).unwrap();
+        let opts = WriteOptions::mode(0o600).keep_mode_and_owner();
+        write_atomic(&old, b"new", opts).unwrap();
+        let fresh = dir.path().join("n.yaml");
+        write_atomic(&fresh, b"new", opts).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        assert_eq!((mode(&old), mode(&fresh)), (0o640, 0o600));
+        assert_eq!(fs::read(&old).unwrap(), b"new");
+    }
+
+    #[test]
+    fn a_failure_at_any_point_before_the_rename_leaves_the_target_and_no_temp_file() {
+        for stop in [
+            CrashPoint::TempCreated,
+            CrashPoint::HalfWritten,
+            CrashPoint::BeforeRename,
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let p = dir.path().join("f");
+            fs::write(&p, b"old").unwrap();
+            let mut seen = Vec::new();
+            let r = write_atomic_with(
+                &p,
+                b"new content",
+                WriteOptions::mode(0o644),
+                &mut |at, _| {
+                    seen.push(at);
+                    if at == stop {
+                        // The temp file exists now, dot-prefixed beside the target.
+                        let tmp: Vec<_> =
+                            names(dir.path()).into_iter().filter(|n| n != "f").collect();
+                        assert!(tmp.len() == 1 && tmp[0].starts_with(".f.sakr-"), "{tmp:?}");
+                        return Err(io::Error::other("injected"));
+                    }
+                    Ok(())
+                },
+            );
+            assert!(matches!(r, Err(FsError::Write { .. })), "{stop:?}: {r:?}");
+            assert_eq!(seen.last(), Some(&stop));
+            assert_eq!(fs::read(&p).unwrap(), b"old", "{stop:?}");
+            assert_eq!(names(dir.path()), ["f"], "{stop:?}");
+        }
+    }
+
+    #[test]
+    fn the_points_come_in_order_and_the_last_one_follows_the_rename() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        let mut seen = Vec::new();
+        write_atomic_with(&p, b"abc", WriteOptions::mode(0o644), &mut |at, path| {
+            assert_eq!(path, p.as_path());
+            let done = fs::read(&p).ok();
+            seen.push((at, done));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            seen,
+            [
+                (CrashPoint::TempCreated, None),
+                (CrashPoint::HalfWritten, None),
+                (CrashPoint::BeforeRename, None),
+                (CrashPoint::Renamed, Some(b"abc".to_vec())),
+            ]
+        );
+    }
+
+    #[test]
+    fn stale_temp_files_of_a_killed_run_are_removed_and_fresh_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("kube-apiserver.yaml");
+        let touch = |name: &str, age_secs: u64| {
+            let f = fs::File::create(dir.path().join(name)).unwrap();
+            let t = std::time::SystemTime::now() - std::time::Duration::from_secs(age_secs);
+            f.set_modified(t).unwrap();
+        };
+        touch(".kube-apiserver.yaml.sakr-old111.tmp", 3600);
+        touch(".kube-apiserver.yaml.sakr-new222.tmp", 10);
+        touch(".etcd.yaml.sakr-old333.tmp", 3600);
+        touch(".kube-apiserver.yaml.swp", 3600);
+        write_atomic(&p, b"x", WriteOptions::mode(0o600)).unwrap();
+        assert_eq!(
+            names(dir.path()),
+            [
+                ".etcd.yaml.sakr-old333.tmp",
+                ".kube-apiserver.yaml.sakr-new222.tmp",
+                ".kube-apiserver.yaml.swp",
+                "kube-apiserver.yaml"
+            ]
+        );
+    }
+
+    #[test]
+    fn key_pair_without_force_keeps_existing_files_and_leaves_no_half_pair() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("sa.key");
+        let public = dir.path().join("sa.pub");
+        fs::write(&public, b"someone else's").unwrap();
+        let e = write_key_pair((&key, b"k"), (&public, b"p"), false).unwrap_err();
+        assert!(
+            matches!(e, FsError::Exists { ref path } if path == &public),
+            "{e}"
+        );
+        assert_eq!(names(dir.path()), ["sa.pub"]);
+        assert_eq!(fs::read(&public).unwrap(), b"someone else's");
+        write_key_pair((&key, b"k"), (&public, b"p"), true).unwrap();
+        assert_eq!(
+            (fs::read(&key).unwrap(), fs::read(&public).unwrap()),
+            (b"k".to_vec(), b"p".to_vec())
+        );
     }
 
     #[test]

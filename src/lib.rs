@@ -7,6 +7,8 @@ pub mod cluster;
 pub mod commands;
 pub mod exit;
 pub mod fsutil;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod jwks;
 pub mod keys;
 pub mod manifests;

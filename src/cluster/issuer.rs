@@ -52,7 +52,7 @@ pub async fn fetch_issuer_jwks(
 ) -> Result<IssuerJwks, ClusterError> {
     crate::jwks::discovery::validate_https("issuer", issuer).map_err(|e| ClusterError::Issuer {
         url: issuer.to_string(),
-        reason: e.to_string(),
+        reason: e.problem(),
     })?;
     let mut builder = reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use serde::Serialize;
 
 use crate::cli::KeygenArgs;
@@ -47,18 +47,11 @@ pub fn run(args: KeygenArgs, printer: &Printer) -> anyhow::Result<()> {
     spinner.finish_and_clear();
     let generated = generated?;
 
-    // Stage both files before committing either, so a failure (disk full, permissions) leaves
-    // neither behind. The private key's temp file is 0600 from creation.
-    let key_tmp = fsutil::stage(&key_path, generated.private_pem.expose(), 0o600)?;
-    let pub_tmp = fsutil::stage(&pub_path, generated.public.to_pem().as_bytes(), 0o644)?;
-    fsutil::commit(key_tmp, &key_path, !args.force)?;
-    if let Err(e) = fsutil::commit(pub_tmp, &pub_path, !args.force) {
-        if !args.force {
-            // We created the .key a moment ago; don't leave half a key pair.
-            let _ = std::fs::remove_file(&key_path);
-        }
-        return Err(e).context("the private key was not kept either");
-    }
+    fsutil::write_key_pair(
+        (&key_path, generated.private_pem.expose()),
+        (&pub_path, generated.public.to_pem().as_bytes()),
+        args.force,
+    )?;
 
     let kid = generated.public.kid();
     if printer.json() {

@@ -202,13 +202,8 @@ fn edit(
         }
         printer.note(&format!("backups in {}", backup_dir.display()));
     }
-    // Re-read what is now on disk for the hint, so it shows the flags as they are.
-    let after = if plan.already() || opts.dry_run {
-        None
-    } else {
-        Some(load(opts)?)
-    };
-    let hint = after.as_ref().unwrap_or(state).kubeadm_hint();
+    // The flags as the edit leaves them (a dry run shows what it would record).
+    let hint = state.kubeadm_hint_after(&plan);
     if printer.json() {
         printer.json_doc(&EditReport {
             plan: &plan,

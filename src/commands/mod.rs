@@ -20,7 +20,7 @@ use anyhow::Context as _;
 
 use crate::cli::Command;
 use crate::fsutil;
-use crate::keys::{KeyFile, parse_pem_file};
+use crate::keys::KeyFile;
 use crate::output::Printer;
 
 pub fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<()> {
@@ -41,8 +41,7 @@ pub fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<()> {
 
 /// Read and parse one key file, naming it in any error.
 pub(crate) fn read_key_file(path: &Path) -> anyhow::Result<KeyFile> {
-    let bytes = fsutil::read_capped(path, fsutil::MAX_INPUT_BYTES)?;
-    parse_pem_file(&bytes).with_context(|| format!("{}", path.display()))
+    Ok(fsutil::read_key_file(path)?)
 }
 
 /// Read key files and warn, naming file and block, about every block kube-apiserver would
@@ -87,14 +86,7 @@ pub(crate) fn warn_key_file(path: &Path, file: &KeyFile, printer: &Printer) {
 pub(crate) fn emit(out: Option<&Path>, doc: &str, printer: &Printer) -> anyhow::Result<()> {
     match out {
         Some(path) => {
-            fsutil::write_atomic(
-                path,
-                doc.as_bytes(),
-                fsutil::WriteOptions {
-                    mode: 0o644,
-                    no_clobber: false,
-                },
-            )?;
+            fsutil::write_atomic(path, doc.as_bytes(), fsutil::WriteOptions::mode(0o644))?;
             printer.note(&format!("wrote {}", path.display()));
             Ok(())
         }

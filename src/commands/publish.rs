@@ -11,7 +11,7 @@ use crate::jwks::Jwks;
 use crate::jwks::discovery::Discovery;
 use crate::keys::PublicKey;
 use crate::output::Printer;
-use crate::publish::orchestrate::{self, Action, Event, Plan, Report};
+use crate::publish::orchestrate::{self, Action, Event, Plan, PlanError, Report};
 use crate::publish::target::Target;
 use crate::publish::{self, StoreOptions};
 
@@ -28,7 +28,14 @@ pub fn run(args: PublishArgs, printer: &Printer) -> anyhow::Result<()> {
         bail!("--timeout {}: must be more than zero", args.timeout);
     }
     let (jwks, discovery) = documents(&args, printer)?;
-    let mut plan = Plan::new(jwks, discovery).context("cannot publish these documents")?;
+    let mut plan = Plan::new(jwks, discovery).map_err(|e| {
+        let named = matches!(e, PlanError::InvalidDiscovery(_));
+        match &args.discovery {
+            // A prebuilt discovery document: name the file it came from.
+            Some(path) if named => anyhow::Error::new(e).context(path.display().to_string()),
+            _ => anyhow::Error::new(e).context("cannot publish these documents"),
+        }
+    })?;
     plan.cache_control = args.cache_control.clone();
     plan.allow_removal = args.allow_removal;
     plan.dry_run = args.dry_run;
@@ -65,9 +72,7 @@ pub fn run(args: PublishArgs, printer: &Printer) -> anyhow::Result<()> {
         }
     };
     let result = runtime.block_on(async {
-        let store = publish::open(&target, &options)
-            .await
-            .with_context(|| format!("--to {target}"))?;
+        let store = publish::open(&target, &options).await.context("--to")?;
         orchestrate::publish(store.as_ref(), &plan, &progress)
             .await
             .map_err(|e| {

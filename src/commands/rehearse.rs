@@ -93,6 +93,7 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
             },
             publish: Some(publish.clone()),
             apiservers: ApiserverCheck::SingleNode,
+            token_cluster: None,
             overlap_seconds: 0,
             simulated_clock: true,
         },
@@ -159,9 +160,12 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
         }
     }
     printer.data(&format!(
-        "rehearsal complete: every stage passed. On a real control-plane node:\n  \
-         sakr rotate start --state /etc/kubernetes/sakr-rotation.json --publish-to URL --issuer {issuer} --single-node\n  \
-         sakr rotate next --state /etc/kubernetes/sakr-rotation.json   # from cron, until it exits 0 with \"complete\""
+        "rehearsal complete: every stage passed. On a real single control-plane node:\n  \
+         sakr rotate start --state /etc/kubernetes/sakr-rotation.json --single-node --kubeconfig /etc/kubernetes/admin.conf \\\n      \
+         --publish-to URL --issuer ISSUER\n  \
+         sakr rotate next --state /etc/kubernetes/sakr-rotation.json   # from cron, until it exits 0 with \"complete\"\n\
+         ISSUER is kube-apiserver's --service-account-issuer (these manifests say {issuer}); relying parties \
+         outside the cluster must be able to fetch it. HA control planes: see docs/rotation-guide.md."
     ));
     if args.keep.is_none() {
         printer.note("scratch directory removed (use --keep DIR to inspect it)");
@@ -206,14 +210,7 @@ fn stand_in_keys(target: &ops::Target) -> anyhow::Result<()> {
             .host_path(&api, container)
             .with_context(|| format!("{container} is not under a hostPath mount"))?;
         std::fs::create_dir_all(host.parent().unwrap_or(Path::new("/")))?;
-        crate::fsutil::write_atomic(
-            &host,
-            bytes,
-            crate::fsutil::WriteOptions {
-                mode,
-                no_clobber: false,
-            },
-        )?;
+        crate::fsutil::write_atomic(&host, bytes, crate::fsutil::WriteOptions::mode(mode))?;
         Ok(())
     };
     write(signing, key.private_pem.expose(), 0o600)?;

@@ -58,6 +58,10 @@ fn clock(state: &std::path::Path, at: Option<&str>) -> anyhow::Result<jiff::Time
     let Some(at) = at else {
         return Ok(jiff::Timestamp::now());
     };
+    // The flag first: a typo is reported as such, whatever the state file says.
+    let t = at.parse().map_err(|_| {
+        anyhow::anyhow!("--at {at:?}: not an RFC 3339 time (e.g. 2026-12-01T00:00:00Z)")
+    })?;
     let s = RotationState::load(state)?;
     if !s.simulated_clock {
         bail!(
@@ -65,14 +69,14 @@ fn clock(state: &std::path::Path, at: Option<&str>) -> anyhow::Result<jiff::Time
             state.display()
         );
     }
-    at.parse()
-        .with_context(|| format!("--at {at}: not an RFC 3339 time"))
+    Ok(t)
 }
 
 pub(crate) fn parse_duration(field: &str, text: &str) -> anyhow::Result<i64> {
+    // jiff's own parse error explains its grammar at length; the examples say it better.
     let span: jiff::Span = text
         .parse()
-        .with_context(|| format!("{field} {text:?}: not a duration (e.g. 36h, 7d, 90m)"))?;
+        .map_err(|_| anyhow::anyhow!("{field} {text:?}: not a duration (e.g. 36h, 7d, 90m)"))?;
     let secs = span
         .total((
             jiff::Unit::Second,
@@ -115,8 +119,7 @@ fn start(a: RotateStartArgs, printer: &Printer) -> anyhow::Result<()> {
     let publish = match (&a.publish_to, &a.issuer) {
         (Some(to), Some(issuer)) => {
             crate::jwks::discovery::validate_https("--issuer", issuer)?;
-            crate::publish::target::Target::parse(to)
-                .with_context(|| format!("--publish-to {to}"))?;
+            crate::publish::target::Target::parse(to).context("--publish-to")?;
             Some(PublishConfig {
                 to: to.clone(),
                 issuer: issuer.clone(),
@@ -127,15 +130,16 @@ fn start(a: RotateStartArgs, printer: &Printer) -> anyhow::Result<()> {
         }
         _ => None,
     };
-    let apiservers = if let Some(k) = &a.kubeconfig {
-        ApiserverCheck::Cluster(ClusterConfig {
-            kubeconfig: Some(k.clone()),
-            context: a.context.clone(),
-        })
-    } else if a.single_node {
-        ApiserverCheck::SingleNode
-    } else {
-        ApiserverCheck::Manual
+    let cluster = a.kubeconfig.as_ref().map(|k| ClusterConfig {
+        kubeconfig: Some(k.clone()),
+        context: a.context.clone(),
+    });
+    // --single-node decides the switch gate; a kubeconfig beside it still serves the verify
+    // stage's token, so an unattended single-node rotation needs no --token-file.
+    let (apiservers, token_cluster) = match (a.single_node, cluster) {
+        (true, cluster) => (ApiserverCheck::SingleNode, cluster),
+        (false, Some(cluster)) => (ApiserverCheck::Cluster(cluster), None),
+        (false, None) => (ApiserverCheck::Manual, None),
     };
     let opts = StartOptions {
         state: a.state.clone(),
@@ -145,6 +149,7 @@ fn start(a: RotateStartArgs, printer: &Printer) -> anyhow::Result<()> {
         manifests: manifest_config(&a.manifests, now),
         publish,
         apiservers,
+        token_cluster,
         overlap_seconds: parse_duration("--overlap", &a.overlap)?,
         simulated_clock: false,
     };
@@ -153,6 +158,9 @@ fn start(a: RotateStartArgs, printer: &Printer) -> anyhow::Result<()> {
         printer.json_doc(&started);
     } else {
         let s = &started.state;
+        for n in &started.notes {
+            printer.note(n);
+        }
         printer.data(&format!(
             "generate: new key {} at {} (old: {})",
             s.new.kid, s.new.private_key, s.old.kid

@@ -22,7 +22,15 @@ struct Out<'a> {
 }
 
 pub fn run(args: VerifyArgs, printer: &Printer) -> anyhow::Result<()> {
-    // Local inputs first: a typo in a key path fails before any cluster call.
+    // Local inputs first: a typo in a name or a key path fails before any cluster call.
+    for (flag, value) in [
+        ("--service-account", &args.service_account),
+        ("--pod", &args.pod),
+    ] {
+        if let Some(v) = value {
+            split_ns(flag, v)?;
+        }
+    }
     let mut keys: Vec<PublicKey> = Vec::new();
     let mut sources: Vec<String> = Vec::new();
     if !args.expect_key.is_empty() {
@@ -49,7 +57,7 @@ pub fn run(args: VerifyArgs, printer: &Printer) -> anyhow::Result<()> {
     if let (Some(url), Some(rt)) = (args.jwks.as_deref().filter(|_| jwks_is_url), &runtime) {
         let issuer = rt
             .block_on(crate::cluster::fetch_issuer_jwks(url, args.ca.as_deref()))
-            .with_context(|| format!("--jwks {url}"))?;
+            .context("--jwks")?;
         let entries = crate::jwks::parse(&issuer.jwks)
             .with_context(|| format!("{}: not a valid JWKS", issuer.jwks_url))?;
         keys.extend(entries.into_iter().map(|e| e.key));

@@ -64,6 +64,20 @@ pub fn validate_https(field: &'static str, value: &str) -> Result<url::Url, Disc
     Ok(u)
 }
 
+impl DiscoveryError {
+    /// What is wrong, without the field and value (for callers that already name them).
+    pub fn problem(&self) -> String {
+        match self {
+            DiscoveryError::Invalid { reason, .. } => format!("not a valid URL: {reason}"),
+            DiscoveryError::NotHttps { .. } => {
+                "must use https (relying parties refuse anything else)".into()
+            }
+            DiscoveryError::QueryOrFragment { .. } => "must not have a query or fragment".into(),
+            DiscoveryError::NoKeys => self.to_string(),
+        }
+    }
+}
+
 /// `<issuer>/openid/v1/jwks`, without a double slash when the issuer ends in `/`.
 pub fn default_jwks_uri(issuer: &str) -> String {
     format!("{}/{JWKS_PATH}", issuer.trim_end_matches('/'))

@@ -192,7 +192,7 @@ pub fn unified_diff(old: &str, new: &str, path_label: &str) -> String {
 
 // ---------------------------------------------------------------------------------------------
 
-fn validate_path(path: &str) -> Result<(), EditError> {
+pub(crate) fn validate_path(path: &str) -> Result<(), EditError> {
     let reason = if path.is_empty() {
         Some("it is empty")
     } else if !path.starts_with('/') {

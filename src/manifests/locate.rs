@@ -104,9 +104,9 @@ pub fn read_manifest(path: &Path) -> Result<String, LocateError> {
     })
 }
 
-/// ELOOP on Linux (and the BSDs use 62); std has no `ErrorKind` for it on stable.
+/// std has no stable `ErrorKind` for ELOOP (a symlink loop).
 fn libc_eloop() -> i32 {
-    if cfg!(target_os = "linux") { 40 } else { 62 }
+    libc::ELOOP
 }
 
 /// Finds the apiserver and controller-manager manifests in `dir`.

@@ -12,7 +12,7 @@ use super::hazards::{self, Hazard, KeyFacts, KeyFileFact};
 use super::locate::{self, LocateError};
 use super::model::{Manifest, ParseError};
 use super::{Role, write};
-use crate::keys::{KeyFile, parse_pem_file};
+use crate::keys::KeyFile;
 
 /// Where the manifests are.
 #[derive(Debug, Clone)]
@@ -203,13 +203,11 @@ pub fn load(target: &Target) -> Result<State, OpsError> {
 
 /// `Ok(None)` when the file does not exist; `Err(reason)` when it cannot be used.
 fn read_key(host: &Path) -> Result<Option<KeyFile>, String> {
-    match crate::fsutil::read_capped(host, crate::fsutil::MAX_INPUT_BYTES) {
-        Ok(bytes) => parse_pem_file(&bytes).map(Some).map_err(|e| e.to_string()),
-        Err(crate::fsutil::FsError::Read { source, .. })
-            if source.kind() == std::io::ErrorKind::NotFound =>
-        {
-            Ok(None)
-        }
+    match crate::fsutil::read_key_file(host) {
+        Ok(file) => Ok(Some(file)),
+        Err(e) if e.is_not_found() => Ok(None),
+        // The reason only: the caller names the file.
+        Err(crate::fsutil::KeyFileError::Parse { source, .. }) => Err(source.to_string()),
         Err(e) => Err(e.to_string()),
     }
 }
@@ -247,6 +245,25 @@ impl State {
             &self.apiserver.manifest,
             self.controller_manager.as_ref().map(|c| &c.manifest),
         )
+    }
+
+    /// The kubeadm hint for the manifests as `plan` leaves them (also for a dry run, which
+    /// writes nothing): the flags to record in ClusterConfiguration are the new ones.
+    pub fn kubeadm_hint_after(&self, plan: &Plan) -> String {
+        let after = |l: &Loaded, role: Role| -> Manifest {
+            plan.changes
+                .iter()
+                .find(|c| c.path == l.path)
+                // The edit re-parsed and verified this text before it became a change.
+                .and_then(|c| Manifest::parse(&c.new, role).ok())
+                .unwrap_or_else(|| l.manifest.clone())
+        };
+        let api = after(&self.apiserver, Role::ApiServer);
+        let cm = self
+            .controller_manager
+            .as_ref()
+            .map(|c| after(c, Role::ControllerManager));
+        hazards::kubeadm_extra_args_hint(&api, cm.as_ref())
     }
 }
 
@@ -331,6 +348,10 @@ pub fn plan(state: &State, action: &Action, check_files: bool) -> Result<Plan, O
             });
         }
     };
+    // The path's shape before anything is looked up by it: a relative path would be resolved
+    // against the container's working directory, never the host file sakr would check.
+    let (Action::Trust(p) | Action::SignWith(p) | Action::Retire(p)) = action;
+    edit::validate_path(p).map_err(edit_err(&api.path))?;
     match action {
         Action::Trust(pub_path) => {
             if check_files {

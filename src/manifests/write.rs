@@ -8,10 +8,12 @@
 //! the temp file is removed and the original is untouched. Backups never go inside the
 //! manifests directory (a `*.bak` there is a second apiserver).
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::fs;
+use std::io;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
+
+use crate::fsutil::{self, FsError};
 
 /// A write or backup that did not happen; the original file is unchanged.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +25,8 @@ pub enum WriteError {
         #[source]
         source: io::Error,
     },
+    #[error(transparent)]
+    Fs(#[from] FsError),
     #[error("{path} has no parent directory or file name")]
     BadPath { path: PathBuf },
     #[error(
@@ -43,81 +47,27 @@ fn io_err(path: &Path, action: &'static str) -> impl FnOnce(io::Error) -> WriteE
     }
 }
 
-/// A point in [`write_atomic`] where a test can make it fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    /// The temp file is written and fsynced, not yet renamed.
-    BeforeRename,
-}
-
-/// Replaces `path` with `new_bytes` atomically, keeping its mode and owner.
+/// Replaces `path` with `new_bytes` atomically, keeping its mode and owner (a new file gets
+/// 0600, as kubeadm writes manifests), through [`crate::fsutil::write_atomic`]: a dot-prefixed
+/// temp file in the manifests directory itself, never a name the kubelet would load.
 pub fn write_atomic(path: &Path, new_bytes: &[u8]) -> Result<(), WriteError> {
-    write_atomic_with(path, new_bytes, &mut |_| Ok(()))
+    write_atomic_with(path, new_bytes, &mut fsutil::crash_point)
 }
 
-/// [`write_atomic`] with a hook called at each [`Stage`]; an error from the hook aborts the
-/// write there, as a crash would. Tests use it to prove the original survives.
+/// [`write_atomic`] with a hook at each step; an error from the hook aborts the write there, as
+/// a crash would. Tests use it to prove the original survives.
 pub fn write_atomic_with(
     path: &Path,
     new_bytes: &[u8],
-    hook: &mut dyn FnMut(Stage) -> io::Result<()>,
+    hook: fsutil::Hook<'_>,
 ) -> Result<(), WriteError> {
-    let (dir, name) = match (path.parent(), path.file_name()) {
-        (Some(d), Some(n)) => (
-            if d.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                d
-            },
-            n,
-        ),
-        _ => {
-            return Err(WriteError::BadPath {
-                path: path.to_path_buf(),
-            });
-        }
-    };
-    // kubeadm writes manifests 0600; a new file gets that too.
-    let original = fs::metadata(path).ok();
-    let mode = original.as_ref().map_or(0o600, |m| m.mode() & 0o7777);
-
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{}.sakr-tmp-", name.to_string_lossy()))
-        .rand_bytes(8)
-        .permissions(fs::Permissions::from_mode(0o600))
-        .tempfile_in(dir)
-        .map_err(io_err(dir, "create a temporary file"))?;
-    // From here on, dropping `tmp` on any early return removes the temp file.
-    let tmp_path = tmp.path().to_path_buf();
-    tmp.write_all(new_bytes)
-        .map_err(io_err(&tmp_path, "write"))?;
-    if let Some(m) = &original {
-        let f = tmp
-            .as_file()
-            .metadata()
-            .map_err(io_err(&tmp_path, "stat"))?;
-        if (f.uid(), f.gid()) != (m.uid(), m.gid()) {
-            std::os::unix::fs::fchown(tmp.as_file(), Some(m.uid()), Some(m.gid()))
-                .map_err(io_err(&tmp_path, "set the owner"))?;
-        }
+    if path.file_name().is_none() {
+        return Err(WriteError::BadPath {
+            path: path.to_path_buf(),
+        });
     }
-    // After chown, which may clear set-id bits.
-    tmp.as_file()
-        .set_permissions(fs::Permissions::from_mode(mode))
-        .map_err(io_err(&tmp_path, "set the mode"))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(io_err(&tmp_path, "fsync"))?;
-    hook(Stage::BeforeRename).map_err(io_err(&tmp_path, "injected failure"))?;
-    tmp.persist(path).map_err(|e| WriteError::Io {
-        path: path.to_path_buf(),
-        action: "rename the temporary file over it",
-        source: e.error,
-    })?;
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err(dir, "fsync the directory"))?;
-    Ok(())
+    let opts = fsutil::WriteOptions::mode(0o600).keep_mode_and_owner();
+    fsutil::write_atomic_with(path, new_bytes, opts, hook).map_err(WriteError::from)
 }
 
 /// Copies `path` into `backup_dir` (created 0700), refusing when `backup_dir` is inside the
@@ -167,19 +117,18 @@ pub fn backup(path: &Path, backup_dir: &Path) -> Result<PathBuf, WriteError> {
             }
         }
     }
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&target)
-        .map_err(io_err(&target, "create the backup"))?;
-    f.write_all(&bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(io_err(&target, "write the backup"))?;
-    File::open(backup_dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err(backup_dir, "fsync the directory"))?;
-    Ok(target)
+    // Atomic and never replacing: a kill mid-backup leaves no partial copy that a later run
+    // would take for the original (only a dot-prefixed temp file), and a backup written by
+    // someone else in the meantime is kept.
+    match fsutil::write_atomic(
+        &target,
+        &bytes,
+        fsutil::WriteOptions::mode(0o600).no_clobber(true),
+    ) {
+        Ok(()) => Ok(target),
+        Err(FsError::Exists { .. }) => backup(path, backup_dir),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Canonicalizes the longest existing ancestor of `p` and appends the rest, so a backup dir that

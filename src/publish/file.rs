@@ -3,7 +3,7 @@
 //!
 //! Same guarantees as the object stores, by local means:
 //! - ETag = hex SHA-256 of the content, so "unchanged since read" is a content comparison;
-//! - conditional writes hold an exclusive `flock` on `DIR/.sakr-publish.lock` across
+//! - conditional writes hold an exclusive lock (`flock`) on `DIR/.sakr-publish.lock` across
 //!   compare-and-write, so two `sakr publish` runs on one machine cannot interleave;
 //! - writes are atomic: a dot-prefixed temp file in the same directory, fsync, rename, fsync of
 //!   the directory; a killed run leaves the old file intact (DESIGN §5 properties).
@@ -13,7 +13,7 @@
 //! `get` reports them as `None` and `publish` then skips comparing them.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
@@ -104,67 +104,30 @@ impl ObjectStore for FileStore {
         if !holds {
             return Err(StoreError::PreconditionFailed { url: self.url(key) });
         }
-        write_atomic(&path, bytes).map_err(|e| self.io(key, "write", e))?;
+        // Readers see the old or the new document, never a prefix, and a killed run leaves the
+        // old one; 0644, because the web server's user must read it.
+        crate::fsutil::write_atomic(&path, bytes, crate::fsutil::WriteOptions::mode(0o644))
+            .map_err(|e| StoreError::Io {
+                url: self.url(key),
+                detail: crate::cluster::error_chain(&e),
+            })?;
         Ok(etag_of(bytes))
     }
-}
-
-/// Writes `bytes` to `path` so that readers see either the old or the new content, never a
-/// prefix, and so that a crash leaves the old file: temp file in the same directory (rename is
-/// atomic only within a file system), fsync it, rename, fsync the directory (the rename itself).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".sakr-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    // tempfile creates 0600; a published document must be readable by the web server's user.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        tmp.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    #[cfg(unix)]
-    fs::File::open(dir)?.sync_all()?;
-    Ok(())
 }
 
 /// An exclusive advisory lock on `DIR/.sakr-publish.lock`, released when dropped (or when the
 /// process dies: flock locks belong to the open file description).
 struct DirLock(#[allow(dead_code)] fs::File);
 
-#[cfg(unix)]
 fn lock_dir(dir: &Path) -> io::Result<DirLock> {
-    use std::os::fd::AsRawFd;
     let file = fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(dir.join(LOCK_FILE))?;
     // Blocking wait: the other holder is a publish of two small files, done in milliseconds.
-    loop {
-        // SAFETY: flock on a valid, owned file descriptor; no memory is shared.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-        if rc == 0 {
-            return Ok(DirLock(file));
-        }
-        let err = io::Error::last_os_error();
-        if err.kind() != io::ErrorKind::Interrupted {
-            return Err(err);
-        }
-    }
-}
-
-#[cfg(not(unix))]
-fn lock_dir(_dir: &Path) -> io::Result<DirLock> {
-    Err(io::Error::new(
-        io::ErrorKind::Unsupported,
-        "file:// publishing needs flock (Unix)",
-    ))
+    file.lock()?;
+    Ok(DirLock(file))
 }
 
 #[cfg(test)]

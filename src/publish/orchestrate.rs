@@ -225,10 +225,10 @@ pub enum PublishError {
     )]
     PublishedJwksUnreadable { url: String, detail: String },
     /// Nothing was written by this run (failure while reading, or on the JWKS write).
-    #[error("{source}; nothing was published by this run")]
+    #[error("{cause}; nothing was published by this run")]
     NothingWritten {
-        #[source]
-        source: StoreError,
+        /// Printed in the message itself (not also as a `source`, or `{:#}` would print it twice).
+        cause: StoreError,
     },
     #[error(
         "{url}: read back {got} bytes that differ from the {want} bytes written{what}",
@@ -242,7 +242,7 @@ pub enum PublishError {
     },
     /// The write went through but the read-back failed, so it is unverified.
     #[error(
-        "{url} was written (ETag {etag}) but reading it back failed: {source}. {state} Re-run the \
+        "{url} was written (ETag {etag}) but reading it back failed: {cause}. {state} Re-run the \
          same command to verify and finish: it leaves objects that already hold the wanted \
          bytes alone.",
         state = if *.discovery_pending { "The discovery document was not written yet." } else { "Both documents were written." }
@@ -251,13 +251,13 @@ pub enum PublishError {
         url: String,
         etag: Etag,
         discovery_pending: bool,
-        #[source]
-        source: StoreError,
+        /// Printed in the message itself (not also as a `source`, or `{:#}` would print it twice).
+        cause: StoreError,
     },
     /// The JWKS is published, the discovery document is not.
     #[error(
         "the JWKS is published at {jwks_url} (ETag {jwks_etag}) but the discovery document is \
-         not: {source}. Relying parties already see the new key set at jwks_uri; \
+         not: {cause}. Relying parties already see the new key set at jwks_uri; \
          {discovery_url} is still the previous document (or absent). Re-run the same command to \
          finish: it finds the JWKS already in place and writes only the discovery document."
     )]
@@ -265,8 +265,8 @@ pub enum PublishError {
         jwks_url: String,
         jwks_etag: Etag,
         discovery_url: String,
-        #[source]
-        source: StoreError,
+        /// Printed in the message itself (not also as a `source`, or `{:#}` would print it twice).
+        cause: StoreError,
     },
 }
 
@@ -276,10 +276,10 @@ impl PublishError {
         match self {
             PublishError::RemovalRefused { .. } | PublishError::PublishedJwksUnreadable { .. } => 1,
             PublishError::NothingWritten {
-                source: StoreError::PreconditionFailed { .. },
+                cause: StoreError::PreconditionFailed { .. },
             }
             | PublishError::Partial {
-                source: StoreError::PreconditionFailed { .. },
+                cause: StoreError::PreconditionFailed { .. },
                 ..
             } => 1,
             _ => 2,
@@ -291,9 +291,9 @@ impl PublishError {
         matches!(
             self,
             PublishError::NothingWritten {
-                source: StoreError::PreconditionFailed { .. }
+                cause: StoreError::PreconditionFailed { .. }
             } | PublishError::Partial {
-                source: StoreError::PreconditionFailed { .. },
+                cause: StoreError::PreconditionFailed { .. },
                 ..
             }
         )
@@ -327,14 +327,14 @@ pub async fn publish(
     let current_jwks = op
         .run(&jwks_url, store.get(&plan.jwks_key))
         .await
-        .map_err(|source| PublishError::NothingWritten { source })?;
+        .map_err(|source| PublishError::NothingWritten { cause: source })?;
     progress(Event::Reading {
         url: discovery_url.clone(),
     });
     let current_discovery = op
         .run(&discovery_url, store.get(DISCOVERY_KEY))
         .await
-        .map_err(|source| PublishError::NothingWritten { source })?;
+        .map_err(|source| PublishError::NothingWritten { cause: source })?;
 
     // 2. Kid diff and the removal gate.
     let published_kids = match &current_jwks {
@@ -401,12 +401,12 @@ pub async fn publish(
     )
     .await
     .map_err(|e| match e {
-        WriteError::Store(source) => PublishError::NothingWritten { source },
+        WriteError::Store(source) => PublishError::NothingWritten { cause: source },
         WriteError::Unverified(etag, source) => PublishError::Unverified {
             url: jwks_url.clone(),
             etag,
             discovery_pending: true,
-            source,
+            cause: source,
         },
         WriteError::Mismatch { want, got } => PublishError::ReadbackMismatch {
             url: jwks_url.clone(),
@@ -432,13 +432,13 @@ pub async fn publish(
             jwks_url: jwks_url.clone(),
             jwks_etag,
             discovery_url: discovery_url.clone(),
-            source,
+            cause: source,
         },
         WriteError::Unverified(etag, source) => PublishError::Unverified {
             url: discovery_url.clone(),
             etag,
             discovery_pending: false,
-            source,
+            cause: source,
         },
         WriteError::Mismatch { want, got } => PublishError::ReadbackMismatch {
             url: discovery_url.clone(),

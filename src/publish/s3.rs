@@ -1,6 +1,7 @@
 //! `s3://bucket/prefix` backend on the official AWS SDK (`aws-sdk-s3`, default features off:
 //! issue 8). Credentials and region come from the standard AWS chain (environment, shared
-//! config/profile, SSO, web identity, ECS/EC2 metadata); nothing is taken from flags.
+//! config/profile with `credential_process`, web identity, ECS/EC2 metadata; SSO users export
+//! credentials with `aws configure export-credentials`); nothing is taken from flags.
 //!
 //! Conditional writes use S3's `If-Match` / `If-None-Match: *` on PutObject (GA on AWS since
 //! 2024; moto, MinIO and Ceph RGW honour them too): 412, or 409 `ConditionalRequestConflict`
@@ -84,7 +85,8 @@ impl S3Store {
                 url,
                 detail: format!(
                     "no usable AWS credentials: {} (sakr uses the standard AWS chain: \
-                     AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE and ~/.aws, SSO, \
+                     AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE and ~/.aws (credential_process; \
+                     for SSO, `aws configure export-credentials --format env`), \
                      AWS_WEB_IDENTITY_TOKEN_FILE, ECS or EC2 instance roles)",
                     error_text(&e)
                 ),

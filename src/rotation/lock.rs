@@ -1,6 +1,12 @@
 //! One rotation run at a time: an advisory lock on `<state>.lock`, next to the state file, held
 //! for the whole run. A second `rotate next` (a cron job overlapping a person at a terminal)
 //! fails at once instead of interleaving with the first.
+//!
+//! The lock is a file of its own because the state file is replaced by rename at every save (a
+//! lock on it would be a lock on an inode that is about to be unlinked). It is created only for
+//! a state file that exists and loads, so a mistyped `--state` leaves nothing behind; `start`,
+//! which has no state yet, locks the state file's directory instead (two starts there exclude
+//! each other; a start cannot race a `next` of the same rotation, which needs the state file).
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
@@ -32,18 +38,39 @@ pub fn lock_path(state: &Path) -> PathBuf {
 }
 
 impl Lock {
+    /// The lock of an existing rotation (the caller has loaded its state once).
     pub fn acquire(state: &Path) -> Result<Lock, LockError> {
         let path = lock_path(state);
-        let io = |source| LockError::Io {
-            path: path.clone(),
-            source,
-        };
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(io)?;
+            .map_err(|source| LockError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        Self::try_lock(file, path)
+    }
+
+    /// The lock for creating a state file: its directory, so nothing is created on failure.
+    pub fn acquire_for_new(state: &Path) -> Result<Lock, LockError> {
+        let dir = match state.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let file = File::open(&dir).map_err(|source| LockError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        Self::try_lock(file, dir)
+    }
+
+    fn try_lock(file: File, path: PathBuf) -> Result<Lock, LockError> {
+        let io = |source| LockError::Io {
+            path: path.clone(),
+            source,
+        };
         match file.try_lock() {
             Ok(()) => Ok(Lock { _file: file, path }),
             Err(TryLockError::WouldBlock) => Err(LockError::Busy { path }),
@@ -64,5 +91,19 @@ mod tests {
         assert!(matches!(Lock::acquire(&state), Err(LockError::Busy { .. })));
         drop(first);
         Lock::acquire(&state).unwrap();
+    }
+
+    #[test]
+    fn starts_in_one_directory_exclude_each_other_and_create_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("rotation.json");
+        let first = Lock::acquire_for_new(&state).unwrap();
+        assert!(matches!(
+            Lock::acquire_for_new(&dir.path().join("other.json")),
+            Err(LockError::Busy { .. })
+        ));
+        drop(first);
+        Lock::acquire_for_new(&state).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }

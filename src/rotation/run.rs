@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::lock::Lock;
 use super::state::{
-    ApiserverCheck, KeyRef, ManifestConfig, PublishConfig, RotationState, SCHEMA_VERSION, Stage,
-    StageRecord,
+    ApiserverCheck, ClusterConfig, KeyRef, ManifestConfig, PublishConfig, RotationState,
+    SCHEMA_VERSION, Stage, StageRecord,
 };
 use super::window;
 use crate::jwks::Jwks;
@@ -48,6 +48,13 @@ fn other(e: impl Into<anyhow::Error>) -> RotateError {
     RotateError::Other(e.into())
 }
 
+/// Lock the rotation of an existing, loadable state file (loaded once before locking, so a
+/// missing or foreign file is reported without creating the lock file beside it).
+fn lock_existing(path: &Path) -> Result<Lock> {
+    RotationState::load(path).map_err(other)?;
+    Lock::acquire(path).map_err(other)
+}
+
 /// `rotate start` options.
 #[derive(Debug, Clone)]
 pub struct StartOptions {
@@ -58,6 +65,8 @@ pub struct StartOptions {
     pub manifests: ManifestConfig,
     pub publish: Option<PublishConfig>,
     pub apiservers: ApiserverCheck,
+    /// The cluster to ask for the verify stage's token, when `apiservers` does not say.
+    pub token_cluster: Option<ClusterConfig>,
     pub overlap_seconds: i64,
     pub simulated_clock: bool,
 }
@@ -79,10 +88,11 @@ fn load_manifests(m: &ManifestConfig) -> Result<ManifestState> {
 #[derive(Debug, Serialize)]
 pub struct Started {
     pub state: RotationState,
+    pub notes: Vec<String>,
 }
 
 pub fn start(opts: &StartOptions, now: jiff::Timestamp) -> Result<Started> {
-    let _lock = Lock::acquire(&opts.state).map_err(other)?;
+    let _lock = Lock::acquire_for_new(&opts.state).map_err(other)?;
     if opts.state.exists() {
         return Err(RotateError::Refused(format!(
             "{} already holds a rotation; see `sakr rotate status --state {0}`, finish or abort it first",
@@ -166,19 +176,36 @@ pub fn start(opts: &StartOptions, now: jiff::Timestamp) -> Result<Started> {
         .unwrap_or_else(|| format!("sa-{}", now.strftime("%Y%m%d")));
     let new_key_host = key_dir_host.join(format!("{name}.key"));
     let new_pub_host = key_dir_host.join(format!("{name}.pub"));
-    let generated = generate::generate(opts.algorithm).map_err(other)?;
-    let key_tmp = crate::fsutil::stage(&new_key_host, generated.private_pem.expose(), 0o600)
-        .map_err(other)?;
-    let pub_tmp = crate::fsutil::stage(&new_pub_host, generated.public.to_pem().as_bytes(), 0o644)
-        .map_err(other)?;
-    crate::fsutil::commit(key_tmp, &new_key_host, true).map_err(other)?;
-    if let Err(e) = crate::fsutil::commit(pub_tmp, &new_pub_host, true) {
-        let _ = std::fs::remove_file(&new_key_host);
-        return Err(other(e));
-    }
+    let mut notes = Vec::new();
+    let new_public = match adopt_interrupted_start(&ms, &new_key_host, &new_pub_host)? {
+        Some(public) => {
+            notes.push(format!(
+                "adopted the key pair {} left by an interrupted `rotate start` (kid {}; unused by the manifests)",
+                new_key_host.display(),
+                public.kid()
+            ));
+            public
+        }
+        None => {
+            let generated = generate::generate(opts.algorithm).map_err(other)?;
+            crate::fsutil::write_key_pair(
+                (&new_key_host, generated.private_pem.expose()),
+                (&new_pub_host, generated.public.to_pem().as_bytes()),
+                false,
+            )
+            .map_err(|e| match e {
+                crate::fsutil::FsError::Exists { path } => other(anyhow::anyhow!(
+                    "{} already exists and is not the key pair of an interrupted start; choose another --name",
+                    path.display()
+                )),
+                e => other(e),
+            })?;
+            generated.public
+        }
+    };
     let join = |f: &str| format!("{}/{f}", key_dir_container.trim_end_matches('/'));
     let new = KeyRef {
-        kid: generated.public.kid(),
+        kid: new_public.kid(),
         private_key: join(&format!("{name}.key")),
         public_key: join(&format!("{name}.pub")),
         private_key_host: new_key_host,
@@ -192,6 +219,7 @@ pub fn start(opts: &StartOptions, now: jiff::Timestamp) -> Result<Started> {
         new,
         publish: opts.publish.clone(),
         apiservers: opts.apiservers.clone(),
+        token_cluster: opts.token_cluster.clone(),
         overlap_seconds: opts.overlap_seconds,
         stages: Default::default(),
         apiservers_asserted: None,
@@ -216,7 +244,54 @@ pub fn start(opts: &StartOptions, now: jiff::Timestamp) -> Result<Started> {
         let _ = std::fs::remove_file(&state.new.public_key_host);
         return Err(other(e));
     }
-    Ok(Started { state })
+    Ok(Started { state, notes })
+}
+
+/// `start` writes the key pair before the state file, so a start killed in between leaves a
+/// pair (or, killed between the two renames, only the `.key`) that no state file mentions.
+/// Running `start` again takes that pair over instead of failing on the existing name, when it
+/// is provably the leftover: a private key written 0600, with at most its own public half
+/// beside it, that no manifest flag names. Anything else stays an error: sakr never takes over
+/// a key it cannot account for.
+fn adopt_interrupted_start(
+    ms: &ManifestState,
+    key_host: &Path,
+    pub_host: &Path,
+) -> Result<Option<PublicKey>> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let Ok(meta) = std::fs::symlink_metadata(key_host) else {
+        return Ok(None);
+    };
+    if !meta.is_file() || meta.permissions().mode() & 0o077 != 0 {
+        return Ok(None);
+    }
+    let Some(block) = read_key(key_host)
+        .ok()
+        .and_then(|f| f.signing_key().cloned())
+    else {
+        return Ok(None);
+    };
+    let public = block.key;
+    let kid = public.kid();
+    let used = ms.trusted_kids().contains(&kid)
+        || ms.facts.signing_key_kid.as_deref() == Some(kid.as_str())
+        || ms.facts.controller_manager_key_kid.as_deref() == Some(kid.as_str());
+    if used {
+        return Ok(None);
+    }
+    match crate::fsutil::read_key_file(pub_host) {
+        Ok(file) if file.blocks.len() == 1 && file.blocks[0].key.kid() == kid => {}
+        Err(e) if e.is_not_found() => {
+            crate::fsutil::write_atomic(
+                pub_host,
+                public.to_pem().as_bytes(),
+                crate::fsutil::WriteOptions::mode(0o644).no_clobber(true),
+            )
+            .map_err(other)?;
+        }
+        _ => return Ok(None),
+    }
+    Ok(Some(public))
 }
 
 /// `rotate next` options.
@@ -266,7 +341,7 @@ pub fn next(
     opts: &NextOptions,
     mint: Option<TokenSource<'_>>,
 ) -> Result<StepReport> {
-    let _lock = Lock::acquire(path).map_err(other)?;
+    let _lock = lock_existing(path)?;
     let mut state = RotationState::load(path).map_err(other)?;
     if let Some(a) = &state.aborted {
         return Err(RotateError::Refused(format!(
@@ -290,7 +365,7 @@ pub fn next(
         Stage::Generate => unreachable!("start records generate"),
         Stage::Publish => stage_publish(&state, opts, &mut report)?,
         Stage::Trust => stage_trust(&state, opts, &mut report)?,
-        Stage::Switch => stage_switch(&mut state, now, opts, &mut report)?,
+        Stage::Switch => stage_switch(path, &mut state, now, opts, &mut report)?,
         Stage::Verify => stage_verify(&state, opts, mint, &mut report)?,
         Stage::Retire => stage_retire(&state, now, opts, &mut report)?,
     }
@@ -333,9 +408,7 @@ fn trusted_keys(ms: &ManifestState) -> Result<Vec<PublicKey>> {
 }
 
 fn read_key(host: &Path) -> Result<KeyFile> {
-    let bytes = crate::fsutil::read_capped(host, crate::fsutil::MAX_INPUT_BYTES).map_err(other)?;
-    crate::keys::parse_pem_file(&bytes)
-        .map_err(|e| other(anyhow::Error::new(e).context(host.display().to_string())))
+    crate::fsutil::read_key_file(host).map_err(other)
 }
 
 fn public_key_of(host: &Path) -> Result<PublicKey> {
@@ -481,6 +554,12 @@ fn apply_action(
     let plan = ops::plan(&ms, &action, true)?;
     r.notes.extend(plan.notes.iter().cloned());
     r.diffs = plan.changes.iter().map(|c| c.diff.clone()).collect();
+    if !plan.already() {
+        r.notes.push(format!(
+            "kubeadm upgrade regenerates these manifests from its ClusterConfiguration; record the flags there too:\n{}",
+            ms.kubeadm_hint_after(&plan)
+        ));
+    }
     if plan.already() || dry_run {
         return Ok(!plan.already());
     }
@@ -513,6 +592,7 @@ fn stage_trust(state: &RotationState, opts: &NextOptions, r: &mut StepReport) ->
 }
 
 fn stage_switch(
+    path: &Path,
     state: &mut RotationState,
     now: jiff::Timestamp,
     opts: &NextOptions,
@@ -537,8 +617,9 @@ fn stage_switch(
                 if !opts.i_checked_all_apiservers {
                     return Err(RotateError::GateClosed(format!(
                         "waiting until every kube-apiserver trusts kid {}: sakr cannot ask the cluster (no --kubeconfig at start); \
-                         check each apiserver's /openid/v1/jwks, then run `sakr rotate next --i-checked-all-apiservers`",
-                        state.new.kid
+                         check each apiserver's /openid/v1/jwks, then run `sakr rotate next --state {} --i-checked-all-apiservers`",
+                        state.new.kid,
+                        path.display()
                     )));
                 }
                 if !opts.dry_run {
@@ -572,6 +653,12 @@ fn stage_switch(
         state.new.private_key,
         if changed { "" } else { " (already so)" }
     );
+    if !matches!(state.apiservers, ApiserverCheck::SingleNode) {
+        r.notes.push(format!(
+            "this switched this node's manifests only: on an HA control plane run `sakr manifest sign-with {}` on every other control-plane node before the verify stage",
+            state.new.private_key
+        ));
+    }
     Ok(())
 }
 
@@ -585,6 +672,9 @@ fn stage_verify(
         (Some(t), _, _) => t.clone(),
         (None, _, Some(mint)) => mint(state).map_err(other)?,
         (None, ApiserverCheck::Cluster(cfg), None) => cluster_token(cfg)?,
+        (None, _, None) if state.token_cluster.is_some() => {
+            cluster_token(state.token_cluster.as_ref().expect("checked"))?
+        }
         (None, _, None) => {
             return Err(other(anyhow::anyhow!(
                 "the verify stage needs a fresh token: pass --token-file (e.g. from `kubectl create token default`), or start the rotation with --kubeconfig"
@@ -725,6 +815,12 @@ fn stage_retire(
     r.notes.push(
         "legacy Secret-based ServiceAccount tokens signed with the old key stop working now; re-create any still in use".into(),
     );
+    if !matches!(state.apiservers, ApiserverCheck::SingleNode) {
+        r.notes.push(format!(
+            "this retired the old key on this node only: run `sakr manifest retire {}` on every other control-plane node, each only after it signs with the new key",
+            state.old.public_key
+        ));
+    }
     r.summary = parts.join("; ");
     Ok(())
 }
@@ -756,15 +852,8 @@ fn archive_old_keys(state: &RotationState) -> Result<Vec<String>> {
             .backup_dir
             .join(host.file_name().unwrap_or_default());
         let bytes = std::fs::read(host).map_err(other)?;
-        crate::fsutil::write_atomic(
-            &dest,
-            &bytes,
-            crate::fsutil::WriteOptions {
-                mode: 0o600,
-                no_clobber: false,
-            },
-        )
-        .map_err(other)?;
+        crate::fsutil::write_atomic(&dest, &bytes, crate::fsutil::WriteOptions::mode(0o600))
+            .map_err(other)?;
         std::fs::remove_file(host).map_err(other)?;
         archived.push(container.clone());
     }
@@ -773,7 +862,7 @@ fn archive_old_keys(state: &RotationState) -> Result<Vec<String>> {
 
 /// `rotate abort`: before retire, sign with the old key again (both stay trusted).
 pub fn abort(path: &Path, now: jiff::Timestamp, dry_run: bool) -> Result<StepReport> {
-    let _lock = Lock::acquire(path).map_err(other)?;
+    let _lock = lock_existing(path)?;
     let mut state = RotationState::load(path).map_err(other)?;
     let mut r = StepReport::new(Stage::Switch, dry_run);
     r.stage = None;

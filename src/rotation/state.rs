@@ -45,7 +45,8 @@ impl Stage {
 
 impl std::fmt::Display for Stage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
+        // `pad`, not `write_str`: `rotate status` aligns stages with `{:<8}`.
+        f.pad(self.name())
     }
 }
 
@@ -122,6 +123,10 @@ pub struct RotationState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publish: Option<PublishConfig>,
     pub apiservers: ApiserverCheck,
+    /// Where the verify stage asks for a fresh token when the switch gate does not already use
+    /// the cluster (`--single-node --kubeconfig`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_cluster: Option<ClusterConfig>,
     /// The operator's own overlap, before the DESIGN §2.6 minimum is applied.
     pub overlap_seconds: i64,
     /// Stages done, with their UTC time.
@@ -210,10 +215,7 @@ impl RotationState {
         crate::fsutil::write_atomic(
             path,
             text.as_bytes(),
-            crate::fsutil::WriteOptions {
-                mode: 0o600,
-                no_clobber: create,
-            },
+            crate::fsutil::WriteOptions::mode(0o600).no_clobber(create),
         )?;
         Ok(())
     }

@@ -58,7 +58,7 @@ pub enum TokenError {
     TooLarge(usize),
     #[error("not a JWT: expected three dot-separated parts, found {0}")]
     Parts(usize),
-    #[error("the JWT {0} is not unpadded base64url")]
+    #[error("the JWT's {0} part is not unpadded base64url")]
     Base64(&'static str),
     #[error("the JWT header is not a JSON object with a string `alg`: {0}")]
     Header(String),

@@ -4,7 +4,10 @@
 
 mod support;
 
+mod bad_inputs;
 mod cluster;
+mod crash;
+mod docs;
 mod fake_apiserver;
 mod generated;
 mod jwks;

@@ -469,7 +469,7 @@ async fn server_down(backend: Backend) {
         "{backend:?} server down after {:?}: {err}",
         started.elapsed()
     );
-    let PublishError::NothingWritten { source } = &err else {
+    let PublishError::NothingWritten { cause: source } = &err else {
         panic!("{err:?}")
     };
     assert!(
@@ -852,7 +852,7 @@ async fn total_timeout_bounds_a_hanging_server() {
     let elapsed = started.elapsed();
     assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
     let PublishError::NothingWritten {
-        source: StoreError::Timeout { url, .. },
+        cause: StoreError::Timeout { url, .. },
     } = &err
     else {
         panic!("{err:?}")

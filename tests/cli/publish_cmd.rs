@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{json, sakr, stderr, stdout};
+use crate::support::{aws_env, json, sakr, stderr, stdout};
 
 const ISSUER: &str = "https://issuer.example/cluster";
 
@@ -207,19 +207,8 @@ fn s3_through_the_cli_against_moto() {
     assert_eq!(r.status, 200, "create bucket: {r:?}");
     let tmp = tempfile::tempdir().unwrap();
     let key = keygen(tmp.path(), "k", "ecdsa-p256");
-    let aws = |c: &mut assert_cmd::Command| {
-        c.env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", "/nonexistent/sakr-test-aws-config")
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "/nonexistent/sakr-test-aws-creds",
-            );
-    };
     let mut c = sakr();
-    aws(&mut c);
+    aws_env(&mut c);
     let out = c
         .args([
             "publish",
@@ -240,7 +229,7 @@ fn s3_through_the_cli_against_moto() {
     // The bucket is private (anonymous GETs are refused): publishing the same keys again
     // finds both objects holding exactly these bytes.
     let mut c = sakr();
-    aws(&mut c);
+    aws_env(&mut c);
     let out = c
         .args([
             "publish",

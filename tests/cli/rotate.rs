@@ -14,14 +14,14 @@ use crate::support::*;
 
 const ISSUER: &str = "https://oidc.example.com/cluster-a";
 
-struct Rotation {
-    node: Node,
-    state: PathBuf,
-    published: PathBuf,
+pub struct Rotation {
+    pub node: Node,
+    pub state: PathBuf,
+    pub published: PathBuf,
 }
 
 impl Rotation {
-    fn start(extra: &[&str]) -> Rotation {
+    pub fn start(extra: &[&str]) -> Rotation {
         let node = Node::new();
         let state = node.root.path().join("rotation.json");
         let published = node.root.path().join("published");
@@ -50,7 +50,7 @@ impl Rotation {
         }
     }
 
-    fn rotate(&self, args: &[&str]) -> std::process::Output {
+    pub fn rotate(&self, args: &[&str]) -> std::process::Output {
         sakr()
             .arg("rotate")
             .args(args)
@@ -60,7 +60,7 @@ impl Rotation {
             .unwrap()
     }
 
-    fn pki(&self, name: &str) -> PathBuf {
+    pub fn pki(&self, name: &str) -> PathBuf {
         self.node.root.path().join("etc/kubernetes/pki").join(name)
     }
 
@@ -75,12 +75,12 @@ impl Rotation {
             .collect()
     }
 
-    fn state_json(&self) -> serde_json::Value {
+    pub fn state_json(&self) -> serde_json::Value {
         serde_json::from_slice(&std::fs::read(&self.state).unwrap()).unwrap()
     }
 
     /// Only `sakr rehearse` makes rotations whose clock may move; the test does what it does.
-    fn simulate_clock(&self) {
+    pub fn simulate_clock(&self) {
         let mut s = self.state_json();
         s["simulated_clock"] = serde_json::Value::Bool(true);
         std::fs::write(&self.state, serde_json::to_string_pretty(&s).unwrap()).unwrap();
@@ -96,7 +96,7 @@ fn kid_of(path: &Path) -> String {
     json(&out)[0]["kid"].as_str().unwrap().to_string()
 }
 
-fn mint(key: &Path) -> String {
+pub fn mint(key: &Path) -> String {
     let signer = Signer::from_pem(&Secret::new(std::fs::read(key).unwrap())).unwrap();
     let aud = [ISSUER.to_string()];
     signer

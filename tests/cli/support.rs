@@ -1,5 +1,7 @@
 //! Shared helpers: running sakr, running openssl, fixtures.
 
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -64,7 +66,81 @@ pub fn python() -> PathBuf {
     p
 }
 
+/// Static credentials for the local S3 server (moto), and nothing from the developer's own AWS
+/// configuration: no profile, no instance metadata.
+pub fn aws_env(c: &mut assert_cmd::Command) {
+    c.env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent/sakr-test-aws-config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/sakr-test-aws-creds",
+        );
+}
+
 pub fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout)
         .unwrap_or_else(|e| panic!("stdout is not JSON: {e}: {}", stdout(o)))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    Dir,
+    File { bytes: Vec<u8>, mode: u32 },
+    Link(PathBuf),
+}
+
+/// Every directory and file under a root, by relative path.
+pub type Tree = BTreeMap<PathBuf, Entry>;
+
+pub fn snapshot(root: &Path) -> Tree {
+    fn walk(root: &Path, dir: &Path, out: &mut Tree) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            let rel = path.strip_prefix(root).unwrap().to_path_buf();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.is_symlink() {
+                out.insert(rel, Entry::Link(std::fs::read_link(&path).unwrap()));
+            } else if meta.is_dir() {
+                out.insert(rel, Entry::Dir);
+                walk(root, &path, out);
+            } else {
+                out.insert(
+                    rel,
+                    Entry::File {
+                        bytes: std::fs::read(&path).unwrap(),
+                        mode: meta.permissions().mode() & 0o7777,
+                    },
+                );
+            }
+        }
+    }
+    let mut t = Tree::new();
+    walk(root, root, &mut t);
+    t
+}
+
+/// Make the tree under `root` exactly `t` again.
+pub fn restore(root: &Path, t: &Tree) {
+    for e in std::fs::read_dir(root).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() && !p.is_symlink() {
+            std::fs::remove_dir_all(&p).unwrap();
+        } else {
+            std::fs::remove_file(&p).unwrap();
+        }
+    }
+    for (rel, entry) in t {
+        let p = root.join(rel);
+        match entry {
+            Entry::Dir => std::fs::create_dir_all(&p).unwrap(),
+            Entry::Link(to) => std::os::unix::fs::symlink(to, &p).unwrap(),
+            Entry::File { bytes, mode } => {
+                std::fs::write(&p, bytes).unwrap();
+                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(*mode)).unwrap();
+            }
+        }
+    }
 }

@@ -7,8 +7,9 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt, symlink};
 use std::path::Path;
 
 use super::fixture;
+use crate::fsutil::CrashPoint;
 use crate::manifests::locate::{LocateError, locate, read_manifest};
-use crate::manifests::write::{Stage, WriteError, backup, write_atomic, write_atomic_with};
+use crate::manifests::write::{WriteError, backup, write_atomic, write_atomic_with};
 use crate::manifests::{MAX_MANIFEST_BYTES, ParseError, Role};
 
 fn kubeadm_dir() -> tempfile::TempDir {
@@ -205,8 +206,10 @@ fn a_crash_before_rename_leaves_the_original_and_no_stray_file() {
     let original = fs::read(&path).unwrap();
     let before = names(dir.path());
     let mut seen_tmp = Vec::new();
-    let r = write_atomic_with(&path, b"half-done", &mut |stage| {
-        assert_eq!(stage, Stage::BeforeRename);
+    let r = write_atomic_with(&path, b"half-done", &mut |stage, _| {
+        if stage != CrashPoint::BeforeRename {
+            return Ok(());
+        }
         // The temp file exists at this point, dot-prefixed so the kubelet ignores it.
         seen_tmp = names(dir.path())
             .into_iter()
@@ -214,10 +217,10 @@ fn a_crash_before_rename_leaves_the_original_and_no_stray_file() {
             .collect();
         Err(io::Error::other("injected crash"))
     });
-    assert!(matches!(r, Err(WriteError::Io { .. })), "{r:?}");
+    assert!(matches!(r, Err(WriteError::Fs(_))), "{r:?}");
     assert_eq!(seen_tmp.len(), 1);
     assert!(
-        seen_tmp[0].starts_with(".kube-apiserver.yaml.sakr-tmp-"),
+        seen_tmp[0].starts_with(".kube-apiserver.yaml.sakr-") && seen_tmp[0].ends_with(".tmp"),
         "{seen_tmp:?}"
     );
     assert_eq!(fs::read(&path).unwrap(), original, "original intact");
