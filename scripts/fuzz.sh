@@ -23,6 +23,9 @@ if [ ! -x "$tools/bin/cargo-fuzz" ]; then
     cargo install cargo-fuzz --locked --root "$tools"
 fi
 export PATH="$tools/bin:$PATH"
+# Fuzz the dependency versions sakr ships with: start from its own lock file (cargo adds the
+# fuzzing crates and drops what the harness does not use).
+cp Cargo.lock fuzz/Cargo.lock
 export CARGO_TARGET_DIR=${SAKR_FUZZ_TARGET_DIR:-$HOME/.cache/sakr/fuzz-target}
 
 seed() {
@@ -62,7 +65,7 @@ for t in "${targets[@]}"; do
     mkdir -p "fuzz/regressions/$t"
     for a in fuzz/artifacts/"$t"/*; do
         [ -e "$a" ] || continue
-        cp "$a" "fuzz/regressions/$t/"
+        mv "$a" "fuzz/regressions/$t/"
         crashes=$((crashes + 1))
     done
     printf '| %s | %s | %s | %s | %s | %s |\n' "$t" "$secs" "${runs:-?}" "${rate:-?}" "$corpus" "$crashes" |

@@ -285,8 +285,10 @@ pub struct ManifestArgs {
     pub opts: ManifestOpts,
 }
 
+/// Where the static-pod manifests are, and where their backups go: `sakr manifest` and
+/// `sakr rotate start` (which records it in the state file).
 #[derive(Debug, Args, Clone)]
-pub struct ManifestOpts {
+pub struct ManifestLocation {
     /// The static-pod manifests directory; the two manifests are found by their containers.
     #[arg(long, global = true, value_name = "DIR", conflicts_with = "apiserver")]
     pub manifests_dir: Option<PathBuf>,
@@ -299,9 +301,16 @@ pub struct ManifestOpts {
     /// Resolve hostPath volumes under DIR (for a node's files copied elsewhere).
     #[arg(long, global = true, value_name = "DIR", default_value = "/")]
     pub host_root: PathBuf,
-    /// Where to copy the manifests before editing [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>].
+    /// Where to copy the manifests before editing them, and a rotation's old key files at retire
+    /// [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>].
     #[arg(long, global = true, value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ManifestOpts {
+    #[command(flatten)]
+    pub location: ManifestLocation,
     /// Print the unified diff and change nothing.
     #[arg(long, global = true)]
     pub dry_run: bool,
@@ -401,26 +410,7 @@ pub struct RotateStartArgs {
     #[arg(long)]
     pub single_node: bool,
     #[command(flatten)]
-    pub manifests: RotateManifestOpts,
-}
-
-#[derive(Debug, Args, Clone)]
-pub struct RotateManifestOpts {
-    /// The static-pod manifests directory.
-    #[arg(long, value_name = "DIR", conflicts_with = "apiserver")]
-    pub manifests_dir: Option<PathBuf>,
-    /// The kube-apiserver manifest (instead of --manifests-dir).
-    #[arg(long, value_name = "FILE")]
-    pub apiserver: Option<PathBuf>,
-    /// The kube-controller-manager manifest (with --apiserver).
-    #[arg(long, value_name = "FILE", requires = "apiserver")]
-    pub controller_manager: Option<PathBuf>,
-    /// Resolve hostPath volumes under DIR.
-    #[arg(long, value_name = "DIR", default_value = "/")]
-    pub host_root: PathBuf,
-    /// Backups of manifests and, at retire, the old key files [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>].
-    #[arg(long, value_name = "DIR")]
-    pub backup_dir: Option<PathBuf>,
+    pub manifests: ManifestLocation,
 }
 
 /// Perform the next stage whose gate is open (exit 3 while waiting).

@@ -210,9 +210,13 @@ pub fn storage_url(data: &[u8]) -> bool {
         && let Ok(target) = Target::parse(url)
     {
         accepted = true;
-        // Credentials never show: not in Display (what messages print), not in Debug.
+        // Credentials never show: not in Display (what messages print), not in Debug. (Unless
+        // the "SAS" is text the URL also holds before its query, as a fuzzer found:
+        // `…blob.core.windows…?.core.wi` — then finding it proves nothing.)
+        let before_query = url.split('?').next().unwrap_or_default();
         if let Target::Azure { sas: Some(sas), .. } = &target
             && sas.expose().len() >= 8
+            && !before_query.contains(sas.expose())
         {
             assert!(!target.to_string().contains(sas.expose()), "SAS in Display");
             assert!(

@@ -21,11 +21,12 @@ pub fn run(args: ManifestArgs, printer: &Printer) -> anyhow::Result<()> {
 }
 
 pub(crate) fn load(opts: &ManifestOpts) -> anyhow::Result<State> {
+    let l = &opts.location;
     let target = ops::locate_target(
-        opts.manifests_dir.as_deref(),
-        opts.apiserver.as_deref(),
-        opts.controller_manager.as_deref(),
-        &opts.host_root,
+        l.manifests_dir.as_deref(),
+        l.apiserver.as_deref(),
+        l.controller_manager.as_deref(),
+        &l.host_root,
     )?;
     Ok(ops::load(&target)?)
 }
@@ -191,10 +192,13 @@ fn edit(
         }
         printer.note("dry run: nothing written");
     } else {
-        let backup_dir = opts
-            .backup_dir
-            .clone()
-            .unwrap_or_else(|| ops::default_backup_dir(&state.target, jiff::Timestamp::now()));
+        let backup_dir = opts.location.backup_dir.clone().unwrap_or_else(|| {
+            ops::default_backup_dir(
+                state.target.manifests_dir.as_deref(),
+                Some(&state.target.apiserver),
+                jiff::Timestamp::now(),
+            )
+        });
         backups = ops::apply(&plan, &backup_dir).map_err(classify)?;
         for c in &plan.changes {
             printer.info(&c.diff);

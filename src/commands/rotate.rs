@@ -3,7 +3,7 @@
 use anyhow::{Context as _, bail};
 use serde::Serialize;
 
-use crate::cli::{RotateAction, RotateArgs, RotateManifestOpts, RotateStartArgs};
+use crate::cli::{ManifestLocation, RotateAction, RotateArgs, RotateStartArgs};
 use crate::exit::{GateClosed, Refused};
 use crate::output::Printer;
 use crate::rotation::run::{self, NextOptions, RotateError, StartOptions, StepReport};
@@ -89,21 +89,13 @@ pub(crate) fn parse_duration(field: &str, text: &str) -> anyhow::Result<i64> {
     Ok(secs as i64)
 }
 
-pub(crate) fn manifest_config(m: &RotateManifestOpts, now: jiff::Timestamp) -> ManifestConfig {
+pub(crate) fn manifest_config(m: &ManifestLocation, now: jiff::Timestamp) -> ManifestConfig {
     let backup_dir = m.backup_dir.clone().unwrap_or_else(|| {
-        let base = m
-            .manifests_dir
-            .clone()
-            .or_else(|| {
-                m.apiserver
-                    .as_ref()
-                    .and_then(|a| a.parent().map(Into::into))
-            })
-            .unwrap_or_else(|| "/etc/kubernetes/manifests".into());
-        base.parent()
-            .unwrap_or(std::path::Path::new("/etc/kubernetes"))
-            .join("tmp")
-            .join(format!("sakr-backup-{}", now.strftime("%Y%m%dT%H%M%SZ")))
+        crate::manifests::ops::default_backup_dir(
+            m.manifests_dir.as_deref(),
+            m.apiserver.as_deref(),
+            now,
+        )
     });
     ManifestConfig {
         manifests_dir: m.manifests_dir.clone(),

@@ -427,12 +427,18 @@ pub fn plan(state: &State, action: &Action, check_files: bool) -> Result<Plan, O
     })
 }
 
-/// The default backup directory: kubeadm's own `/etc/kubernetes/tmp`, beside the manifests dir.
-pub fn default_backup_dir(target: &Target, now: jiff::Timestamp) -> PathBuf {
-    let base = target
-        .manifests_dir
-        .as_deref()
-        .and_then(Path::parent)
+/// The default backup directory: kubeadm's own `/etc/kubernetes/tmp`, beside the manifests
+/// directory (given, or the one holding `--apiserver`). Never inside it: the kubelet would start
+/// the backups.
+pub fn default_backup_dir(
+    manifests_dir: Option<&Path>,
+    apiserver: Option<&Path>,
+    now: jiff::Timestamp,
+) -> PathBuf {
+    let base = manifests_dir
+        .or_else(|| apiserver.and_then(Path::parent))
+        .unwrap_or(Path::new("/etc/kubernetes/manifests"))
+        .parent()
         .unwrap_or(Path::new("/etc/kubernetes"));
     base.join("tmp")
         .join(format!("sakr-backup-{}", now.strftime("%Y%m%dT%H%M%SZ")))

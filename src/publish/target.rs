@@ -86,6 +86,12 @@ pub enum TargetError {
     NotAzureBlobHost { url: String },
     #[error("{url}: the path has an empty, `.` or `..` segment")]
     BadPrefix { url: String },
+    #[error(
+        "{url}: the path holds {ch:?}, which an issuer URL path cannot hold as is; use letters, digits and - . _ ~"
+    )]
+    PrefixCharacter { url: String, ch: char },
+    #[error("{url}: the path is not valid UTF-8 once percent-decoded")]
+    NotUtf8 { url: String },
     #[error("{url}: a file target needs an absolute path: file:///absolute/dir")]
     RelativeFilePath { url: String },
     #[error("{url}: user, password, port, query or fragment are not allowed in this URL")]
@@ -97,12 +103,22 @@ impl Target {
     pub fn parse(input: &str) -> Result<Target, TargetError> {
         let shown = url_for_display(input);
         let input = input.trim();
+        // The URL parser silently drops tabs and line breaks anywhere in its input; a target
+        // must be exactly what was typed.
+        if input.chars().any(char::is_control) {
+            return Err(TargetError::NotAUrl {
+                url: shown.escape_debug().to_string(),
+                reason: "it contains a control character".into(),
+            });
+        }
+        // Schemes are case-insensitive (`FILE:` is `file:`), so compare in lower case.
+        let lower = input.to_ascii_lowercase();
         // `file://dir` (two slashes) makes `dir` the host: say what was meant.
-        if let Some(rest) = input.strip_prefix("file://") {
+        if let Some(rest) = lower.strip_prefix("file://") {
             if !rest.starts_with('/') {
                 return Err(TargetError::RelativeFilePath { url: shown });
             }
-        } else if input.starts_with("file:") || input.starts_with('/') || input.starts_with('.') {
+        } else if lower.starts_with("file:") || input.starts_with('/') || input.starts_with('.') {
             return Err(TargetError::RelativeFilePath { url: shown });
         }
         // The URL parser resolves `.`/`..` segments away; a prefix that needed them is a typo we
@@ -192,9 +208,34 @@ fn segments(path: &str, shown: &str) -> Result<Vec<String>, TargetError> {
                 url: shown.to_owned(),
             });
         }
+        check_chars(&decoded, shown)?;
         out.push(decoded);
     }
     Ok(out)
+}
+
+/// Characters a path under an issuer URL cannot carry unencoded: controls, and what URLs
+/// reserve or forbid. Refused instead of encoded because the published path must be the issuer
+/// URL's path byte for byte, and because such a prefix is a paste error, not a choice (a
+/// fuzzer found that a control character made the canonical form name another prefix).
+fn check_chars(decoded: &str, shown: &str) -> Result<(), TargetError> {
+    // The decoders replace invalid UTF-8 with U+FFFD: a prefix that holds it was not what the
+    // operator typed (a fuzzer found `%ac` turning into it).
+    if decoded.contains('\u{FFFD}') {
+        return Err(TargetError::NotUtf8 {
+            url: shown.to_owned(),
+        });
+    }
+    match decoded
+        .chars()
+        .find(|c| c.is_control() || " \"#%<>?\\^`{|}".contains(*c))
+    {
+        Some(ch) => Err(TargetError::PrefixCharacter {
+            url: shown.to_owned(),
+            ch,
+        }),
+        None => Ok(()),
+    }
 }
 
 fn percent_decode(s: &str) -> String {
@@ -340,6 +381,10 @@ fn parse_file(url: &url::Url, shown: String) -> Result<Target, TargetError> {
     {
         return Err(TargetError::BadPrefix { url: shown });
     }
+    let Some(text) = dir.to_str() else {
+        return Err(TargetError::NotUtf8 { url: shown });
+    };
+    check_chars(text, &shown)?;
     Ok(Target::File { dir })
 }
 
@@ -460,11 +505,39 @@ mod tests {
             ("/abs/dir", |e| matches!(e, E::RelativeFilePath { .. })),
             ("./dir", |e| matches!(e, E::RelativeFilePath { .. })),
             ("not a url", |e| matches!(e, E::NotAUrl { .. })),
+            // Found by fuzzing: a control character survived decoding, and the canonical form
+            // (which the URL parser trims) named another prefix.
+            ("https://acct.blob.core.windows.net/c/oi0%14", |e| {
+                matches!(e, E::PrefixCharacter { ch: '\u{14}', .. })
+            }),
+            ("s3://bucket/a%23b", |e| {
+                matches!(e, E::PrefixCharacter { ch: '#', .. })
+            }),
+            ("s3://bucket/a%20b", |e| {
+                matches!(e, E::PrefixCharacter { ch: ' ', .. })
+            }),
+            ("file:///srv/oidc%3Fx", |e| {
+                matches!(e, E::PrefixCharacter { ch: '?', .. })
+            }),
+            ("file:///srv/o%ac", |e| matches!(e, E::NotUtf8 { .. })),
+            // Found by fuzzing: `filE:` escaped the `file:` checks, and the URL parser read
+            // `E:` as a Windows drive and dropped the line breaks.
+            ("filE:E:.", |e| matches!(e, E::RelativeFilePath { .. })),
+            ("FILE://srv/oidc", |e| {
+                matches!(e, E::RelativeFilePath { .. })
+            }),
+            ("s3://buck\net/x", |e| matches!(e, E::NotAUrl { .. })),
+            ("s3://bucket/o%ac", |e| matches!(e, E::NotUtf8 { .. })),
         ];
         for (input, ok) in cases {
             let err = Target::parse(input).unwrap_err();
             assert!(ok(&err), "{input}: {err:?}");
-            assert!(err.to_string().contains(input.trim_end_matches('/')) || input.contains('?'));
+            // The message names the URL as typed (control characters escaped, a SAS redacted).
+            let named = input.trim_end_matches('/').escape_debug().to_string();
+            assert!(
+                err.to_string().contains(&named) || input.contains('?'),
+                "{err}"
+            );
         }
     }
 

@@ -7,496 +7,248 @@
 //! - every `sakr …` command line in the shell examples of README.md and docs/*.md parses with
 //!   the real command-line definition.
 //!
-//! The source is read as text with a small Rust lexer (strings, raw strings, chars, comments),
-//! enough to find call sites and the string literal each one prints; unit-test code is skipped.
+//! The source is parsed with `syn` (unit-test code skipped), the Markdown with `pulldown-cmark`
+//! and the shell lines with `shlex`.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use clap::Parser as _;
+use proc_macro2::extra::DelimSpan;
+use proc_macro2::{Span, TokenStream, TokenTree};
+use pulldown_cmark::HeadingLevel::H3;
+use pulldown_cmark::{CodeBlockKind, Event, Tag, TagEnd};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::{Expr, Token};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-// ---------------------------------------------------------------------------------------------
-// A small Rust lexer: just enough to tell string literals, brackets and words apart.
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Kind {
-    /// A string literal, escapes resolved (`\"`, `\n`, line continuations, …).
-    Str(String),
-    /// An identifier, keyword or number.
-    Word(String),
-    /// Any other single character (brackets, `.`, `!`, `#`, …).
-    Punct(char),
+fn read(rel: &str) -> String {
+    std::fs::read_to_string(root().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
-#[derive(Debug, Clone)]
-struct Token {
-    kind: Kind,
-    /// Byte range in the source text.
-    start: usize,
-    end: usize,
-    /// 1-based line of `start`.
-    line: usize,
-}
-
-impl Token {
-    fn is_punct(&self, c: char) -> bool {
-        self.kind == Kind::Punct(c)
-    }
-
-    fn is_word(&self, w: &str) -> bool {
-        matches!(&self.kind, Kind::Word(x) if x == w)
-    }
-
-    /// How a pattern element names this token: the word, or the punctuation character.
-    fn text(&self) -> String {
-        match &self.kind {
-            Kind::Str(_) => "\"".into(),
-            Kind::Word(w) => w.clone(),
-            Kind::Punct(c) => c.to_string(),
-        }
-    }
-}
-
-/// Resolve the escapes of a (non-raw) Rust string literal body.
-fn cook(body: &str) -> String {
-    let mut out = String::new();
-    let mut it = body.chars().peekable();
-    while let Some(c) = it.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match it.next() {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('0') => out.push('\0'),
-            Some('\\') => out.push('\\'),
-            Some('"') => out.push('"'),
-            Some('\'') => out.push('\''),
-            Some('x') => {
-                let hex: String = it.by_ref().take(2).collect();
-                if let Ok(v) = u8::from_str_radix(&hex, 16) {
-                    out.push(char::from(v));
-                }
-            }
-            Some('u') => {
-                let mut hex = String::new();
-                for c in it.by_ref() {
-                    match c {
-                        '{' => {}
-                        '}' => break,
-                        c => hex.push(c),
-                    }
-                }
-                if let Some(c) = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
-                    out.push(c);
-                }
-            }
-            // A line continuation: the newline and the next line's leading whitespace vanish.
-            Some('\n') => {
-                while it.peek().is_some_and(|c| c.is_whitespace()) {
-                    it.next();
-                }
-            }
-            Some(other) => {
-                out.push('\\');
-                out.push(other);
-            }
-            None => out.push('\\'),
-        }
-    }
-    out
-}
-
-fn lex(src: &str) -> Vec<Token> {
-    let b = src.as_bytes();
-    let mut line_starts = vec![0];
-    line_starts.extend(
-        b.iter()
-            .enumerate()
-            .filter(|(_, c)| **c == b'\n')
-            .map(|(i, _)| i + 1),
-    );
-    let line_of = |pos: usize| line_starts.partition_point(|&s| s <= pos);
-    let mut toks = Vec::new();
-    let mut i = 0;
-    let push = |toks: &mut Vec<Token>, kind, start, end| {
-        toks.push(Token {
-            kind,
-            start,
-            end,
-            line: line_of(start),
-        })
-    };
-    while i < b.len() {
-        let c = b[i];
-        // Comments (doc comments included: they are not output).
-        if c == b'/' && b.get(i + 1) == Some(&b'/') {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-            continue;
-        }
-        if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            let mut depth = 0;
-            while i < b.len() {
-                if b[i] == b'/' && b.get(i + 1) == Some(&b'*') {
-                    depth += 1;
-                    i += 2;
-                } else if b[i] == b'*' && b.get(i + 1) == Some(&b'/') {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-            continue;
-        }
-        if c.is_ascii_whitespace() {
-            i += 1;
-            continue;
-        }
-        // Raw strings: r"…", r#"…"#, br"…", cr#"…"#.
-        let prefix = match (c, b.get(i + 1)) {
-            (b'b' | b'c', Some(b'r')) => 2,
-            (b'r', _) => 1,
-            _ => 0,
-        };
-        if prefix > 0 {
-            let mut j = i + prefix;
-            while b.get(j) == Some(&b'#') {
-                j += 1;
-            }
-            let hashes = j - i - prefix;
-            if b.get(j) == Some(&b'"') {
-                let closing = format!("\"{}", "#".repeat(hashes));
-                let body_start = j + 1;
-                let rel = src[body_start..]
-                    .find(&closing)
-                    .expect("unterminated raw string");
-                let end = body_start + rel + closing.len();
-                push(
-                    &mut toks,
-                    Kind::Str(src[body_start..body_start + rel].to_string()),
-                    i,
-                    end,
-                );
-                i = end;
-                continue;
-            }
-        }
-        // Strings: "…", b"…", c"…".
-        let quote = if c == b'"' {
-            Some(i)
-        } else if (c == b'b' || c == b'c') && b.get(i + 1) == Some(&b'"') {
-            Some(i + 1)
-        } else {
-            None
-        };
-        if let Some(q) = quote {
-            let mut j = q + 1;
-            while j < b.len() && b[j] != b'"' {
-                j += if b[j] == b'\\' { 2 } else { 1 };
-            }
-            push(&mut toks, Kind::Str(cook(&src[q + 1..j])), i, j + 1);
-            i = j + 1;
-            continue;
-        }
-        // Char literals ('x', '\n', '"') versus lifetimes ('a, 'static).
-        if c == b'\'' {
-            if b.get(i + 1) == Some(&b'\\') {
-                let mut j = i + 2;
-                while j < b.len() && b[j] != b'\'' {
-                    j += 1;
-                }
-                push(&mut toks, Kind::Punct('\''), i, j + 1);
-                i = j + 1;
-                continue;
-            }
-            let ch = src[i + 1..].chars().next().unwrap_or(' ');
-            let after = i + 1 + ch.len_utf8();
-            if b.get(after) == Some(&b'\'') {
-                push(&mut toks, Kind::Punct('\''), i, after + 1);
-                i = after + 1;
-                continue;
-            }
-            // A lifetime: the quote, then the word.
-            push(&mut toks, Kind::Punct('\''), i, i + 1);
-            i += 1;
-            continue;
-        }
-        if c == b'_' || c.is_ascii_alphanumeric() {
-            let mut j = i;
-            while j < b.len() && (b[j] == b'_' || b[j].is_ascii_alphanumeric()) {
-                j += 1;
-            }
-            push(&mut toks, Kind::Word(src[i..j].to_string()), i, j);
-            i = j;
-            continue;
-        }
-        let ch = src[i..].chars().next().unwrap();
-        push(&mut toks, Kind::Punct(ch), i, i + ch.len_utf8());
-        i += ch.len_utf8();
-    }
-    toks
-}
-
-/// Index of the bracket closing the one at `open`.
-fn matching(toks: &[Token], open: usize) -> usize {
-    let mut depth = 0usize;
-    for (i, t) in toks.iter().enumerate().skip(open) {
-        match t.kind {
-            Kind::Punct('(' | '[' | '{') => depth += 1,
-            Kind::Punct(')' | ']' | '}') => {
-                depth -= 1;
-                if depth == 0 {
-                    return i;
-                }
-            }
-            _ => {}
-        }
-    }
-    panic!("unbalanced brackets from line {}", toks[open].line)
-}
-
-/// The tokens without `#[cfg(test)]` items (test modules, test-only functions).
-fn without_test_code(toks: Vec<Token>) -> Vec<Token> {
-    const ATTR: [&str; 7] = ["#", "[", "cfg", "(", "test", ")", "]"];
-    let mut out = Vec::with_capacity(toks.len());
-    let mut i = 0;
-    while i < toks.len() {
-        let is_attr = toks.len() - i >= ATTR.len()
-            && ATTR.iter().zip(&toks[i..]).all(|(p, t)| t.text() == *p);
-        if !is_attr {
-            out.push(toks[i].clone());
-            i += 1;
-            continue;
-        }
-        // Skip the item: up to its `;`, or through its `{ … }` body.
-        let mut j = i + ATTR.len();
-        while j < toks.len() && !toks[j].is_punct(';') && !toks[j].is_punct('{') {
-            j += 1;
-        }
-        i = if j < toks.len() && toks[j].is_punct('{') {
-            matching(&toks, j) + 1
-        } else {
-            j + 1
-        };
-    }
-    out
-}
-
-struct SourceFile {
-    /// Relative to the crate root, `/`-separated.
-    rel: String,
-    text: String,
-    /// Non-test code only.
-    toks: Vec<Token>,
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
-
-/// Every `.rs` file under src/ except unit-test directories, lexed, test code removed.
-fn sources() -> Vec<SourceFile> {
-    let mut paths = Vec::new();
-    rust_files(&root().join("src"), &mut paths);
-    paths.sort();
-    paths
-        .into_iter()
-        .filter_map(|p| {
-            let rel = p
-                .strip_prefix(root())
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            if rel.split('/').any(|part| part == "tests") {
-                return None;
-            }
-            let text = std::fs::read_to_string(&p).unwrap();
-            let toks = without_test_code(lex(&text));
-            Some(SourceFile { rel, text, toks })
-        })
-        .collect()
-}
-
-fn source<'a>(files: &'a [SourceFile], rel: &str) -> &'a SourceFile {
-    files
-        .iter()
-        .find(|f| f.rel == rel)
-        .unwrap_or_else(|| panic!("{rel} is gone: update tests/cli/docs.rs"))
-}
-
-/// One call whose text sakr prints.
-#[derive(Debug, Clone)]
-struct Site {
-    file: String,
-    line: usize,
-    /// The first string literal among the call's arguments.
-    literal: Option<String>,
-    /// The arguments' source text without any whitespace.
-    args: String,
-    /// The arguments are plain words (`Refused(m)`, `Refused(String)`, `GateClosed(_)`).
-    words_only: bool,
-}
-
-/// Calls matching `pattern` (token texts, ending in `(`), e.g. `[".", "warn", "("]`.
-fn calls(file: &SourceFile, pattern: &[&str]) -> Vec<Site> {
-    assert_eq!(pattern.last(), Some(&"("));
-    let toks = &file.toks;
+/// The `*.{ext}` files under `dir` outside `tests/` directories, relative to the crate root.
+fn files(dir: &Path, ext: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for i in 0..=toks.len().saturating_sub(pattern.len()) {
-        if toks.len() - i < pattern.len()
-            || !pattern.iter().zip(&toks[i..]).all(|(p, t)| t.text() == *p)
-        {
-            continue;
+    for path in std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()) {
+        if path.is_dir() && !path.ends_with("tests") {
+            out.extend(files(&path, ext));
+        } else if path.extension().is_some_and(|x| x == ext) {
+            let rel = path.strip_prefix(root()).unwrap().to_string_lossy();
+            out.push(rel.replace('\\', "/"));
         }
-        // A declaration (`pub struct Refused(pub String)`) is not a call.
-        if i > 0
-            && !pattern[0].starts_with(|c: char| c.is_ascii_punctuation())
-            && matches!(toks[i - 1].kind, Kind::Word(_))
-        {
-            continue;
-        }
-        let open = i + pattern.len() - 1;
-        let close = matching(toks, open);
-        let inner = &toks[open + 1..close];
-        let literal = inner.iter().find_map(|t| match &t.kind {
-            Kind::Str(s) => Some(s.clone()),
-            _ => None,
-        });
-        let args: String = if inner.is_empty() {
-            String::new()
-        } else {
-            file.text[inner[0].start..inner.last().unwrap().end]
-                .chars()
-                .filter(|c| !c.is_whitespace())
-                .collect()
-        };
-        out.push(Site {
-            file: file.rel.clone(),
-            line: toks[i].line,
-            literal,
+    }
+    out.sort();
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// sakr's source
+
+/// A call `f(…)`, method call `x.f(…)` or macro call `f!(…)`.
+struct Call {
+    /// `file:line`.
+    at: String,
+    /// The callee's source text without whitespace: `RotateError::Refused`, `printer.warn`,
+    /// `write!`.
+    name: String,
+    /// The arguments' source text without whitespace.
+    args: String,
+    /// The first string literal among the arguments, macro arguments included.
+    literal: Option<String>,
+}
+
+impl Call {
+    /// `Refused` also names `RotateError::Refused(…)`, `.warn` any `x.warn(…)`, `notes.push`
+    /// `self.notes.push(…)`.
+    fn is(&self, name: &str) -> bool {
+        let ends = |tail: String| self.name.ends_with(&tail);
+        let method = name.trim_start_matches('.');
+        self.name == name || ends(format!("::{name}")) || ends(format!(".{method}"))
+    }
+}
+
+/// A string literal, escapes resolved.
+struct Lit {
+    at: String,
+    value: String,
+    /// The innermost `fn name` or enum `variant Name` it is in.
+    owner: Option<String>,
+}
+
+/// One file of src/, `#[cfg(test)]` items left out.
+#[derive(Default)]
+struct Source {
+    rel: String,
+    calls: Vec<Call>,
+    /// Every string literal but doc comments, in attributes and macro calls too.
+    lits: Vec<Lit>,
+    /// (file:line, identifier) in macro calls that are not a list of expressions (`json!`).
+    opaque: Vec<(String, String)>,
+    owners: Vec<String>,
+}
+
+fn text(node: &impl Spanned) -> String {
+    let text = node.span().source_text().unwrap_or_default();
+    text.split_whitespace().collect()
+}
+
+fn is_test(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("cfg")
+            && matches!(&a.meta, syn::Meta::List(l) if l.tokens.to_string() == "test")
+    })
+}
+
+impl Source {
+    fn at(&self, span: Span) -> String {
+        format!("{}:{}", self.rel, span.start().line)
+    }
+
+    /// Visit a call's arguments, then record it with their first string literal.
+    fn call(&mut self, name: String, parens: DelimSpan, args: &Punctuated<Expr, Token![,]>) {
+        let first = self.lits.len();
+        args.iter().for_each(|a| self.visit_expr(a));
+        let literal = self.lits.get(first).map(|l| l.value.clone());
+        let (at, args) = (self.at(parens.open()), text(args));
+        self.calls.push(Call {
+            at,
+            name,
             args,
-            words_only: !inner.is_empty() && inner.iter().all(|t| matches!(t.kind, Kind::Word(_))),
+            literal,
         });
     }
-    out
-}
 
-/// The string literals of `#[error("…")]` on these variants of an enum in `file`.
-fn error_attrs(file: &SourceFile, variants: &[&str]) -> Vec<Site> {
-    let toks = &file.toks;
-    variants
-        .iter()
-        .map(|variant| {
-            (0..toks.len())
-                .find_map(|i| {
-                    let is_attr = toks[i].is_punct('#')
-                        && toks.get(i + 1).is_some_and(|t| t.is_punct('['))
-                        && toks.get(i + 2).is_some_and(|t| t.is_word("error"));
-                    if !is_attr {
-                        return None;
-                    }
-                    let close = matching(toks, i + 1);
-                    toks.get(close + 1)
-                        .filter(|t| t.is_word(variant))
-                        .map(|_| Site {
-                            file: file.rel.clone(),
-                            line: toks[i].line,
-                            literal: toks[i..close].iter().find_map(|t| match &t.kind {
-                                Kind::Str(s) => Some(s.clone()),
-                                _ => None,
-                            }),
-                            args: String::new(),
-                            words_only: false,
-                        })
-                })
-                .unwrap_or_else(|| {
-                    panic!(
-                        "no #[error(\"…\")] on {variant} in {}: update tests/cli/docs.rs",
-                        file.rel
-                    )
-                })
-        })
-        .collect()
-}
-
-/// Every string literal in the body of `fn name` in `file`.
-fn fn_literals(file: &SourceFile, name: &str) -> Vec<Site> {
-    let toks = &file.toks;
-    let at = (0..toks.len().saturating_sub(1))
-        .find(|&i| toks[i].is_word("fn") && toks[i + 1].is_word(name))
-        .unwrap_or_else(|| panic!("no fn {name} in {}: update tests/cli/docs.rs", file.rel));
-    let open = (at..toks.len()).find(|&i| toks[i].is_punct('{')).unwrap();
-    let close = matching(toks, open);
-    toks[open..close]
-        .iter()
-        .filter_map(|t| match &t.kind {
-            Kind::Str(s) => Some(Site {
-                file: file.rel.clone(),
-                line: t.line,
-                literal: Some(s.clone()),
-                args: String::new(),
-                words_only: false,
-            }),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The literal's text outside `{…}` placeholders.
-fn without_placeholders(s: &str) -> String {
-    let mut out = String::new();
-    let mut it = s.chars().peekable();
-    while let Some(c) = it.next() {
-        match c {
-            '{' if it.peek() == Some(&'{') => {
-                it.next();
-                out.push('{');
+    /// Tokens that are not Rust expressions: attribute arguments, macro calls of another shape.
+    fn tokens(&mut self, tokens: TokenStream) {
+        for token in tokens {
+            match token {
+                TokenTree::Group(g) => self.tokens(g.stream()),
+                TokenTree::Ident(i) => self.opaque.push((self.at(i.span()), i.to_string())),
+                TokenTree::Literal(l) => self.visit_lit(&syn::Lit::new(l)),
+                TokenTree::Punct(_) => {}
             }
-            '}' if it.peek() == Some(&'}') => {
-                it.next();
-                out.push('}');
-            }
-            '{' => {
-                for c in it.by_ref() {
-                    if c == '}' {
-                        break;
-                    }
-                }
-                out.push(' ');
-            }
-            c => out.push(c),
         }
     }
-    out
+
+    fn owned(&mut self, owner: String, visit: impl FnOnce(&mut Self)) {
+        self.owners.push(owner);
+        visit(self);
+        self.owners.pop();
+    }
+}
+
+/// Visitors that skip a `#[cfg(test)]` node (elsewhere the attribute fails the scan).
+macro_rules! skip_test_code {
+    ($($method:ident($ty:ident)),*) => {$(
+        fn $method(&mut self, node: &'ast syn::$ty) {
+            if !is_test(&node.attrs) {
+                visit::$method(self, node);
+            }
+        }
+    )*};
+}
+
+impl<'ast> Visit<'ast> for Source {
+    skip_test_code!(visit_item_mod(ItemMod), visit_item_impl(ItemImpl));
+    skip_test_code!(visit_item_use(ItemUse), visit_item_const(ItemConst));
+    skip_test_code!(visit_item_struct(ItemStruct), visit_item_enum(ItemEnum));
+    skip_test_code!(visit_item_static(ItemStatic), visit_local(Local));
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        let owner = format!("fn {}", f.sig.ident);
+        if !is_test(&f.attrs) {
+            self.owned(owner, |s| visit::visit_item_fn(s, f));
+        }
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        let owner = format!("fn {}", f.sig.ident);
+        if !is_test(&f.attrs) {
+            self.owned(owner, |s| visit::visit_impl_item_fn(s, f));
+        }
+    }
+
+    fn visit_variant(&mut self, v: &'ast syn::Variant) {
+        let owner = format!("variant {}", v.ident);
+        self.owned(owner, |s| visit::visit_variant(s, v));
+    }
+
+    fn visit_attribute(&mut self, a: &'ast syn::Attribute) {
+        if is_test(std::slice::from_ref(a)) {
+            panic!(
+                "{}: #[cfg(test)] on a node this scan does not skip: add it to skip_test_code!",
+                self.at(a.span())
+            );
+        }
+        match &a.meta {
+            _ if a.path().is_ident("doc") => {}
+            syn::Meta::List(l) => self.tokens(l.tokens.clone()),
+            _ => visit::visit_attribute(self, a),
+        }
+    }
+
+    fn visit_lit_str(&mut self, s: &'ast syn::LitStr) {
+        let (at, value, owner) = (self.at(s.span()), s.value(), self.owners.last().cloned());
+        self.lits.push(Lit { at, value, owner });
+    }
+
+    fn visit_expr_call(&mut self, c: &'ast syn::ExprCall) {
+        self.visit_expr(&c.func);
+        self.call(text(&c.func), c.paren_token.span, &c.args);
+    }
+
+    fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+        self.visit_expr(&m.receiver);
+        let name = format!("{}.{}", text(&m.receiver), m.method);
+        self.call(name, m.paren_token.span, &m.args);
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        let name = format!("{}!", text(&m.path));
+        match m.parse_body_with(Punctuated::parse_terminated) {
+            Ok(args) => self.call(name, *m.delimiter.span(), &args),
+            Err(_) => self.tokens(m.tokens.clone()),
+        }
+    }
+}
+
+/// Every `.rs` file under src/ but unit-test directories, parsed.
+fn sources() -> Vec<Source> {
+    let parse = |rel: String| {
+        let file = syn::parse_file(&read(&rel));
+        let mut source = Source {
+            rel,
+            ..Source::default()
+        };
+        let file = file.unwrap_or_else(|e| panic!("{}: {e}", source.at(e.span())));
+        source.visit_file(&file);
+        source
+    };
+    files(&root().join("src"), "rs")
+        .into_iter()
+        .map(parse)
+        .collect()
 }
 
 /// A frame only arranges text produced elsewhere (`"{}: {reason}"`, `"{:#}"`): fewer than two
-/// words of its own.
+/// words of its own outside `{…}` placeholders.
 fn is_frame(literal: &str) -> bool {
-    without_placeholders(literal)
-        .split_whitespace()
-        .filter(|w| w.chars().any(|c| c.is_alphabetic()))
-        .count()
-        < 2
+    let (mut own, mut in_placeholder) = (String::new(), false);
+    for c in literal.replace("{{", "").replace("}}", "").chars() {
+        match c {
+            '{' => in_placeholder = true,
+            '}' => (in_placeholder, own) = (false, own + " "),
+            c if !in_placeholder => own.push(c),
+            _ => {}
+        }
+    }
+    let words = own.split_whitespace();
+    words.filter(|w| w.chars().any(char::is_alphabetic)).count() < 2
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -504,75 +256,55 @@ fn is_frame(literal: &str) -> bool {
 
 const TROUBLESHOOTING: &str = "docs/troubleshooting.md";
 
+fn line_at(text: &str, offset: usize) -> usize {
+    text[..offset].matches('\n').count() + 1
+}
+
 /// The `### `fragment`` headings: (line, fragment).
 fn documented_fragments() -> Vec<(usize, String)> {
-    let text = std::fs::read_to_string(root().join(TROUBLESHOOTING)).unwrap();
-    let mut out = Vec::new();
-    let mut in_fence = false;
-    for (n, line) in text.lines().enumerate() {
-        if line.starts_with("```") {
-            in_fence = !in_fence;
+    let text = read(TROUBLESHOOTING);
+    let (mut out, mut heading) = (Vec::new(), None);
+    for (event, range) in pulldown_cmark::Parser::new(&text).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Heading { level: H3, .. }) => heading = Some(vec![]),
+            Event::End(TagEnd::Heading(H3)) => {
+                let line = line_at(&text, range.start);
+                let inner: Vec<Event> = heading.take().unwrap_or_default();
+                let [Event::Code(fragment)] = inner.as_slice() else {
+                    panic!(
+                        "{TROUBLESHOOTING}:{line}: a level-3 heading must be exactly one code span \
+                         holding a message fragment: {}",
+                        text[range].trim()
+                    )
+                };
+                out.push((line, fragment.to_string()));
+            }
+            event => heading.iter_mut().for_each(|h| h.push(event.clone())),
         }
-        let Some(heading) = line.strip_prefix("### ").filter(|_| !in_fence) else {
-            continue;
-        };
-        let ticks = heading.chars().take_while(|c| *c == '`').count();
-        let fence = "`".repeat(ticks);
-        let fragment = (ticks > 0)
-            .then(|| heading[ticks..].strip_suffix(fence.as_str()))
-            .flatten()
-            .filter(|f| !f.contains(fence.as_str()))
-            .unwrap_or_else(|| {
-                panic!(
-                    "{TROUBLESHOOTING}:{}: a level-3 heading must be exactly one code span \
-                     holding a message fragment: {line}",
-                    n + 1
-                )
-            });
-        // CommonMark: one space is stripped from each side when both are there.
-        let fragment = match fragment.strip_prefix(' ').and_then(|f| f.strip_suffix(' ')) {
-            Some(inner) if !inner.trim().is_empty() => inner,
-            _ => fragment,
-        };
-        out.push((n + 1, fragment.to_string()));
     }
     assert!(!out.is_empty(), "no entries in {TROUBLESHOOTING}");
     out
 }
 
-/// Every string literal of non-test code under src/.
-fn all_literals(files: &[SourceFile]) -> Vec<String> {
-    files
-        .iter()
-        .flat_map(|f| f.toks.iter())
-        .filter_map(|t| match &t.kind {
-            Kind::Str(s) => Some(s.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
 fn troubleshooting_fragments_exist_in_the_source() {
     let files = sources();
-    let literals = all_literals(&files);
+    let literals = files.iter().flat_map(|f| &f.lits).map(|l| &l.value);
     let mut problems = Vec::new();
     let mut seen = BTreeSet::new();
     for (line, fragment) in documented_fragments() {
-        let at = format!("{TROUBLESHOOTING}:{line}: `{fragment}`");
-        if fragment.contains('{') || fragment.contains('}') {
-            problems.push(format!("{at}: contains a {{…}} placeholder"));
+        let problem = if fragment.contains(['{', '}']) {
+            "contains a {…} placeholder"
         } else if fragment.chars().count() < 10 {
-            problems.push(format!(
-                "{at}: too short to be distinctive (10 characters or more)"
-            ));
+            "too short to be distinctive (10 characters or more)"
         } else if !seen.insert(fragment.clone()) {
-            problems.push(format!("{at}: documented twice"));
-        } else if !literals.iter().any(|l| l.contains(&fragment)) {
-            problems.push(format!(
-                "{at}: no string literal under src/ contains it (message changed or removed?)"
-            ));
-        }
+            "documented twice"
+        } else if !literals.clone().any(|l| l.contains(&fragment)) {
+            "no string literal under src/ contains it (message changed or removed?)"
+        } else {
+            continue;
+        };
+        problems.push(format!("{TROUBLESHOOTING}:{line}: `{fragment}`: {problem}"));
     }
     assert!(
         problems.is_empty(),
@@ -582,289 +314,166 @@ fn troubleshooting_fragments_exist_in_the_source() {
     );
 }
 
-/// Calls that print a message built elsewhere, and where that text comes from. Each must still
-/// exist (a stale entry fails the test), and each source named here is scanned below.
+/// Calls that print a message built elsewhere: (file, the call's arguments or first literal,
+/// where the text comes from). Each must still match a call site (a stale entry fails the
+/// test), and each source named here is scanned through SOURCES.
+#[rustfmt::skip]
 const INDIRECT: &[(&str, &str, &str)] = &[
-    (
-        "src/commands/manifest.rs",
-        "&h.to_string()",
-        "Hazard's Display (src/manifests/hazards.rs)",
-    ),
-    (
-        "src/commands/manifest.rs",
-        "n",
-        "plan notes (notes.push in src/manifests/ops.rs)",
-    ),
-    (
-        "src/commands/manifest.rs",
-        "{:#}",
-        "OpsError refusals: OpsError::Refused and EditError's refusal variants",
-    ),
-    (
-        "src/rotation/run.rs",
-        "{:#}",
-        "OpsError refusals: OpsError::Refused and EditError's refusal variants",
-    ),
-    (
-        "src/commands/drift.rs",
-        "&f.to_string()",
-        "Finding's Display (src/cluster/drift.rs)",
-    ),
-    (
-        "src/commands/publish.rs",
-        "e.to_string()",
-        "PublishError variants with exit code 1 (src/publish/orchestrate.rs)",
-    ),
-    (
-        "src/rotation/run.rs",
-        "e.to_string()",
-        "PublishError variants with exit code 1 (src/publish/orchestrate.rs)",
-    ),
-    (
-        "src/commands/mod.rs",
-        "{}: block {} ({}): {problem}",
-        "Block::key_file_problem (src/keys/parse.rs)",
-    ),
+    ("src/commands/manifest.rs", "&h.to_string()", "hazard"),
+    ("src/commands/manifest.rs", "n", "manifest plan note"),
+    ("src/commands/manifest.rs", "{:#}", "OpsError::Refused, manifest edit refusal"),
+    ("src/rotation/run.rs", "{:#}", "OpsError::Refused, manifest edit refusal"),
+    ("src/commands/drift.rs", "&f.to_string()", "drift finding"),
+    ("src/commands/publish.rs", "e.to_string()", "publish refusal, lost race, Azure"),
+    ("src/rotation/run.rs", "e.to_string()", "publish refusal, lost race, Azure"),
+    ("src/commands/mod.rs", "{}: block {} ({}): {problem}", "key_file_problem"),
 ];
 
-fn indirect_entry(site: &Site) -> Option<usize> {
-    INDIRECT.iter().position(|(file, key, _)| {
-        site.file == *file && (site.args == *key || site.literal.as_deref() == Some(*key))
-    })
-}
+/// Where the indirect messages come from: (kind, file, the calls whose first literal is one,
+/// or the `fn name` / enum `variant Name` (its `#[error("…")]`) whose literals are). Each must
+/// still yield a message.
+#[rustfmt::skip]
+const SOURCES: &[(&str, &str, &str)] = &[
+    ("hazard", "src/manifests/hazards.rs", "write!"),
+    ("hazard", "src/manifests/hazards.rs", ".write_str"),
+    ("hazard", "src/manifests/hazards.rs", "Some"),
+    ("drift finding", "src/cluster/drift.rs", "write!"),
+    ("drift finding", "src/cluster/drift.rs", ".write_str"),
+    ("manifest plan note", "src/manifests/ops.rs", "notes.push"),
+    ("key_file_problem", "src/keys/parse.rs", "fn key_file_problem"),
+    ("manifest edit refusal", "src/manifests/edit.rs", "variant ExternalSigning"),
+    ("manifest edit refusal", "src/manifests/edit.rs", "variant LastKeyFile"),
+    ("manifest edit refusal", "src/manifests/edit.rs", "variant RetiresSigningKey"),
+    ("publish refusal", "src/publish/orchestrate.rs", "variant RemovalRefused"),
+    ("publish refusal", "src/publish/orchestrate.rs", "variant PublishedJwksUnreadable"),
+    ("publish refusal", "src/publish/orchestrate.rs", "variant Partial"),
+    ("publish lost race", "src/publish/mod.rs", "variant PreconditionFailed"),
+    ("Azure credential refusal", "src/publish/azure.rs", "Err"),
+];
 
 #[test]
 fn every_refusal_and_warning_is_documented() {
     let files = sources();
     let fragments: Vec<String> = documented_fragments().into_iter().map(|(_, f)| f).collect();
-    let documented = |literal: &str| fragments.iter().any(|f| literal.contains(f.as_str()));
+    // (file:line, kind, literal) of every message that needs an entry.
+    let mut required: Vec<(String, &str, String)> = Vec::new();
+    let mut problems = Vec::new();
 
     // 1. The call sites that print refusals (exit 1), closed gates (exit 3), failed checks and
-    //    warnings.
-    const MARKERS: &[&[&str]] = &[
-        &["Refused", "("],
-        &["GateClosed", "("],
-        &["ChecksFailed", "("],
-        &[".", "warn", "("],
-    ];
-    let mut required: Vec<(Site, &str)> = Vec::new();
-    let mut undocumented = Vec::new();
-    let mut used = vec![false; INDIRECT.len()];
+    //    warnings. `Refused(m)` passes on a message made at another site; `Refused(_)` is a
+    //    pattern (in `matches!`).
+    const MARKERS: [&str; 4] = ["Refused", "GateClosed", "ChecksFailed", ".warn"];
+    let mut used = [false; INDIRECT.len()];
     let mut sites = 0;
     for file in &files {
-        for pattern in MARKERS {
-            for site in calls(file, pattern) {
-                // `Refused(m)` passes on a message made at another (scanned) site;
-                // `Refused(String)` and `GateClosed(_)` are declarations and patterns.
-                if pattern[0] != "." && site.words_only {
-                    continue;
-                }
-                sites += 1;
-                if let Some(k) = indirect_entry(&site) {
-                    used[k] = true;
-                    continue;
-                }
-                match &site.literal {
-                    Some(l) if !is_frame(l) => required.push((site, "call site")),
-                    _ => undocumented.push(format!(
-                        "{}:{}: prints a message built elsewhere ({}): add its source to \
-                         INDIRECT in tests/cli/docs.rs and scan it",
-                        site.file,
-                        site.line,
-                        if site.args.is_empty() {
-                            "no arguments"
-                        } else {
-                            &site.args
-                        }
-                    )),
-                }
+        for c in &file.calls {
+            let bare = c.args.chars().all(|ch| ch.is_alphanumeric() || ch == '_');
+            if !MARKERS.iter().any(|m| c.is(m))
+                || bare && !c.args.is_empty() && !c.name.contains('.')
+            {
+                continue;
+            }
+            sites += 1;
+            let indirect = INDIRECT.iter().position(|(f, key, _)| {
+                file.rel == *f && (c.args == *key || c.literal.as_deref() == Some(*key))
+            });
+            if let Some(k) = indirect {
+                used[k] = true;
+            } else if let Some(literal) = c.literal.clone().filter(|l| !is_frame(l)) {
+                required.push((c.at.clone(), "call site", literal));
+            } else {
+                problems.push(format!(
+                    "{}: `{}({})` prints a message built elsewhere: add its source to INDIRECT \
+                     and SOURCES in tests/cli/docs.rs",
+                    c.at, c.name, c.args
+                ));
+            }
+        }
+        for (at, ident) in &file.opaque {
+            if MARKERS.contains(&&**ident) || ident == "warn" {
+                problems.push(format!(
+                    "{at}: `{ident}` in a macro call this test cannot parse"
+                ));
             }
         }
     }
-    assert!(
-        sites > 20,
-        "found only {sites} call sites: is the scan broken?"
-    );
-    for (k, (file, key, from)) in INDIRECT.iter().enumerate() {
-        if !used[k] {
-            undocumented.push(format!(
-                "INDIRECT entry ({file}, {key:?}, text from {from}) matches no call site any \
-                 more: update it"
+    assert!(sites > 20, "{sites} call sites found: is the scan broken?");
+    for ((file, key, from), _) in INDIRECT.iter().zip(used).filter(|(_, used)| !used) {
+        problems.push(format!(
+            "INDIRECT entry ({file}, {key:?}, text from {from}) matches no call site any more: \
+             update it"
+        ));
+    }
+
+    // 2. The sources of the indirect messages.
+    for (kind, rel, name) in SOURCES {
+        let file = files.iter().find(|f| f.rel == *rel);
+        let file = file.unwrap_or_else(|| panic!("{rel} is gone: update tests/cli/docs.rs"));
+        let lits = file
+            .lits
+            .iter()
+            .filter(|l| l.owner.as_deref() == Some(name));
+        let lits = lits.map(|l| (&l.at, Some(&l.value)));
+        let calls = file.calls.iter().filter(|c| c.is(name));
+        let before = required.len();
+        for (at, literal) in lits.chain(calls.map(|c| (&c.at, c.literal.as_ref()))) {
+            if let Some(literal) = literal.filter(|l| !is_frame(l)) {
+                required.push((at.clone(), *kind, literal.clone()));
+            }
+        }
+        if required.len() == before {
+            problems.push(format!(
+                "SOURCES entry ({kind}, {rel}, {name}) finds no message: update it"
             ));
         }
     }
 
-    // 2. Where the indirect messages come from.
-    let hazards = source(&files, "src/manifests/hazards.rs");
-    let drift = source(&files, "src/cluster/drift.rs");
-    let groups: Vec<(&str, Vec<Site>)> = vec![
-        (
-            "hazard",
-            [
-                calls(hazards, &["write", "!", "("]),
-                calls(hazards, &["write_str", "("]),
-                calls(hazards, &["Some", "("]),
-            ]
-            .concat(),
-        ),
-        (
-            "drift finding",
-            [
-                calls(drift, &["write", "!", "("]),
-                calls(drift, &["write_str", "("]),
-            ]
-            .concat(),
-        ),
-        (
-            "manifest plan note",
-            calls(
-                source(&files, "src/manifests/ops.rs"),
-                &["notes", ".", "push", "("],
-            ),
-        ),
-        (
-            "key_file_problem",
-            fn_literals(source(&files, "src/keys/parse.rs"), "key_file_problem"),
-        ),
-        (
-            "manifest edit refusal",
-            error_attrs(
-                source(&files, "src/manifests/edit.rs"),
-                &["ExternalSigning", "LastKeyFile", "RetiresSigningKey"],
-            ),
-        ),
-        (
-            "publish refusal",
-            error_attrs(
-                source(&files, "src/publish/orchestrate.rs"),
-                &["RemovalRefused", "PublishedJwksUnreadable", "Partial"],
-            ),
-        ),
-        (
-            "publish lost race",
-            error_attrs(
-                source(&files, "src/publish/mod.rs"),
-                &["PreconditionFailed"],
-            ),
-        ),
-        (
-            "Azure credential refusal",
-            calls(
-                source(&files, "src/publish/azure.rs"),
-                &["return", "Err", "("],
-            ),
-        ),
-    ];
-    for (kind, found) in groups {
-        let before = required.len();
-        for site in found {
-            if site.literal.as_deref().is_some_and(|l| !is_frame(l)) {
-                required.push((site, kind));
-            }
-        }
-        assert!(
-            required.len() > before,
-            "no {kind} message found in the source: is the scan broken?"
-        );
-    }
-
-    for (site, kind) in &required {
-        let literal = site.literal.as_deref().unwrap();
-        if !documented(literal) {
-            undocumented.push(format!("{}:{}: {kind}: {literal:?}", site.file, site.line));
+    for (at, kind, literal) in &required {
+        if !fragments.iter().any(|f| literal.contains(f.as_str())) {
+            problems.push(format!("{at}: {kind}: {literal:?}"));
         }
     }
     assert!(
-        undocumented.is_empty(),
+        problems.is_empty(),
         "{} message(s) sakr can print have no entry in {TROUBLESHOOTING} (add a `### `fragment`` \
          heading whose fragment is a piece of the message, and explain the hazard):\n{}",
-        undocumented.len(),
-        undocumented.join("\n")
+        problems.len(),
+        problems.join("\n")
     );
 }
 
 // ---------------------------------------------------------------------------------------------
 // Command lines in the docs
 
-/// Cut a shell line at the first of `seps` outside quotes.
-fn cut_outside_quotes(line: &str, seps: &[&str]) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut quote: Option<char> = None;
-    let mut start = 0;
-    let mut i = 0;
-    let chars: Vec<(usize, char)> = line.char_indices().collect();
-    while i < chars.len() {
-        let (pos, c) = chars[i];
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some('"'), '\\') => i += 1,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '\\') => i += 1,
-            (None, _) => {
-                if let Some(sep) = seps.iter().find(|s| line[pos..].starts_with(**s)) {
-                    parts.push(line[start..pos].to_string());
-                    if *sep == " #" {
-                        return parts;
-                    }
-                    start = pos + sep.len();
-                    i = line[..start].chars().count();
-                    continue;
-                }
-            }
-        }
-        i += 1;
-    }
-    parts.push(line[start..].to_string());
-    parts
-}
-
-/// `(file, line, command)` for every `sakr …` command in the ```sh blocks of README.md and
-/// docs/*.md: continuations joined, comments dropped, and each command of a pipeline or `&&`
-/// list that starts with `sakr ` (redirections cut off).
-fn doc_commands() -> Vec<(String, usize, String)> {
-    let mut docs = vec![root().join("README.md")];
-    let mut more: Vec<PathBuf> = std::fs::read_dir(root().join("docs"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "md"))
-        .collect();
-    more.sort();
-    docs.extend(more);
+/// (file:line, line) for the lines of the ```sh/```bash/```shell blocks of README.md and
+/// docs/*.md, ` \` continuations joined.
+fn doc_shell_lines() -> Vec<(String, String)> {
+    let docs = std::iter::once("README.md".into()).chain(files(&root().join("docs"), "md"));
     let mut out = Vec::new();
-    for doc in docs {
-        let rel = doc.strip_prefix(root()).unwrap().display().to_string();
-        let text = std::fs::read_to_string(&doc).unwrap();
-        let lines: Vec<&str> = text.lines().collect();
-        let mut in_sh = false;
-        let mut i = 0;
-        while i < lines.len() {
-            let line = lines[i];
-            let fence = line.trim_start();
-            if let Some(info) = fence.strip_prefix("```") {
-                in_sh = !in_sh && matches!(info.trim(), "sh" | "bash" | "shell");
-                i += 1;
-                continue;
-            }
-            let first = i + 1;
-            let mut logical = line.to_string();
-            while logical.ends_with(" \\") && i + 1 < lines.len() {
-                logical.truncate(logical.len() - 2);
-                i += 1;
-                logical.push(' ');
-                logical.push_str(lines[i].trim_start());
-            }
-            i += 1;
-            if !in_sh {
-                continue;
-            }
-            let before_comment = cut_outside_quotes(logical.trim(), &[" #"]).remove(0);
-            for command in cut_outside_quotes(&before_comment, &[" | ", " && ", " || ", "; "]) {
-                let command =
-                    cut_outside_quotes(command.trim(), &[" > ", " 2>", " >> ", " < "]).remove(0);
-                if command.starts_with("sakr ") {
-                    out.push((rel.clone(), first, command));
+    for rel in docs {
+        let text = read(&rel);
+        let mut block: Option<(usize, String)> = None;
+        for (event, range) in pulldown_cmark::Parser::new(&text).into_offset_iter() {
+            match event {
+                Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+                    let shell = ["sh", "bash", "shell"].contains(&info.split(' ').next().unwrap());
+                    block = shell.then(|| (line_at(&text, range.start) + 1, String::new()));
                 }
+                Event::Text(code) => block.iter_mut().for_each(|(_, b)| b.push_str(&code)),
+                Event::End(TagEnd::CodeBlock) if block.is_some() => {
+                    let (first, code) = block.take().unwrap();
+                    let mut lines = code.lines().enumerate();
+                    while let Some((n, line)) = lines.next() {
+                        let mut line = line.to_string();
+                        while line.ends_with(" \\") {
+                            let Some((_, next)) = lines.next() else { break };
+                            line.pop();
+                            line.push_str(next.trim_start());
+                        }
+                        out.push((format!("{rel}:{}", first + n), line));
+                    }
+                }
+                _ => {}
             }
         }
     }
@@ -873,27 +482,47 @@ fn doc_commands() -> Vec<(String, usize, String)> {
 
 #[test]
 fn doc_command_lines_parse() {
-    let commands = doc_commands();
-    assert!(
-        commands.len() > 20,
-        "found only {} sakr command lines in the docs: is the scan broken?",
-        commands.len()
-    );
-    let mut failures = Vec::new();
-    for (file, line, command) in &commands {
-        let Some(words) = shlex::split(command) else {
-            failures.push(format!("{file}:{line}: unbalanced quotes: {command}"));
+    use clap::error::ErrorKind::{DisplayHelp, DisplayVersion};
+    let (mut commands, mut failures) = (0, Vec::new());
+    for (at, line) in doc_shell_lines() {
+        // shlex drops comments; `|`, `&&`, `||` and `;` end a command, a redirection its words.
+        let Some(words) = shlex::split(&line) else {
+            if line.split_whitespace().any(|w| w == "sakr") {
+                failures.push(format!("{at}: unbalanced quotes: {line}"));
+            }
             continue;
         };
-        if let Err(e) = sakr::cli::Cli::try_parse_from(&words) {
-            use clap::error::ErrorKind;
-            if !matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                let first = e.to_string();
-                let first = first.lines().next().unwrap_or_default().to_string();
-                failures.push(format!("{file}:{line}: {command}\n    {first}"));
+        let words: Vec<&str> = words
+            .iter()
+            .flat_map(|w| match w.strip_suffix(';') {
+                Some(w) if !w.is_empty() => vec![w, ";"],
+                _ => vec![w.as_str()],
+            })
+            .collect();
+        for command in words.split(|w| ["|", "||", "&&", ";"].contains(w)) {
+            let redirect = |w: &&str| {
+                w.trim_start_matches(['1', '2', '&'])
+                    .starts_with(['>', '<'])
+            };
+            let command = &command[..command.iter().position(redirect).unwrap_or(command.len())];
+            if command.first() != Some(&"sakr") {
+                continue;
+            }
+            commands += 1;
+            if let Err(e) = sakr::cli::Cli::try_parse_from(command)
+                && !matches!(e.kind(), DisplayHelp | DisplayVersion)
+            {
+                let error = e.to_string();
+                let first = error.lines().next().unwrap_or_default();
+                let command = shlex::try_join(command.iter().copied()).unwrap_or_default();
+                failures.push(format!("{at}: {command}\n    {first}"));
             }
         }
     }
+    assert!(
+        commands > 20,
+        "{commands} sakr command lines found: is the scan broken?"
+    );
     assert!(
         failures.is_empty(),
         "{} documented command line(s) do not parse with sakr's CLI:\n{}",
