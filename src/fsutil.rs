@@ -44,12 +44,26 @@ pub enum FsError {
 }
 
 /// Read a whole input file, refusing directories, devices and anything over `max` bytes.
+///
+/// The checks are made on the opened file (not the path, which could change in between), and
+/// the read is capped too, for a file that grows while it is read.
 pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, FsError> {
+    use std::io::Read as _;
     let read_err = |source| FsError::Read {
         path: path.to_path_buf(),
         source,
     };
-    let meta = fs::metadata(path).map_err(read_err)?;
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer; no effect on
+    // a regular file.
+    let file = {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+            .map_err(read_err)?
+    };
+    let meta = file.metadata().map_err(read_err)?;
     if !meta.is_file() {
         return Err(FsError::NotAFile {
             path: path.to_path_buf(),
@@ -62,7 +76,18 @@ pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, FsError> {
             max,
         });
     }
-    fs::read(path).map_err(read_err)
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > max {
+        return Err(FsError::TooLarge {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+            max,
+        });
+    }
+    Ok(bytes)
 }
 
 /// A key file that could not be read or parsed; names the file.
@@ -552,5 +577,27 @@ mod tests {
             read_capped(&p, 10),
             Err(FsError::TooLarge { size: 11, .. })
         ));
+    }
+
+    #[test]
+    fn capped_read_refuses_a_fifo_without_waiting_for_a_writer() {
+        // A key path that is a named pipe (a mistaken `--key <(...)` or a planted FIFO) must be
+        // refused at once: a blocking open would hang the command until something writes.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("pipe");
+        let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: `c` is a valid NUL-terminated path that outlives the call.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = p.clone();
+        std::thread::spawn(move || tx.send(read_capped(&path, 10)).unwrap());
+        // A generous bound: this only separates "returned" from "blocked forever".
+        let got = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("read_capped blocked on a FIFO");
+        assert!(
+            matches!(got, Err(FsError::NotAFile { ref path, .. }) if *path == p),
+            "{got:?}"
+        );
     }
 }

@@ -22,13 +22,12 @@ pub fn run(args: ManifestArgs, printer: &Printer) -> anyhow::Result<()> {
 
 pub(crate) fn load(opts: &ManifestOpts) -> anyhow::Result<State> {
     let l = &opts.location;
-    let target = ops::locate_target(
+    Ok(ops::open(
         l.manifests_dir.as_deref(),
         l.apiserver.as_deref(),
         l.controller_manager.as_deref(),
         &l.host_root,
-    )?;
-    Ok(ops::load(&target)?)
+    )?)
 }
 
 /// Refusals exit 1; everything else 2.

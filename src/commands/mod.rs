@@ -51,12 +51,36 @@ pub(crate) fn read_key_files(
     printer: &Printer,
 ) -> anyhow::Result<Vec<(PathBuf, KeyFile)>> {
     let mut out = Vec::with_capacity(paths.len());
-    for path in paths {
-        let file = read_key_file(path)?;
+    for (path, file) in paths.iter().zip(read_all(paths)) {
+        let file = file?;
         warn_key_file(path, &file, printer);
         out.push((path.clone(), file));
     }
     Ok(out)
+}
+
+/// Files read concurrently from this many on (a JWKS of many clusters' keys): each is an
+/// independent open, read and parse, and a thread costs more than a few files.
+const PARALLEL_READ_FROM: usize = 16;
+
+/// Every file's key, in order (so the first failing file in argument order is the one
+/// reported), spread over the cores when there are many.
+fn read_all(paths: &[PathBuf]) -> Vec<anyhow::Result<KeyFile>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if paths.len() < PARALLEL_READ_FROM || threads < 2 {
+        return paths.iter().map(|p| read_key_file(p)).collect();
+    }
+    let chunk = paths.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let workers: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(|p| read_key_file(p)).collect::<Vec<_>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
 }
 
 pub(crate) fn warn_key_file(path: &Path, file: &KeyFile, printer: &Printer) {

@@ -74,6 +74,36 @@ pub enum GenerateError {
     Encode(&'static str, String),
 }
 
+/// An RSA key pair from aws-lc-rs, racing one generation per core (up to four) and keeping the
+/// first to finish. RSA generation is a search for primes whose length varies several-fold from
+/// key to key; on n cores the wait is that of the fastest of n searches, which on two cores is
+/// about half the median of one. The other searches run on in detached threads until the
+/// process exits; their keys are never used and are cleared when aws-lc frees them.
+fn rsa_key_pair(size: aws_lc_rs::rsa::KeySize) -> Option<aws_lc_rs::rsa::KeyPair> {
+    let racers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    if racers < 2 {
+        return aws_lc_rs::rsa::KeyPair::generate(size).ok();
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    for _ in 0..racers {
+        let tx = tx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("rsa-keygen".into())
+            .spawn(move || {
+                // The receiver is gone once a key has won: losing keys are dropped here.
+                let _ = tx.send(aws_lc_rs::rsa::KeyPair::generate(size));
+            });
+        if spawned.is_err() {
+            break;
+        }
+    }
+    drop(tx);
+    // The first success; an error from one racer does not stop the others.
+    let mut keys = rx.iter();
+    keys.find_map(Result::ok)
+        .or_else(|| aws_lc_rs::rsa::KeyPair::generate(size).ok())
+}
+
 pub fn generate(alg: Algorithm) -> Result<GeneratedKey, GenerateError> {
     let (label, der) = match alg {
         Algorithm::Rsa2048 | Algorithm::Rsa3072 | Algorithm::Rsa4096 => {
@@ -82,8 +112,7 @@ pub fn generate(alg: Algorithm) -> Result<GeneratedKey, GenerateError> {
                 Algorithm::Rsa3072 => aws_lc_rs::rsa::KeySize::Rsa3072,
                 _ => aws_lc_rs::rsa::KeySize::Rsa4096,
             };
-            let pair = aws_lc_rs::rsa::KeyPair::generate(size)
-                .map_err(|_| GenerateError::Backend(alg.name()))?;
+            let pair = rsa_key_pair(size).ok_or(GenerateError::Backend(alg.name()))?;
             let pkcs8 = pair
                 .as_der()
                 .map_err(|_| GenerateError::Backend(alg.name()))?;

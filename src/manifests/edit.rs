@@ -88,17 +88,13 @@ pub enum EditError {
 /// the end of the flags list). Refused when an external signer is configured.
 pub fn trust(apiserver_text: &str, container_path: &str) -> Result<EditOutcome, EditError> {
     validate_path(container_path)?;
-    let m = Manifest::parse(apiserver_text, Role::ApiServer)?;
+    let doc = Doc::load(apiserver_text)?;
+    let m = Manifest::from_doc(&doc, Role::ApiServer)?;
     refuse_external(&m)?;
     if m.key_files().iter().any(|k| same_path(k, container_path)) {
         return Ok(EditOutcome::Already);
     }
-    insert_flag(
-        apiserver_text,
-        &m,
-        SaFlag::ServiceAccountKeyFile,
-        container_path,
-    )
+    insert_flag(&doc, &m, SaFlag::ServiceAccountKeyFile, container_path)
 }
 
 /// Points kube-apiserver's `--service-account-signing-key-file` at `container_path` (replacing
@@ -143,7 +139,8 @@ where
     F: FnOnce(&str, &str) -> bool,
 {
     validate_path(container_path)?;
-    let m = Manifest::parse(apiserver_text, Role::ApiServer)?;
+    let doc = Doc::load(apiserver_text)?;
+    let m = Manifest::from_doc(&doc, Role::ApiServer)?;
     refuse_external(&m)?;
     let matching: Vec<&FlagOccurrence> = m
         .occurrences(SaFlag::ServiceAccountKeyFile)
@@ -168,15 +165,25 @@ where
         });
     }
     // One verified removal per occurrence (duplicates are rare; each step stands on its own).
-    let mut text = apiserver_text.to_string();
-    loop {
-        let m = Manifest::parse(&text, Role::ApiServer).map_err(EditError::Reparse)?;
-        let Some(pos) = m.flags.iter().position(|o| {
-            o.flag == SaFlag::ServiceAccountKeyFile && same_path(&o.value, container_path)
-        }) else {
-            break;
+    let position = |m: &Manifest| {
+        m.flags
+            .iter()
+            .position(|o| {
+                o.flag == SaFlag::ServiceAccountKeyFile && same_path(&o.value, container_path)
+            })
+            .ok_or_else(|| EditError::Verification {
+                detail: "internal: an occurrence to remove disappeared".into(),
+            })
+    };
+    let removals = matching.len();
+    let mut text = remove_occurrence(&doc, &m, position(&m)?)?;
+    for _ in 1..removals {
+        let next = {
+            let doc = Doc::load(&text).map_err(EditError::Reparse)?;
+            let m = Manifest::from_doc(&doc, Role::ApiServer).map_err(EditError::Reparse)?;
+            remove_occurrence(&doc, &m, position(&m)?)?
         };
-        text = remove_occurrence(&text, &m, pos)?;
+        text = next;
     }
     Ok(EditOutcome::Changed(text))
 }
@@ -225,12 +232,13 @@ fn refuse_external(m: &Manifest) -> Result<(), EditError> {
 
 fn set_single(text: &str, role: Role, flag: SaFlag, path: &str) -> Result<EditOutcome, EditError> {
     validate_path(path)?;
-    let m = Manifest::parse(text, role)?;
+    let doc = Doc::load(text)?;
+    let m = Manifest::from_doc(&doc, role)?;
     refuse_external(&m)?;
     match m.flags.iter().position(|o| o.flag == flag) {
         Some(i) if same_path(&m.flags[i].value, path) => Ok(EditOutcome::Already),
-        Some(i) => replace_value(text, &m, i, path).map(EditOutcome::Changed),
-        None => insert_flag(text, &m, flag, path),
+        Some(i) => replace_value(&doc, &m, i, path).map(EditOutcome::Changed),
+        None => insert_flag(&doc, &m, flag, path),
     }
 }
 
@@ -300,11 +308,12 @@ fn insertion_point(
 }
 
 fn insert_flag(
-    text: &str,
+    doc: &Doc<'_>,
     m: &Manifest,
     flag: SaFlag,
     value: &str,
 ) -> Result<EditOutcome, EditError> {
+    let text = doc.text;
     let (list, after, neighbour) = insertion_point(m, flag)?;
     let anchor = list.items.get(after).ok_or(EditError::UnsupportedLayout {
         line: list.line,
@@ -385,7 +394,7 @@ fn insert_flag(
     let mut flags = m.flag_values();
     flags.insert(idx, (flag, value.to_string()));
     verify(
-        text,
+        doc,
         &new_text,
         m,
         &Change {
@@ -397,7 +406,8 @@ fn insert_flag(
     Ok(EditOutcome::Changed(new_text))
 }
 
-fn remove_occurrence(text: &str, m: &Manifest, pos: usize) -> Result<String, EditError> {
+fn remove_occurrence(doc: &Doc<'_>, m: &Manifest, pos: usize) -> Result<String, EditError> {
+    let text = doc.text;
     let o = m.flags.get(pos).ok_or(EditError::Verification {
         detail: "internal: no such flag occurrence".into(),
     })?;
@@ -466,7 +476,7 @@ fn remove_occurrence(text: &str, m: &Manifest, pos: usize) -> Result<String, Edi
     let mut flags = m.flag_values();
     flags.remove(pos);
     verify(
-        text,
+        doc,
         &new_text,
         m,
         &Change {
@@ -481,7 +491,13 @@ fn remove_occurrence(text: &str, m: &Manifest, pos: usize) -> Result<String, Edi
     Ok(new_text)
 }
 
-fn replace_value(text: &str, m: &Manifest, pos: usize, value: &str) -> Result<String, EditError> {
+fn replace_value(
+    doc: &Doc<'_>,
+    m: &Manifest,
+    pos: usize,
+    value: &str,
+) -> Result<String, EditError> {
+    let text = doc.text;
     let o = m.flags.get(pos).ok_or(EditError::Verification {
         detail: "internal: no such flag occurrence".into(),
     })?;
@@ -532,7 +548,7 @@ fn replace_value(text: &str, m: &Manifest, pos: usize, value: &str) -> Result<St
         f.1 = value.to_string();
     }
     verify(
-        text,
+        doc,
         &new_text,
         m,
         &Change {
@@ -652,8 +668,9 @@ fn plain_safe(v: &str, flow: bool) -> bool {
 }
 
 /// Re-parses `new_text` and checks it is `old_text` with exactly `change` applied.
-fn verify(old_text: &str, new_text: &str, m: &Manifest, change: &Change) -> Result<(), EditError> {
-    let new_m = Manifest::parse(new_text, m.role).map_err(EditError::Reparse)?;
+fn verify(old: &Doc<'_>, new_text: &str, m: &Manifest, change: &Change) -> Result<(), EditError> {
+    let new_doc = Doc::load(new_text).map_err(EditError::Reparse)?;
+    let new_m = Manifest::from_doc(&new_doc, m.role).map_err(EditError::Reparse)?;
     let got = new_m.flag_values();
     if got != change.flags {
         return Err(EditError::Verification {
@@ -671,9 +688,8 @@ fn verify(old_text: &str, new_text: &str, m: &Manifest, change: &Change) -> Resu
     }
     // Whole-document check: the old document with the intended list change must equal the new
     // one (saphyr's node equality ignores positions, and compares mappings in order).
-    let mut expected = Doc::load(old_text)?;
-    let new_doc = Doc::load(new_text).map_err(EditError::Reparse)?;
-    let seq = list_node_mut(&mut expected.root, m.container_index, change.list).ok_or(
+    let mut expected = old.root.clone();
+    let seq = list_node_mut(&mut expected, m.container_index, change.list).ok_or(
         EditError::Verification {
             detail: "internal: the edited list is not in the old document".into(),
         },
@@ -695,7 +711,7 @@ fn verify(old_text: &str, new_text: &str, m: &Manifest, change: &Change) -> Resu
         }
         _ => false,
     };
-    if !ok || expected.root != new_doc.root {
+    if !ok || expected != new_doc.root {
         return Err(EditError::Verification {
             detail: "the YAML document changed beyond the intended list item".into(),
         });

@@ -10,7 +10,7 @@ use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
-use super::model::{Manifest, ParseError};
+use super::model::{Doc, Manifest, ParseError};
 use super::{MAX_MANIFEST_BYTES, Role};
 
 /// The manifests found in a directory.
@@ -20,6 +20,18 @@ pub struct Located {
     pub controller_manager: PathBuf,
     /// Every name the kubelet would load (no leading dot), for [`super::stray_manifest_files`].
     pub file_names: Vec<String>,
+    /// The apiserver and controller-manager manifests as read and parsed while locating them,
+    /// so that loading them does not read and parse them again.
+    pub read: Vec<ReadManifest>,
+}
+
+/// A manifest read while locating: its text, and its model for one role (or why there is none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadManifest {
+    pub path: PathBuf,
+    pub role: Role,
+    pub text: String,
+    pub manifest: Result<Manifest, ParseError>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +143,7 @@ pub fn locate(dir: &Path) -> Result<Located, LocateError> {
 
     let mut apiservers = Vec::new();
     let mut controller_managers = Vec::new();
+    let mut read = Vec::new();
     for name in &names {
         let path = dir.join(name);
         // Follow symlinks as the kubelet does; a loop surfaces here as ELOOP.
@@ -145,12 +158,28 @@ pub fn locate(dir: &Path) -> Result<Located, LocateError> {
             continue;
         }
         let text = read_manifest(&path)?;
-        let roles = match Manifest::roles_in(&text) {
-            Ok(r) => r,
+        let parsed = Doc::load(&text).and_then(|doc| {
+            let roles = Manifest::roles_of(&doc)?;
+            Ok(roles
+                .into_iter()
+                .map(|role| (role, Manifest::from_doc(&doc, role)))
+                .collect::<Vec<_>>())
+        });
+        let models = match parsed {
+            Ok(m) => m,
             // Another kind of object or a pod-less file is not ours to judge; broken YAML is.
             Err(ParseError::NotAPod { .. } | ParseError::NoContainers { .. }) => continue,
             Err(source) => return Err(LocateError::Parse { path, source }),
         };
+        let roles: Vec<Role> = models.iter().map(|(r, _)| *r).collect();
+        for (role, manifest) in models {
+            read.push(ReadManifest {
+                path: path.clone(),
+                role,
+                text: text.clone(),
+                manifest,
+            });
+        }
         if roles.contains(&Role::ApiServer) {
             apiservers.push(path.clone());
         }
@@ -174,5 +203,6 @@ pub fn locate(dir: &Path) -> Result<Located, LocateError> {
         apiserver: one(Role::ApiServer, apiservers)?,
         controller_manager: one(Role::ControllerManager, controller_managers)?,
         file_names: names,
+        read,
     })
 }

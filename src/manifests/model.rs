@@ -260,7 +260,12 @@ pub struct Manifest {
 impl Manifest {
     /// Parses `text` (LF or CRLF) and models the container that runs `role`.
     pub fn parse(text: &str, role: Role) -> Result<Manifest, ParseError> {
-        let doc = Doc::load(text)?;
+        Manifest::from_doc(&Doc::load(text)?, role)
+    }
+
+    /// [`Manifest::parse`] of a document already loaded (parsing is most of what a local
+    /// command costs: callers that hold the document do not parse it again).
+    pub(crate) fn from_doc(doc: &Doc<'_>, role: Role) -> Result<Manifest, ParseError> {
         let pod = doc.pod()?;
         let mut found = Vec::new();
         for (i, c) in pod.containers.iter().enumerate() {
@@ -270,7 +275,7 @@ impl Manifest {
         }
         match found.as_slice() {
             [] => Err(ParseError::NoContainer { role }),
-            [one] => build(&doc, &pod, *one, role),
+            [one] => build(doc, &pod, *one, role),
             many => Err(ParseError::MultipleContainers {
                 role,
                 lines: many
@@ -285,7 +290,11 @@ impl Manifest {
     /// The roles whose containers this Pod runs, for locating manifests in a directory. Errors
     /// only when `text` is not a Pod manifest at all.
     pub fn roles_in(text: &str) -> Result<Vec<Role>, ParseError> {
-        let doc = Doc::load(text)?;
+        Manifest::roles_of(&Doc::load(text)?)
+    }
+
+    /// [`Manifest::roles_in`] of a document already loaded.
+    pub(crate) fn roles_of(doc: &Doc<'_>) -> Result<Vec<Role>, ParseError> {
         let pod = doc.pod()?;
         let mut roles = Vec::new();
         for role in [Role::ApiServer, Role::ControllerManager] {
@@ -411,7 +420,10 @@ impl<'t> Doc<'t> {
                 max: MAX_MANIFEST_BYTES,
             });
         }
-        let docs = MarkedYaml::load_from_str(text).map_err(|e| ParseError::Yaml {
+        // `Parser::new_from_str` is saphyr's zero-copy `&str` input; `load_from_str` would wrap
+        // the text in a char iterator behind a ring buffer, for the same events and spans.
+        let mut parser = saphyr_parser::Parser::new_from_str(text);
+        let docs = MarkedYaml::load_from_parser(&mut parser).map_err(|e| ParseError::Yaml {
             line: e.marker().line(),
             column: e.marker().col() + 1,
             message: e.info().to_string(),

@@ -100,29 +100,65 @@ pub fn locate_target(
     controller_manager: Option<&Path>,
     host_root: &Path,
 ) -> Result<Target, OpsError> {
+    Ok(locate_target_reading(manifests_dir, apiserver, controller_manager, host_root)?.0)
+}
+
+/// [`locate_target`] and [`load`] in one pass: the manifests read and parsed while locating
+/// them are not read and parsed again (parsing is most of what a local command costs). The
+/// cache lives for this call only, so a [`Target`] kept for later always re-reads.
+pub fn open(
+    manifests_dir: Option<&Path>,
+    apiserver: Option<&Path>,
+    controller_manager: Option<&Path>,
+    host_root: &Path,
+) -> Result<State, OpsError> {
+    let (target, read) =
+        locate_target_reading(manifests_dir, apiserver, controller_manager, host_root)?;
+    load_with(&target, &read)
+}
+
+fn locate_target_reading(
+    manifests_dir: Option<&Path>,
+    apiserver: Option<&Path>,
+    controller_manager: Option<&Path>,
+    host_root: &Path,
+) -> Result<(Target, Vec<locate::ReadManifest>), OpsError> {
     match (manifests_dir, apiserver) {
-        (_, Some(a)) => Ok(Target {
-            apiserver: a.to_path_buf(),
-            controller_manager: controller_manager.map(Path::to_path_buf),
-            manifests_dir: a.parent().map(Path::to_path_buf),
-            host_root: host_root.to_path_buf(),
-        }),
+        (_, Some(a)) => Ok((
+            Target {
+                apiserver: a.to_path_buf(),
+                controller_manager: controller_manager.map(Path::to_path_buf),
+                manifests_dir: a.parent().map(Path::to_path_buf),
+                host_root: host_root.to_path_buf(),
+            },
+            Vec::new(),
+        )),
         (dir, None) => {
             let dir = dir.unwrap_or(Path::new("/etc/kubernetes/manifests"));
             let found = locate::locate(dir)?;
-            Ok(Target {
-                apiserver: found.apiserver,
-                controller_manager: Some(found.controller_manager),
-                manifests_dir: Some(dir.to_path_buf()),
-                host_root: host_root.to_path_buf(),
-            })
+            Ok((
+                Target {
+                    apiserver: found.apiserver,
+                    controller_manager: Some(found.controller_manager),
+                    manifests_dir: Some(dir.to_path_buf()),
+                    host_root: host_root.to_path_buf(),
+                },
+                found.read,
+            ))
         }
     }
 }
 
-fn load_one(path: &Path, role: Role) -> Result<Loaded, OpsError> {
-    let text = locate::read_manifest(path)?;
-    let manifest = Manifest::parse(&text, role).map_err(|source| OpsError::Parse {
+fn load_one(read: &[locate::ReadManifest], path: &Path, role: Role) -> Result<Loaded, OpsError> {
+    let (text, manifest) = match read.iter().find(|r| r.path == path && r.role == role) {
+        Some(r) => (r.text.clone(), r.manifest.clone()),
+        None => {
+            let text = locate::read_manifest(path)?;
+            let manifest = Manifest::parse(&text, role);
+            (text, manifest)
+        }
+    };
+    let manifest = manifest.map_err(|source| OpsError::Parse {
         path: path.to_path_buf(),
         source,
     })?;
@@ -142,12 +178,17 @@ impl Target {
     }
 }
 
+/// Read both manifests of `target` and the key files they name.
 pub fn load(target: &Target) -> Result<State, OpsError> {
-    let apiserver = load_one(&target.apiserver, Role::ApiServer)?;
+    load_with(target, &[])
+}
+
+fn load_with(target: &Target, read: &[locate::ReadManifest]) -> Result<State, OpsError> {
+    let apiserver = load_one(read, &target.apiserver, Role::ApiServer)?;
     let controller_manager = target
         .controller_manager
         .as_deref()
-        .map(|p| load_one(p, Role::ControllerManager))
+        .map(|p| load_one(read, p, Role::ControllerManager))
         .transpose()?;
     let mut facts = KeyFacts::default();
     for kf in apiserver.manifest.key_files() {

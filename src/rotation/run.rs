@@ -71,17 +71,13 @@ pub struct StartOptions {
     pub simulated_clock: bool,
 }
 
-fn target_of(m: &ManifestConfig) -> Result<ops::Target> {
-    Ok(ops::locate_target(
+fn load_manifests(m: &ManifestConfig) -> Result<ManifestState> {
+    Ok(ops::open(
         m.manifests_dir.as_deref(),
         m.apiserver.as_deref(),
         m.controller_manager.as_deref(),
         &m.host_root,
     )?)
-}
-
-fn load_manifests(m: &ManifestConfig) -> Result<ManifestState> {
-    Ok(ops::load(&target_of(m)?)?)
 }
 
 /// What `start` did.

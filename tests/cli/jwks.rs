@@ -266,3 +266,67 @@ fn private_parameters_in_an_existing_jwks_never_come_out() {
     assert_eq!(out.stdout, [expected_jwks(), b"\n".to_vec()].concat());
     assert!(stderr(&out).contains("contains private key parameters"));
 }
+
+/// Many key files are read on several threads: the JWKS keeps argument order, and the error
+/// names the first bad file in argument order, as for a few files.
+#[test]
+fn many_keys_keep_their_order_and_the_first_bad_file_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for i in 0..24 {
+        let alg = if i % 2 == 0 {
+            "ecdsa-p256"
+        } else {
+            "ecdsa-p384"
+        };
+        sakr()
+            .args([
+                "keygen",
+                "-q",
+                "-a",
+                alg,
+                "--name",
+                &format!("k{i:02}"),
+                "--out-dir",
+            ])
+            .arg(dir.path())
+            .assert()
+            .success();
+        paths.push(dir.path().join(format!("k{i:02}.pub")));
+    }
+    // The kids one file at a time, in order: what the JWKS must list.
+    let want: Vec<String> = paths
+        .iter()
+        .map(|p| {
+            let out = sakr().args(["-o", "json", "kid"]).arg(p).output().unwrap();
+            json(&out)[0]["kid"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let mut c = sakr();
+    c.arg("jwks");
+    for p in &paths {
+        c.arg("--key").arg(p);
+    }
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<&str> = doc["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert_eq!(got, want);
+
+    std::fs::write(&paths[5], "not a key\n").unwrap();
+    std::fs::write(&paths[20], "").unwrap();
+    let mut c = sakr();
+    c.arg("jwks");
+    for p in &paths {
+        c.arg("--key").arg(p);
+    }
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("k05.pub") && !err.contains("k20.pub"), "{err}");
+}
