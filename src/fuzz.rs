@@ -454,6 +454,13 @@ mod tests {
             mod $name {
                 use super::*;
 
+                /// This target's seeds, built once: proptest runs the case body `CASES` times,
+                /// and the token seeds are signed with RSA and ECDSA keys.
+                fn cached_seeds() -> &'static [Vec<u8>] {
+                    static SEEDS: std::sync::OnceLock<Vec<Vec<u8>>> = std::sync::OnceLock::new();
+                    SEEDS.get_or_init(|| seeds(stringify!($name)))
+                }
+
                 proptest! {
                     #![proptest_config(ProptestConfig { cases: CASES, ..ProptestConfig::default() })]
 
@@ -467,7 +474,7 @@ mod tests {
                         pick in any::<usize>(),
                         ms in proptest::collection::vec(mutation(), 1..6),
                     ) {
-                        let seeds = seeds(stringify!($name));
+                        let seeds = cached_seeds();
                         let input = mutate(&seeds[pick % seeds.len()], &ms);
                         let _ = target(stringify!($name))(&input);
                     }
@@ -477,7 +484,7 @@ mod tests {
                 /// would fuzz nothing but the parser's error paths).
                 #[test]
                 fn seeds_get_past_the_parser() {
-                    for (i, s) in seeds(stringify!($name)).iter().enumerate() {
+                    for (i, s) in cached_seeds().iter().enumerate() {
                         assert!(target(stringify!($name))(s), "seed {i} was rejected");
                     }
                 }

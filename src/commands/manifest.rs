@@ -216,9 +216,7 @@ fn edit(
             kubeadm_hint: hint,
         });
     } else if !plan.already() {
-        printer.note(
-            "kubeadm upgrade regenerates these manifests from its ClusterConfiguration; record the flags there too:",
-        );
+        printer.note(ops::KUBEADM_HINT_LEAD);
         printer.note(&hint);
     }
     Ok(())

@@ -79,7 +79,8 @@ pub enum LocateError {
 /// Reads one manifest, enforcing [`MAX_MANIFEST_BYTES`] before reading it whole.
 pub fn read_manifest(path: &Path) -> Result<String, LocateError> {
     let unreadable = |source: io::Error| {
-        if source.raw_os_error() == Some(libc_eloop()) {
+        // std has no stable `ErrorKind` for ELOOP (a symlink loop).
+        if source.raw_os_error() == Some(libc::ELOOP) {
             LocateError::SymlinkLoop {
                 path: path.to_path_buf(),
             }
@@ -116,11 +117,6 @@ pub fn read_manifest(path: &Path) -> Result<String, LocateError> {
     })
 }
 
-/// std has no stable `ErrorKind` for ELOOP (a symlink loop).
-fn libc_eloop() -> i32 {
-    libc::ELOOP
-}
-
 /// Finds the apiserver and controller-manager manifests in `dir`.
 pub fn locate(dir: &Path) -> Result<Located, LocateError> {
     let read_dir = |source| LocateError::ReadDir {
@@ -149,7 +145,7 @@ pub fn locate(dir: &Path) -> Result<Located, LocateError> {
         // Follow symlinks as the kubelet does; a loop surfaces here as ELOOP.
         let meta = match fs::metadata(&path) {
             Ok(m) => m,
-            Err(e) if e.raw_os_error() == Some(libc_eloop()) => {
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
                 return Err(LocateError::SymlinkLoop { path });
             }
             Err(source) => return Err(LocateError::Unreadable { path, source }),

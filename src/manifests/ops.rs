@@ -253,6 +253,9 @@ fn read_key(host: &Path) -> Result<Option<KeyFile>, String> {
     }
 }
 
+/// Said before [`State::kubeadm_hint_after`] wherever an edit changes the manifests.
+pub const KUBEADM_HINT_LEAD: &str = "kubeadm upgrade regenerates these manifests from its ClusterConfiguration; record the flags there too:";
+
 impl State {
     pub fn hazards(&self) -> Vec<Hazard> {
         let mut h = hazards::hazards(

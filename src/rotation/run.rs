@@ -552,7 +552,8 @@ fn apply_action(
     r.diffs = plan.changes.iter().map(|c| c.diff.clone()).collect();
     if !plan.already() {
         r.notes.push(format!(
-            "kubeadm upgrade regenerates these manifests from its ClusterConfiguration; record the flags there too:\n{}",
+            "{}\n{}",
+            ops::KUBEADM_HINT_LEAD,
             ms.kubeadm_hint_after(&plan)
         ));
     }
@@ -664,14 +665,11 @@ fn stage_verify(
     mint: Option<TokenSource<'_>>,
     r: &mut StepReport,
 ) -> Result<()> {
-    let token = match (&opts.token, &state.apiservers, mint) {
+    let token = match (&opts.token, mint, state.cluster_for_tokens()) {
         (Some(t), _, _) => t.clone(),
-        (None, _, Some(mint)) => mint(state).map_err(other)?,
-        (None, ApiserverCheck::Cluster(cfg), None) => cluster_token(cfg)?,
-        (None, _, None) if state.token_cluster.is_some() => {
-            cluster_token(state.token_cluster.as_ref().expect("checked"))?
-        }
-        (None, _, None) => {
+        (None, Some(mint), _) => mint(state).map_err(other)?,
+        (None, None, Some(cfg)) => cluster_token(cfg)?,
+        (None, None, None) => {
             return Err(other(anyhow::anyhow!(
                 "the verify stage needs a fresh token: pass --token-file (e.g. from `kubectl create token default`), or start the rotation with --kubeconfig"
             )));

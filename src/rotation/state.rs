@@ -177,6 +177,15 @@ impl RotationState {
         Stage::ALL.into_iter().find(|s| !self.done(*s))
     }
 
+    /// The cluster the verify stage asks for a fresh token: the one the switch gate asks, or
+    /// the one given beside `--single-node`.
+    pub fn cluster_for_tokens(&self) -> Option<&ClusterConfig> {
+        match &self.apiservers {
+            ApiserverCheck::Cluster(c) => Some(c),
+            _ => self.token_cluster.as_ref(),
+        }
+    }
+
     pub fn load(path: &Path) -> Result<RotationState, StateError> {
         let bytes = crate::fsutil::read_capped(path, crate::fsutil::MAX_INPUT_BYTES).map_err(
             |e| match e {

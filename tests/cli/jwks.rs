@@ -153,13 +153,7 @@ fn merge_keeps_existing_first_and_drops_duplicates() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let doc = json(&out);
-    let kids: Vec<&str> = doc["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["kid"].as_str().unwrap())
-        .collect();
-    assert_eq!(kids, [RSA_KID, EC_KID, new_kid.as_str()]);
+    assert_eq!(jwks_kids(&doc), [RSA_KID, EC_KID, new_kid.as_str()]);
     assert!(stderr(&out).contains(&format!("kid {RSA_KID} appears more than once")));
     // P-384 coordinates are 48 bytes: 64 base64url characters.
     assert_eq!(doc["keys"][2]["x"].as_str().unwrap().len(), 64);
@@ -173,13 +167,7 @@ fn merge_keeps_existing_first_and_drops_duplicates() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let kids: Vec<String> = json(&out)["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["kid"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(kids, [EC_KID]);
+    assert_eq!(jwks_kids(&json(&out)), [EC_KID]);
 }
 
 #[test]
@@ -302,30 +290,21 @@ fn many_keys_keep_their_order_and_the_first_bad_file_is_named() {
             json(&out)[0]["kid"].as_str().unwrap().to_string()
         })
         .collect();
-    let mut c = sakr();
-    c.arg("jwks");
-    for p in &paths {
-        c.arg("--key").arg(p);
-    }
-    let out = c.output().unwrap();
+    let jwks_of_all = || {
+        let mut c = sakr();
+        c.arg("jwks");
+        for p in &paths {
+            c.arg("--key").arg(p);
+        }
+        c.output().unwrap()
+    };
+    let out = jwks_of_all();
     assert!(out.status.success(), "{}", stderr(&out));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let got: Vec<&str> = doc["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["kid"].as_str().unwrap())
-        .collect();
-    assert_eq!(got, want);
+    assert_eq!(jwks_kids(&json(&out)), want);
 
     std::fs::write(&paths[5], "not a key\n").unwrap();
     std::fs::write(&paths[20], "").unwrap();
-    let mut c = sakr();
-    c.arg("jwks");
-    for p in &paths {
-        c.arg("--key").arg(p);
-    }
-    let out = c.output().unwrap();
+    let out = jwks_of_all();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("k05.pub") && !err.contains("k20.pub"), "{err}");

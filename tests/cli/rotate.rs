@@ -66,13 +66,7 @@ impl Rotation {
 
     fn published_kids(&self) -> Vec<String> {
         let bytes = std::fs::read(self.published.join("openid/v1/jwks")).unwrap();
-        let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-        doc["keys"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|k| k["kid"].as_str().unwrap().to_string())
-            .collect()
+        jwks_kids(&serde_json::from_slice(&bytes).unwrap())
     }
 
     pub fn state_json(&self) -> serde_json::Value {

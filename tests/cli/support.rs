@@ -85,6 +85,16 @@ pub fn json(o: &Output) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("stdout is not JSON: {e}: {}", stdout(o)))
 }
 
+/// The kids of a JWKS document, in order.
+pub fn jwks_kids(doc: &serde_json::Value) -> Vec<String> {
+    doc["keys"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a JWKS: {doc}"))
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
     Dir,
