@@ -15,6 +15,7 @@ pub mod manifests;
 pub mod output;
 pub mod publish;
 pub mod rotation;
+pub mod text;
 pub mod token;
 
 use std::process::ExitCode;
