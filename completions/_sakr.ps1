@@ -376,7 +376,9 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
         }
         'sakr;rotate;next' {
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The rotation''s state file, as given to `rotate start`')
-            [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'A fresh ServiceAccount token for the verify stage (`-` for stdin), when sakr cannot ask the cluster')
+            [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'A fresh ServiceAccount token for the verify stage (`-` for stdin), e.g. from `kubectl create token default`')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'For the verify stage: ask this cluster for a fresh token (TokenRequest), when the rotation was started without --kubeconfig')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'kubeconfig context (with --kubeconfig)')
             [CompletionResult]::new('--at', '--at', [CompletionResultType]::ParameterName, 'Evaluate gates as if it were TIME (RFC 3339). Only for rotations made by `sakr rehearse`')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
@@ -451,8 +453,8 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
         'sakr;rehearse' {
             [CompletionResult]::new('--manifests-dir', '--manifests-dir', [CompletionResultType]::ParameterName, 'Manifests to rehearse on (they are copied; the originals are never touched)')
             [CompletionResult]::new('--keep', '--keep', [CompletionResultType]::ParameterName, 'Keep the scratch tree here instead of a temporary directory that is removed afterwards')
-            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Algorithm of the new key')
-            [CompletionResult]::new('--algorithm', '--algorithm', [CompletionResultType]::ParameterName, 'Algorithm of the new key')
+            [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Algorithm of the new key (the same default as `keygen` and `rotate start`)')
+            [CompletionResult]::new('--algorithm', '--algorithm', [CompletionResultType]::ParameterName, 'Algorithm of the new key (the same default as `keygen` and `rotate start`)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')

@@ -1221,7 +1221,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__rotate__subcmd__next)
-            opts="-o -q -v -h -V --state --dry-run --i-checked-all-apiservers --token-file --at --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --state --dry-run --i-checked-all-apiservers --token-file --kubeconfig --context --at --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1232,6 +1232,14 @@ _sakr() {
                     return 0
                     ;;
                 --token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -352,7 +352,9 @@ set edit:completion:arg-completer[sakr] = {|@words|
         }
         &'sakr;rotate;next'= {
             cand --state 'The rotation''s state file, as given to `rotate start`'
-            cand --token-file 'A fresh ServiceAccount token for the verify stage (`-` for stdin), when sakr cannot ask the cluster'
+            cand --token-file 'A fresh ServiceAccount token for the verify stage (`-` for stdin), e.g. from `kubectl create token default`'
+            cand --kubeconfig 'For the verify stage: ask this cluster for a fresh token (TokenRequest), when the rotation was started without --kubeconfig'
+            cand --context 'kubeconfig context (with --kubeconfig)'
             cand --at 'Evaluate gates as if it were TIME (RFC 3339). Only for rotations made by `sakr rehearse`'
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
@@ -418,8 +420,8 @@ set edit:completion:arg-completer[sakr] = {|@words|
         &'sakr;rehearse'= {
             cand --manifests-dir 'Manifests to rehearse on (they are copied; the originals are never touched)'
             cand --keep 'Keep the scratch tree here instead of a temporary directory that is removed afterwards'
-            cand -a 'Algorithm of the new key'
-            cand --algorithm 'Algorithm of the new key'
+            cand -a 'Algorithm of the new key (the same default as `keygen` and `rotate start`)'
+            cand --algorithm 'Algorithm of the new key (the same default as `keygen` and `rotate start`)'
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand -q 'Print only data and errors (no notes or progress)'

@@ -264,7 +264,9 @@ complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcom
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l state -d 'The rotation\'s state file, as given to `rotate start`' -r -F
-complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l token-file -d 'A fresh ServiceAccount token for the verify stage (`-` for stdin), when sakr cannot ask the cluster' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l token-file -d 'A fresh ServiceAccount token for the verify stage (`-` for stdin), e.g. from `kubectl create token default`' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l kubeconfig -d 'For the verify stage: ask this cluster for a fresh token (TokenRequest), when the rotation was started without --kubeconfig' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l context -d 'kubeconfig context (with --kubeconfig)' -r
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l at -d 'Evaluate gates as if it were TIME (RFC 3339). Only for rotations made by `sakr rehearse`' -r
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
@@ -300,7 +302,7 @@ complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcom
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -l manifests-dir -d 'Manifests to rehearse on (they are copied; the originals are never touched)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -l keep -d 'Keep the scratch tree here instead of a temporary directory that is removed afterwards' -r -F
-complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -s a -l algorithm -d 'Algorithm of the new key' -r -f -a "rsa-2048\t''
+complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -s a -l algorithm -d 'Algorithm of the new key (the same default as `keygen` and `rotate start`)' -r -f -a "rsa-2048\t''
 rsa-3072\t''
 rsa-4096\t''
 ecdsa-p256\t''

@@ -425,9 +425,17 @@ pub struct RotateNextArgs {
     /// You checked every kube-apiserver's /openid/v1/jwks lists the new kid (recorded in the state).
     #[arg(long)]
     pub i_checked_all_apiservers: bool,
-    /// A fresh ServiceAccount token for the verify stage (`-` for stdin), when sakr cannot ask the cluster.
-    #[arg(long, value_name = "FILE")]
+    /// A fresh ServiceAccount token for the verify stage (`-` for stdin), e.g. from `kubectl
+    /// create token default`.
+    #[arg(long, value_name = "FILE", conflicts_with = "kubeconfig")]
     pub token_file: Option<PathBuf>,
+    /// For the verify stage: ask this cluster for a fresh token (TokenRequest), when the
+    /// rotation was started without --kubeconfig.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context (with --kubeconfig).
+    #[arg(long, requires = "kubeconfig")]
+    pub context: Option<String>,
     /// Evaluate gates as if it were TIME (RFC 3339). Only for rotations made by `sakr rehearse`.
     #[arg(long, value_name = "TIME", hide = true)]
     pub at: Option<String>,
@@ -467,7 +475,7 @@ pub struct RehearseArgs {
     /// Keep the scratch tree here instead of a temporary directory that is removed afterwards.
     #[arg(long, value_name = "DIR")]
     pub keep: Option<PathBuf>,
-    /// Algorithm of the new key.
-    #[arg(long, short = 'a', value_enum, default_value_t = Algorithm::EcdsaP256)]
+    /// Algorithm of the new key (the same default as `keygen` and `rotate start`).
+    #[arg(long, short = 'a', value_enum, default_value_t = Algorithm::Rsa2048)]
     pub algorithm: Algorithm,
 }

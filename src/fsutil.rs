@@ -389,7 +389,10 @@ fn commit_with(
 
 /// Write a key pair: both files staged before either is committed, so a failure (disk full,
 /// permissions) leaves neither behind; without `force`, an existing file is never replaced and
-/// a `.key` committed a moment before a failed `.pub` is removed again.
+/// a `.key` committed a moment before a failed `.pub` is removed again. With `force`, the
+/// private key being replaced is kept in memory until the `.pub` is in place, and put back
+/// (same bytes, same mode) if it cannot be: a failed `--force` never leaves a new private key
+/// beside an old public key (issue 13, finding 5).
 pub fn write_key_pair(
     key: (&Path, &[u8]),
     public: (&Path, &[u8]),
@@ -397,14 +400,41 @@ pub fn write_key_pair(
 ) -> Result<(), FsError> {
     let key_tmp = stage(key.0, key.1, WriteOptions::mode(0o600))?;
     let pub_tmp = stage(public.0, public.1, WriteOptions::mode(0o644))?;
+    let previous = if force { previous_key(key.0)? } else { None };
     commit(key_tmp, key.0, !force)?;
     if let Err(e) = commit(pub_tmp, public.0, !force) {
-        if !force {
-            let _ = fs::remove_file(key.0);
+        match previous {
+            Some((bytes, mode)) => {
+                // Atomic too: a kill during the restore leaves the new key or the old one.
+                write_atomic(key.0, &bytes, WriteOptions::mode(mode))?;
+            }
+            None => {
+                let _ = fs::remove_file(key.0);
+            }
         }
         return Err(e);
     }
     Ok(())
+}
+
+/// The private key file a forced key pair write is about to replace: its bytes (wiped from
+/// memory when dropped) and mode, or `None` when there is none. Anything but a regular file is
+/// refused before any write.
+fn previous_key(path: &Path) -> Result<Option<(zeroize::Zeroizing<Vec<u8>>, u32)>, FsError> {
+    match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(FsError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+        Ok(m) if !m.is_file() => Err(FsError::NotAFile {
+            path: path.to_path_buf(),
+        }),
+        Ok(m) => {
+            let bytes = read_capped(path, MAX_INPUT_BYTES)?;
+            Ok(Some((zeroize::Zeroizing::new(bytes), m.mode() & 0o7777)))
+        }
+    }
 }
 
 fn parent_dir(path: &Path) -> &Path {
@@ -562,6 +592,41 @@ mod tests {
             (fs::read(&key).unwrap(), fs::read(&public).unwrap()),
             (b"k".to_vec(), b"p".to_vec())
         );
+    }
+
+    #[test]
+    fn forced_key_pair_that_cannot_replace_the_pub_keeps_the_old_pair() {
+        // NAME.pub cannot be replaced (here: a non-empty directory; in the field, an immutable
+        // file or a read-only bind mount). The old private key must still be there afterwards,
+        // byte for byte and with its mode, beside its own public key.
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("sa.key");
+        let public = dir.path().join("sa.pub");
+        fs::write(&key, b"old private").unwrap();
+        fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();
+        fs::create_dir(&public).unwrap();
+        fs::write(public.join("keep"), b"x").unwrap();
+        let e = write_key_pair((&key, b"new private"), (&public, b"new public"), true);
+        assert!(e.is_err());
+        assert_eq!(fs::read(&key).unwrap(), b"old private");
+        assert_eq!(
+            fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert!(public.join("keep").exists());
+        assert_eq!(names(dir.path()), ["sa.key", "sa.pub"]);
+    }
+
+    #[test]
+    fn forced_key_pair_refuses_a_private_key_path_that_is_not_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("sa.key");
+        let public = dir.path().join("sa.pub");
+        std::os::unix::fs::symlink("/etc/passwd", &key).unwrap();
+        let e = write_key_pair((&key, b"k"), (&public, b"p"), true).unwrap_err();
+        assert!(matches!(e, FsError::NotAFile { .. }), "{e}");
+        assert!(fs::symlink_metadata(&key).unwrap().file_type().is_symlink());
+        assert_eq!(names(dir.path()), ["sa.key"]);
     }
 
     #[test]

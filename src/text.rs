@@ -41,9 +41,37 @@ pub fn printable(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A time for people: UTC to the second, `2026-11-30 11:39:44Z` (JSON output keeps RFC 3339
+/// with its full precision; this is for text).
+pub fn time(t: jiff::Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M:%SZ").to_string()
+}
+
+/// [`time`] and how far away it is from `now`: `2026-11-30 11:39:44Z (in 23h 59m)`, or
+/// `(… ago)` for a time past.
+pub fn time_from(t: jiff::Timestamp, now: jiff::Timestamp) -> String {
+    let secs = (t - now).get_seconds();
+    let d = crate::token::checks::human_duration(secs.abs());
+    if secs >= 0 {
+        format!("{} (in {d})", time(t))
+    } else {
+        format!("{} ({d} ago)", time(t))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_are_shown_to_the_second_with_the_distance() {
+        let t: jiff::Timestamp = "2026-11-30T11:39:44.987654321Z".parse().unwrap();
+        assert_eq!(time(t), "2026-11-30 11:39:44Z");
+        let now: jiff::Timestamp = "2026-11-29T11:39:44Z".parse().unwrap();
+        let later = time_from(t, now);
+        assert!(later.starts_with("2026-11-30 11:39:44Z (in "), "{later}");
+        assert!(time_from(now, t).ends_with(" ago)"));
+    }
 
     #[test]
     fn ordinary_text_is_borrowed_unchanged() {

@@ -20,7 +20,7 @@ struct Report<'a> {
 }
 
 pub fn run(args: KeygenArgs, printer: &Printer) -> anyhow::Result<()> {
-    validate_name(&args.name)?;
+    crate::keys::name::validate(&args.name)?;
     let key_path = args.out_dir.join(format!("{}.key", args.name));
     let pub_path = args.out_dir.join(format!("{}.pub", args.name));
     if !args.out_dir.is_dir() {
@@ -71,17 +71,6 @@ pub fn run(args: KeygenArgs, printer: &Printer) -> anyhow::Result<()> {
             generated.public.describe(),
             generated.public.alg()
         ));
-    }
-    Ok(())
-}
-
-fn validate_name(name: &str) -> anyhow::Result<()> {
-    if name.is_empty()
-        || name.starts_with('.')
-        || name.contains('/')
-        || name.chars().any(char::is_control)
-    {
-        bail!("--name {name:?}: must be a plain file name that does not start with a dot");
     }
     Ok(())
 }

@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
+use serde::Serialize;
 
 use crate::cli::RehearseArgs;
 use crate::keys::generate::{Algorithm, generate};
@@ -66,13 +67,14 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
         cache_control: "public, max-age=3600".into(),
     };
     printer.note(&format!("rehearsing in {}", scratch.display()));
+    let manifests_from = args
+        .manifests_dir
+        .as_deref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "sakr's bundled kubeadm manifests".into());
     printer.note(&format!(
-        "  manifests {}  (copied from {})",
+        "  manifests {}  (copied from {manifests_from})",
         mdir.display(),
-        args.manifests_dir
-            .as_deref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "sakr's bundled kubeadm manifests".into())
     ));
     printer.note(&format!("  publishing to {}  issuer {issuer}", publish.to));
 
@@ -100,14 +102,30 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
         now,
     )
     .map_err(super::rotate::exit_for)?;
-    let mut out = format!(
-        "generate: new {} key {} at {} (old key {})\n",
-        args.algorithm.name(),
-        started.state.new.kid,
-        started.state.new.private_key,
-        started.state.old.kid
-    );
-    printer.data(&out);
+    let mut report = Rehearsal {
+        scratch: args.keep.clone(),
+        manifests_from,
+        publish_to: publish.to.clone(),
+        issuer: issuer.clone(),
+        algorithm: args.algorithm,
+        old_kid: started.state.old.kid.clone(),
+        new_kid: started.state.new.kid.clone(),
+        new_private_key: started.state.new.private_key.clone(),
+        stages: Vec::new(),
+        waits: Vec::new(),
+        checks: Vec::new(),
+        kubeadm_note: None,
+        next_commands: next_commands(args.algorithm),
+    };
+    if !printer.json() {
+        printer.data(&format!(
+            "generate: new {} key {} at {} (old key {})\n",
+            args.algorithm.name(),
+            report.new_kid,
+            report.new_private_key,
+            report.old_kid
+        ));
+    }
 
     // A token from the old key, as pods hold right now: it must keep verifying until retire.
     let old_token = mint(&started.state, &started.state.old.private_key_host, now)?;
@@ -128,21 +146,38 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
     loop {
         match run::next(&state_path, now, &opts, Some(&mint_current)) {
             Ok(r) if r.done && r.stage.is_none() => break,
-            Ok(r) => {
-                if r.stage == Some(Stage::Retire) {
-                    out = check_token_line("after retire", &old_token, &published, false)?;
-                    super::rotate::render_step(&r, printer);
-                    printer.data(&out);
-                } else {
+            Ok(mut r) => {
+                // The kubeadm note is the same advice at every stage: said once, at the end.
+                r.notes.retain(|n| {
+                    if n.starts_with(ops::KUBEADM_HINT_LEAD) {
+                        report.kubeadm_note = Some(n.clone());
+                        false
+                    } else {
+                        true
+                    }
+                });
+                if !printer.json() {
                     super::rotate::render_step(&r, printer);
                 }
-                if r.stage == Some(Stage::Verify) {
-                    printer.data(&check_token_line(
-                        "before retire",
-                        &old_token,
-                        &published,
-                        true,
-                    )?);
+                let check = match r.stage {
+                    Some(Stage::Verify) => {
+                        Some(check_token("before retire", &old_token, &published, true)?)
+                    }
+                    Some(Stage::Retire) => {
+                        Some(check_token("after retire", &old_token, &published, false)?)
+                    }
+                    _ => None,
+                };
+                report.stages.push(r);
+                if let Some(c) = check {
+                    if !printer.json() {
+                        printer.data(&format!(
+                            "check: {}, a pod's token from the old key is {} by the published JWKS\n",
+                            c.when,
+                            if c.accepted { "accepted" } else { "rejected" }
+                        ));
+                    }
+                    report.checks.push(c);
                 }
             }
             Err(RotateError::GateClosed(why)) => {
@@ -150,27 +185,86 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
                 let Some(t) = run::retire_not_before(&state).filter(|t| *t > now) else {
                     bail!("rehearsal stuck at a closed gate: {why}");
                 };
-                printer.data(&format!(
-                    "gate closed: {why}\n  (simulated clock jumps {} ahead to {t})\n",
-                    crate::token::checks::human_duration((t - now).get_seconds())
-                ));
+                if !printer.json() {
+                    printer.data(&format!(
+                        "gate closed: {why}\n  (simulated clock jumps {} ahead to {})\n",
+                        crate::token::checks::human_duration((t - now).get_seconds()),
+                        crate::text::time(t)
+                    ));
+                }
+                report.waits.push(Wait {
+                    gate: why,
+                    clock_jumped_to: t,
+                });
                 now = t;
             }
             Err(e) => return Err(super::rotate::exit_for(e)),
         }
     }
-    printer.data(&format!(
-        "rehearsal complete: every stage passed. On a real single control-plane node:\n  \
-         sakr rotate start --state /etc/kubernetes/sakr-rotation.json --single-node --kubeconfig /etc/kubernetes/admin.conf \\\n      \
-         --publish-to URL --issuer ISSUER\n  \
-         sakr rotate next --state /etc/kubernetes/sakr-rotation.json   # from cron, until it exits 0 with \"complete\"\n\
-         ISSUER is kube-apiserver's --service-account-issuer (these manifests say {issuer}); relying parties \
-         outside the cluster must be able to fetch it. HA control planes: see docs/rotation-guide.md."
-    ));
+    if printer.json() {
+        printer.json_doc(&report);
+    } else {
+        if let Some(k) = &report.kubeadm_note {
+            printer.note(&format!("note: {k}"));
+        }
+        printer.data(&format!(
+            "rehearsal complete: every stage passed. On a real single control-plane node:\n  {}\n  {}   # from cron, until it exits 0 with \"complete\"\n\
+             ISSUER is kube-apiserver's --service-account-issuer (these manifests say {issuer}); relying parties \
+             outside the cluster must be able to fetch it. HA control planes: see docs/rotation-guide.md.",
+            report.next_commands[0].replace(" --publish-to", " \\\n      --publish-to"),
+            report.next_commands[1],
+        ));
+    }
     if args.keep.is_none() {
         printer.note("scratch directory removed (use --keep DIR to inspect it)");
     }
     Ok(())
+}
+
+/// The commands that run, on a real node, what was just rehearsed (same algorithm).
+fn next_commands(algorithm: Algorithm) -> Vec<String> {
+    vec![
+        format!(
+            "sakr rotate start --state /etc/kubernetes/sakr-rotation.json --single-node --kubeconfig /etc/kubernetes/admin.conf --algorithm {} --publish-to URL --issuer ISSUER",
+            algorithm.name()
+        ),
+        "sakr rotate next --state /etc/kubernetes/sakr-rotation.json".into(),
+    ]
+}
+
+/// `rehearse -o json`: the whole rehearsal as one document.
+#[derive(Serialize)]
+struct Rehearsal {
+    /// The scratch tree, when kept (`--keep`); `null` when it was removed.
+    scratch: Option<PathBuf>,
+    manifests_from: String,
+    publish_to: String,
+    issuer: String,
+    algorithm: Algorithm,
+    old_kid: String,
+    new_kid: String,
+    new_private_key: String,
+    /// Every stage `rotate next` performed, in order.
+    stages: Vec<run::StepReport>,
+    /// Every closed gate the simulated clock jumped over.
+    waits: Vec<Wait>,
+    /// A pod's token from the old key against the published JWKS, before and after retire.
+    checks: Vec<TokenCheck>,
+    kubeadm_note: Option<String>,
+    /// What to run on a real node for the same rotation.
+    next_commands: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Wait {
+    gate: String,
+    clock_jumped_to: jiff::Timestamp,
+}
+
+#[derive(Serialize)]
+struct TokenCheck {
+    when: &'static str,
+    accepted: bool,
 }
 
 fn copy_manifests(from: Option<&Path>, to: &Path) -> anyhow::Result<()> {
@@ -255,13 +349,14 @@ fn mint(s: &RotationState, key_host: &Path, now: jiff::Timestamp) -> anyhow::Res
     Ok(Secret::new(signer.sign(&claims)?.into_bytes()))
 }
 
-/// Verify a token against the JWKS published in the scratch dir, as a relying party would.
-fn check_token_line(
-    when: &str,
+/// Verify a token against the JWKS published in the scratch dir, as a relying party would; a
+/// result other than `expect_ok` fails the rehearsal.
+fn check_token(
+    when: &'static str,
     token: &Secret,
     published: &Path,
     expect_ok: bool,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<TokenCheck> {
     let jwks = std::fs::read(published.join("openid/v1/jwks"))?;
     let keys: Vec<_> = crate::jwks::parse(&jwks)?
         .into_iter()
@@ -278,8 +373,5 @@ fn check_token_line(
             if expect_ok { "accepted" } else { "rejected" }
         );
     }
-    Ok(format!(
-        "check: {when}, a pod's token from the old key is {} by the published JWKS\n",
-        if ok { "accepted" } else { "rejected" }
-    ))
+    Ok(TokenCheck { when, accepted: ok })
 }

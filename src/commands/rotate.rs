@@ -16,6 +16,10 @@ pub fn run(args: RotateArgs, printer: &Printer) -> anyhow::Result<()> {
         RotateAction::Next(a) => {
             let now = clock(&a.state, a.at.as_deref())?;
             let token = a.token_file.as_deref().map(super::read_token).transpose()?;
+            let token_cluster = a.kubeconfig.as_ref().map(|k| ClusterConfig {
+                kubeconfig: Some(k.clone()),
+                context: a.context.clone(),
+            });
             let report = run::next(
                 &a.state,
                 now,
@@ -23,6 +27,7 @@ pub fn run(args: RotateArgs, printer: &Printer) -> anyhow::Result<()> {
                     dry_run: a.dry_run,
                     i_checked_all_apiservers: a.i_checked_all_apiservers,
                     token,
+                    token_cluster,
                 },
                 None,
             )
@@ -111,9 +116,24 @@ fn start(a: RotateStartArgs, printer: &Printer) -> anyhow::Result<()> {
     let publish = match (&a.publish_to, &a.issuer) {
         (Some(to), Some(issuer)) => {
             crate::jwks::discovery::validate_https("--issuer", issuer)?;
-            crate::publish::target::Target::parse(to).context("--publish-to")?;
+            let target = crate::publish::target::Target::parse(to).context("--publish-to")?;
+            if let Some(e) = &a.endpoint {
+                refuse_credentials_in_url("--endpoint", e)?;
+            }
+            // The state keeps the target's credential-free form: a SAS in the URL is used by
+            // no later run (it would expire mid-rotation anyway) and never stored or printed;
+            // each `rotate next` takes the credential from its own environment (issue 13,
+            // finding 2).
+            if matches!(
+                &target,
+                crate::publish::target::Target::Azure { sas: Some(_), .. }
+            ) {
+                printer.warn(
+                    "the SAS in --publish-to is not stored in the state: export AZURE_STORAGE_SAS_TOKEN (or log in with Entra ID) for every `rotate next` that publishes",
+                );
+            }
             Some(PublishConfig {
-                to: to.clone(),
+                to: target.to_string(),
                 issuer: issuer.clone(),
                 jwks_uri: a.jwks_uri.clone(),
                 endpoint: a.endpoint.clone(),
@@ -163,10 +183,40 @@ fn start(a: RotateStartArgs, printer: &Printer) -> anyhow::Result<()> {
         if matches!(s.apiservers, ApiserverCheck::Manual) {
             printer.note("no --kubeconfig or --single-node: the switch stage will ask you to confirm with --i-checked-all-apiservers");
         }
+        printer.note(&format!("verify stage: {}", started.verify_token));
         printer.note(&format!(
             "next: sakr rotate next --state {}",
             a.state.display()
         ));
+    }
+    Ok(())
+}
+
+/// A URL flag must not carry a user, password or query: it would be stored in the state and
+/// printed, and it sits in shell history. Credentials come from the environment.
+fn refuse_credentials_in_url(flag: &str, text: &str) -> anyhow::Result<()> {
+    // Shown without user, password or query, whatever the verdict.
+    let shown = |u: &url::Url| {
+        let mut u = u.clone();
+        let _ = u.set_password(None);
+        let _ = u.set_username("");
+        let had_query = u.query().is_some();
+        u.set_query(None);
+        format!("{u}{}", if had_query { "?REDACTED" } else { "" })
+    };
+    let url = url::Url::parse(text).map_err(|e| {
+        anyhow::anyhow!(
+            "{flag} {}: not a URL ({e})",
+            crate::text::printable(&crate::publish::redact::url_for_display(
+                text.rsplit_once('@').map_or(text, |(_, host)| host)
+            ))
+        )
+    })?;
+    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
+        bail!(
+            "{flag} {}: credentials (user, password or a query such as a SAS) are not taken in a URL; use the storage's environment variables",
+            shown(&url)
+        );
     }
     Ok(())
 }
@@ -197,6 +247,7 @@ struct StatusReport<'a> {
     retire_not_before: Option<jiff::Timestamp>,
     retire_window: crate::rotation::window::Window,
     next_gate: String,
+    verify_token: String,
 }
 
 fn status(path: &std::path::Path, now: jiff::Timestamp, printer: &Printer) -> anyhow::Result<()> {
@@ -205,7 +256,7 @@ fn status(path: &std::path::Path, now: jiff::Timestamp, printer: &Printer) -> an
     let not_before = run::retire_not_before(&s);
     let window = run::retire_window_of(&s);
     let gate = match (next, &s.aborted) {
-        (_, Some(a)) => format!("aborted at {}", a.at),
+        (_, Some(a)) => format!("aborted at {}", crate::text::time(a.at)),
         (None, _) => "complete".into(),
         (Some(Stage::Publish), _) => "open".into(),
         (Some(Stage::Trust), _) => "the new kid must be in the published JWKS".into(),
@@ -218,9 +269,12 @@ fn status(path: &std::path::Path, now: jiff::Timestamp, printer: &Printer) -> an
                 "--i-checked-all-apiservers (sakr cannot ask the cluster)".into()
             }
         },
-        (Some(Stage::Verify), _) => "a fresh token must carry the new kid and verify".into(),
+        (Some(Stage::Verify), _) => format!(
+            "a fresh token must carry the new kid and verify ({})",
+            run::verify_token_source(&s)
+        ),
         (Some(Stage::Retire), _) => match not_before {
-            Some(t) if now < t => format!("waits until {t}"),
+            Some(t) if now < t => format!("waits until {}", crate::text::time_from(t, now)),
             Some(_) => "open".into(),
             None => "after switch".into(),
         },
@@ -234,6 +288,7 @@ fn status(path: &std::path::Path, now: jiff::Timestamp, printer: &Printer) -> an
             retire_not_before: not_before,
             retire_window: window,
             next_gate: gate,
+            verify_token: run::verify_token_source(&s),
         });
         return Ok(());
     }
@@ -242,7 +297,7 @@ fn status(path: &std::path::Path, now: jiff::Timestamp, printer: &Printer) -> an
         match s.stages.get(&stage) {
             Some(r) => out.push_str(&format!(
                 "  {stage:<8}  {}  {}\n",
-                r.at,
+                crate::text::time(r.at),
                 r.note.as_deref().unwrap_or("")
             )),
             None if Some(stage) == next => {
@@ -252,14 +307,17 @@ fn status(path: &std::path::Path, now: jiff::Timestamp, printer: &Printer) -> an
         }
     }
     match not_before {
-        Some(t) => out.push_str(&format!("earliest retire: {t}\n")),
+        Some(t) => out.push_str(&format!(
+            "earliest retire: {}\n",
+            crate::text::time_from(t, now)
+        )),
         None => out.push_str(&format!(
             "earliest retire: switch + {}\n",
             crate::token::checks::human_duration(window.total_seconds)
         )),
     }
     if let Some(a) = &s.aborted {
-        out.push_str(&format!("aborted: {}\n", a.at));
+        out.push_str(&format!("aborted: {}\n", crate::text::time(a.at)));
     }
     printer.data(&out);
     Ok(())

@@ -9,6 +9,7 @@
 //! on the spot, so nothing downstream (JWKS, discovery, output) can leak a private parameter.
 
 pub mod generate;
+pub mod name;
 pub mod parse;
 pub mod secret;
 

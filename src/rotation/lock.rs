@@ -24,6 +24,8 @@ pub enum LockError {
         path.display()
     )]
     Busy { path: PathBuf },
+    #[error("refusing the lock file {}: it is a symbolic link or not a regular file; remove it", path.display())]
+    Symlink { path: PathBuf },
     #[error("cannot lock {}", path.display())]
     Io {
         path: PathBuf,
@@ -40,16 +42,30 @@ pub fn lock_path(state: &Path) -> PathBuf {
 impl Lock {
     /// The lock of an existing rotation (the caller has loaded its state once).
     pub fn acquire(state: &Path) -> Result<Lock, LockError> {
+        use std::os::unix::fs::OpenOptionsExt as _;
         let path = lock_path(state);
+        // 0600 and never through a symlink: root following a planted `<state>.lock` link would
+        // create or truncate any file it names (issue 13, finding 7).
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
             .open(&path)
-            .map_err(|source| LockError::Io {
-                path: path.clone(),
-                source,
+            .map_err(|source| {
+                if source.raw_os_error() == Some(libc::ELOOP) {
+                    LockError::Symlink { path: path.clone() }
+                } else {
+                    LockError::Io {
+                        path: path.clone(),
+                        source,
+                    }
+                }
             })?;
+        if !file.metadata().is_ok_and(|m| m.is_file()) {
+            return Err(LockError::Symlink { path });
+        }
         Self::try_lock(file, path)
     }
 
@@ -91,6 +107,30 @@ mod tests {
         assert!(matches!(Lock::acquire(&state), Err(LockError::Busy { .. })));
         drop(first);
         Lock::acquire(&state).unwrap();
+    }
+
+    #[test]
+    fn a_symlinked_lock_file_is_refused_and_its_target_not_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("rotation.json");
+        let victim = dir.path().join("victim");
+        std::os::unix::fs::symlink(&victim, lock_path(&state)).unwrap();
+        let e = Lock::acquire(&state).unwrap_err();
+        assert!(matches!(e, LockError::Symlink { .. }), "{e}");
+        assert!(!victim.exists());
+    }
+
+    #[test]
+    fn the_lock_file_is_created_0600() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("rotation.json");
+        let _l = Lock::acquire(&state).unwrap();
+        let mode = std::fs::metadata(lock_path(&state))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 
     #[test]

@@ -84,10 +84,32 @@ fn load_manifests(m: &ManifestConfig) -> Result<ManifestState> {
 #[derive(Debug, Serialize)]
 pub struct Started {
     pub state: RotationState,
+    /// How the verify stage will get its fresh token (settled now, not discovered at verify).
+    pub verify_token: String,
     pub notes: Vec<String>,
 }
 
+/// How the verify stage of `state` gets its token, in words an operator can act on.
+pub fn verify_token_source(state: &RotationState) -> String {
+    match state.cluster_for_tokens() {
+        Some(c) => format!(
+            "a fresh token from the TokenRequest API through {}{}",
+            c.kubeconfig
+                .as_deref()
+                .map_or("the default kubeconfig".into(), |k| k.display().to_string()),
+            c.context
+                .as_deref()
+                .map(|ctx| format!(" (context {ctx})"))
+                .unwrap_or_default()
+        ),
+        None => "no cluster to ask: give the verify stage a token with `rotate next --token-file FILE` or a cluster with `rotate next --kubeconfig FILE`".into(),
+    }
+}
+
 pub fn start(opts: &StartOptions, now: jiff::Timestamp) -> Result<Started> {
+    if let Some(name) = &opts.name {
+        crate::keys::name::validate(name).map_err(other)?;
+    }
     let _lock = Lock::acquire_for_new(&opts.state).map_err(other)?;
     if opts.state.exists() {
         return Err(RotateError::Refused(format!(
@@ -159,6 +181,19 @@ pub fn start(opts: &StartOptions, now: jiff::Timestamp) -> Result<Started> {
             .map(Path::to_path_buf)
             .unwrap_or_default(),
     };
+    // The manifests directory must never receive a key: the kubelet would try to start
+    // NAME.key and NAME.pub as static pods, and a private key there is one `cat` from any
+    // tool that reads manifests (issue 13, finding 9).
+    if let Some(mdir) = &ms.target.manifests_dir {
+        let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        if real(&key_dir_host).starts_with(real(mdir)) {
+            return Err(other(anyhow::anyhow!(
+                "--key-dir {}: inside the manifests directory {}; keys belong beside the current ones (e.g. /etc/kubernetes/pki)",
+                key_dir_host.display(),
+                mdir.display()
+            )));
+        }
+    }
     let key_dir_container =
         ops::container_path_for(&ms.target, api, &key_dir_host).ok_or_else(|| {
             other(anyhow::anyhow!(
@@ -170,6 +205,7 @@ pub fn start(opts: &StartOptions, now: jiff::Timestamp) -> Result<Started> {
         .name
         .clone()
         .unwrap_or_else(|| format!("sa-{}", now.strftime("%Y%m%d")));
+
     let new_key_host = key_dir_host.join(format!("{name}.key"));
     let new_pub_host = key_dir_host.join(format!("{name}.pub"));
     let mut notes = Vec::new();
@@ -240,7 +276,11 @@ pub fn start(opts: &StartOptions, now: jiff::Timestamp) -> Result<Started> {
         let _ = std::fs::remove_file(&state.new.public_key_host);
         return Err(other(e));
     }
-    Ok(Started { state, notes })
+    Ok(Started {
+        verify_token: verify_token_source(&state),
+        state,
+        notes,
+    })
 }
 
 /// `start` writes the key pair before the state file, so a start killed in between leaves a
@@ -297,6 +337,8 @@ pub struct NextOptions {
     pub i_checked_all_apiservers: bool,
     /// A token to verify (instead of asking the cluster).
     pub token: Option<crate::keys::secret::Secret>,
+    /// A cluster to ask for the verify stage's token, given at `next` (`--kubeconfig`).
+    pub token_cluster: Option<ClusterConfig>,
 }
 
 /// What one `next` did (or would do).
@@ -342,7 +384,7 @@ pub fn next(
     if let Some(a) = &state.aborted {
         return Err(RotateError::Refused(format!(
             "this rotation was aborted at {}; start a new one",
-            a.at
+            crate::text::time(a.at)
         )));
     }
     let Some(stage) = state.next_stage() else {
@@ -665,14 +707,18 @@ fn stage_verify(
     mint: Option<TokenSource<'_>>,
     r: &mut StepReport,
 ) -> Result<()> {
-    let token = match (&opts.token, mint, state.cluster_for_tokens()) {
+    let cluster = opts
+        .token_cluster
+        .as_ref()
+        .or_else(|| state.cluster_for_tokens());
+    let token = match (&opts.token, mint, cluster) {
         (Some(t), _, _) => t.clone(),
         (None, Some(mint), _) => mint(state).map_err(other)?,
         (None, None, Some(cfg)) => cluster_token(cfg)?,
         (None, None, None) => {
-            return Err(other(anyhow::anyhow!(
-                "the verify stage needs a fresh token: pass --token-file (e.g. from `kubectl create token default`), or start the rotation with --kubeconfig"
-            )));
+            return Err(RotateError::GateClosed(
+                "the verify stage needs a fresh token and this rotation has no cluster to ask: run `sakr rotate next --token-file FILE` (FILE from `kubectl create token default`) or `sakr rotate next --kubeconfig FILE`".into(),
+            ));
         }
     };
     if opts.dry_run {
@@ -755,12 +801,16 @@ fn stage_retire(
     if now < not_before {
         let w = retire_window_of(state);
         return Err(RotateError::GateClosed(format!(
-            "the old key may be retired at {not_before} (switch + max(24h10s, overlap {}s) + cache max-age {}s); {} to go",
+            "the old key may be retired at {} (switch + max(24h10s, overlap {}s) + cache max-age {}s); {} to go",
+            crate::text::time(not_before),
             w.overlap_seconds,
             w.cache_max_age_seconds,
             crate::token::checks::human_duration((not_before - now).get_seconds())
         )));
     }
+    // Before anything changes: the files retire will move and delete are the old key the
+    // state names, where the manifests put it (the state file is input too).
+    check_old_key_files(state)?;
     let changed = apply_action(
         state,
         Action::Retire(state.old.public_key.clone()),
@@ -816,6 +866,69 @@ fn stage_retire(
         ));
     }
     r.summary = parts.join("; ");
+    Ok(())
+}
+
+/// Refuse to archive anything but the old key pair the state names: each host path must be
+/// where the apiserver manifest's hostPath volumes put the container path (under the host
+/// root), a regular file (not a symlink), and hold the old kid. A state file edited to name
+/// another file (`/etc/shadow`, a manifest) stops here, before any write (issue 13, finding 8).
+/// A file already gone (archived by an earlier, interrupted retire) is fine.
+fn check_old_key_files(state: &RotationState) -> Result<()> {
+    let ms = load_manifests(&state.manifests)?;
+    let api = &ms.apiserver.manifest;
+    for (what, container, host) in [
+        (
+            "private key",
+            &state.old.private_key,
+            &state.old.private_key_host,
+        ),
+        (
+            "public key",
+            &state.old.public_key,
+            &state.old.public_key_host,
+        ),
+    ] {
+        let refuse = |why: String| {
+            RotateError::Refused(format!(
+                "refusing to archive the old {what} {}: {why}; the state file does not match the node (edited, or from another node?)",
+                host.display()
+            ))
+        };
+        match ms.target.host_path(api, container) {
+            Some(expected) if expected == *host => {}
+            Some(expected) => {
+                return Err(refuse(format!(
+                    "the manifests put {container} at {}",
+                    expected.display()
+                )));
+            }
+            None => {
+                return Err(refuse(format!(
+                    "{container} is under no hostPath volume of the apiserver manifest"
+                )));
+            }
+        }
+        match std::fs::symlink_metadata(host) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                return Err(other(
+                    anyhow::Error::new(e).context(host.display().to_string()),
+                ));
+            }
+            Ok(m) if !m.is_file() => {
+                return Err(refuse("it is not a regular file".into()));
+            }
+            Ok(_) => {}
+        }
+        let file = read_key(host)?;
+        if !file.blocks.iter().any(|b| b.key.kid() == state.old.kid) {
+            return Err(refuse(format!(
+                "it does not hold the old key (kid {})",
+                state.old.kid
+            )));
+        }
+    }
     Ok(())
 }
 

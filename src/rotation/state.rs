@@ -161,6 +161,10 @@ pub enum StateError {
     Version { path: PathBuf, found: u64 },
     #[error(transparent)]
     Write(#[from] crate::fsutil::FsError),
+    /// A state file that someone else could have written: sakr moves and deletes key files by
+    /// the paths it names, as root (issue 13, finding 8).
+    #[error("refusing the state file {}: {why}; sakr writes it 0600 in a directory only its owner can write", path.display())]
+    Untrusted { path: PathBuf, why: String },
 }
 
 impl RotationState {
@@ -187,15 +191,7 @@ impl RotationState {
     }
 
     pub fn load(path: &Path) -> Result<RotationState, StateError> {
-        let bytes = crate::fsutil::read_capped(path, crate::fsutil::MAX_INPUT_BYTES).map_err(
-            |e| match e {
-                crate::fsutil::FsError::Read { source, .. } => StateError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                },
-                other => StateError::Write(other),
-            },
-        )?;
+        let bytes = read_trusted(path)?;
         let value: serde_json::Value =
             serde_json::from_slice(&bytes).map_err(|source| StateError::Parse {
                 path: path.to_path_buf(),
@@ -211,10 +207,17 @@ impl RotationState {
                 found,
             });
         }
-        serde_json::from_value(value).map_err(|source| StateError::Parse {
-            path: path.to_path_buf(),
-            source,
-        })
+        let mut state: RotationState =
+            serde_json::from_value(value).map_err(|source| StateError::Parse {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        // A state written by an earlier sakr may hold a SAS in its publish URL: drop it in
+        // memory (the next save writes the clean form), so it is never printed again.
+        if let Some(p) = &mut state.publish {
+            p.to = publish_url_without_credentials(&p.to);
+        }
+        Ok(state)
     }
 
     /// Atomic, 0600 (it names where the private keys are).
@@ -227,5 +230,155 @@ impl RotationState {
             crate::fsutil::WriteOptions::mode(0o600).no_clobber(create),
         )?;
         Ok(())
+    }
+}
+
+/// The `--publish-to` URL as the state keeps it: the canonical, credential-free form of the
+/// target (a SAS query dropped), or the text as given when it does not parse (it was validated
+/// at start; an unparsable one fails at its next use with its own error).
+pub fn publish_url_without_credentials(to: &str) -> String {
+    crate::publish::target::Target::parse(to)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| to.to_string())
+}
+
+/// Read a state file that only its owner (root, or the user running sakr) could have written:
+/// not a symlink, a regular file, not writable by group or others, owned by root or by us, in a
+/// directory that others cannot write (or that has the sticky bit). Capped like every input.
+fn read_trusted(path: &Path) -> Result<Vec<u8>, StateError> {
+    use std::io::Read as _;
+    use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
+    let untrusted = |why: String| StateError::Untrusted {
+        path: path.to_path_buf(),
+        why,
+    };
+    let read_err = |source| StateError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    // O_NOFOLLOW: a symlink planted at the state path must not redirect sakr's reads and, at
+    // the next save, its rename; O_NONBLOCK: a FIFO must not hang the run.
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(untrusted("it is a symbolic link".into()));
+        }
+        Err(e) => return Err(read_err(e)),
+    };
+    let meta = file.metadata().map_err(read_err)?;
+    if !meta.is_file() {
+        return Err(untrusted("it is not a regular file".into()));
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(untrusted(format!(
+            "its mode {:04o} lets others write it",
+            meta.mode() & 0o7777
+        )));
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if meta.uid() != 0 && meta.uid() != me {
+        return Err(untrusted(format!(
+            "it is owned by uid {}, neither root nor the user running sakr",
+            meta.uid()
+        )));
+    }
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if let Ok(d) = std::fs::metadata(dir)
+        && d.mode() & 0o002 != 0
+        && d.mode() & 0o1000 == 0
+    {
+        return Err(untrusted(format!(
+            "its directory {} is writable by everyone (without the sticky bit), so anyone can replace it",
+            dir.display()
+        )));
+    }
+    let max = crate::fsutil::MAX_INPUT_BYTES;
+    let mut bytes = Vec::new();
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > max {
+        return Err(StateError::Write(crate::fsutil::FsError::TooLarge {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+            max,
+        }));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt as _;
+
+    fn minimal() -> &'static str {
+        r#"{"schema_version":1}"#
+    }
+
+    #[test]
+    fn a_state_others_can_write_is_refused_before_it_is_parsed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("rotation.json");
+        std::fs::write(&p, minimal()).unwrap();
+        for mode in [0o666, 0o620, 0o602] {
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+            let e = RotationState::load(&p).unwrap_err();
+            assert!(matches!(e, StateError::Untrusted { .. }), "{mode:o}: {e}");
+            assert!(e.to_string().contains("lets others write it"), "{e}");
+        }
+        // Owner-only: it gets as far as parsing (and fails there, being minimal).
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(matches!(
+            RotationState::load(&p),
+            Err(StateError::Parse { .. })
+        ));
+    }
+
+    #[test]
+    fn a_symlinked_state_or_one_in_a_world_writable_directory_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.json");
+        std::fs::write(&real, minimal()).unwrap();
+        let link = dir.path().join("rotation.json");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let e = RotationState::load(&link).unwrap_err().to_string();
+        assert!(e.contains("symbolic link"), "{e}");
+
+        let open = dir.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let p = open.join("rotation.json");
+        std::fs::write(&p, minimal()).unwrap();
+        let e = RotationState::load(&p).unwrap_err().to_string();
+        assert!(e.contains("writable by everyone"), "{e}");
+        // /tmp-like: the sticky bit keeps others from replacing our file.
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        assert!(matches!(
+            RotationState::load(&p),
+            Err(StateError::Parse { .. })
+        ));
+    }
+
+    #[test]
+    fn a_sas_in_the_publish_url_is_dropped() {
+        assert_eq!(
+            publish_url_without_credentials(
+                "https://acct.blob.core.windows.net/oidc/c1?sv=2024-01-01&sig=SECRET"
+            ),
+            "https://acct.blob.core.windows.net/oidc/c1"
+        );
+        assert_eq!(
+            publish_url_without_credentials("s3://bucket/c1"),
+            "s3://bucket/c1"
+        );
     }
 }

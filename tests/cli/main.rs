@@ -18,5 +18,6 @@ mod publish;
 mod publish_cmd;
 mod relying_party;
 mod rotate;
+mod rotate_hardening;
 mod servers;
 mod verify_cmd;
