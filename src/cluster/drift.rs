@@ -165,36 +165,47 @@ impl Finding {
 
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Kids, places, errors and file names come from apiservers, the published JWKS and
+        // the operator's disk: escaped for the terminal (issue 13). JSON keeps them as they are.
+        let p = |s: &str| crate::text::printable(s).into_owned();
         match self {
             Finding::SigningKidNotServed { kid, place } => write!(
                 f,
-                "apiserver {place} does not serve the signing kid {kid}: tokens reaching it are rejected"
+                "apiserver {} does not serve the signing kid {}: tokens reaching it are rejected",
+                p(place),
+                p(kid)
             ),
             Finding::SigningKidNotPublished { kid } => write!(
                 f,
-                "the signing kid {kid} is not published: external relying parties reject new tokens"
+                "the signing kid {} is not published: external relying parties reject new tokens",
+                p(kid)
             ),
             Finding::PublishedKidUntrusted { kid } => write!(
                 f,
-                "published kid {kid} is trusted by no apiserver (stale, or published before `trust`)"
+                "published kid {} is trusted by no apiserver (stale, or published before `trust`)",
+                p(kid)
             ),
             Finding::Unreadable { place, error } => {
-                write!(f, "{place} could not be read: {error}")
+                write!(f, "{} could not be read: {}", p(place), p(error))
             }
             Finding::NoApiserver => f.write_str("no apiserver JWKS was read"),
             Finding::ServedBySome { kid, missing_from } => write!(
                 f,
-                "kid {kid} is served by some apiservers but not by {}",
-                missing_from.join(", ")
+                "kid {} is served by some apiservers but not by {}",
+                p(kid),
+                p(&missing_from.join(", "))
             ),
             Finding::ServedNotPublished { kid } => write!(
                 f,
-                "kid {kid} is trusted by the cluster but not published: tokens it signed fail outside the cluster"
+                "kid {} is trusted by the cluster but not published: tokens it signed fail outside the cluster",
+                p(kid)
             ),
             Finding::LocalOnly { kid, file } => {
                 write!(
                     f,
-                    "local key {file} (kid {kid}) is neither served nor published"
+                    "local key {} (kid {}) is neither served nor published",
+                    p(file),
+                    p(kid)
                 )
             }
         }
