@@ -659,4 +659,40 @@ mod tests {
             }
         }
     }
+
+    /// Kids, places and errors come from apiservers and the published JWKS: their text form
+    /// escapes control and layout characters (issue 13); the JSON form keeps them.
+    #[test]
+    fn findings_escape_untrusted_text() {
+        let evil = "kid\u{1b}[2J\u{2028}x";
+        let findings = [
+            Finding::SigningKidNotServed {
+                kid: evil.into(),
+                place: "10.0.0.1:6443\u{1b}]0;t\u{7}".into(),
+            },
+            Finding::PublishedKidUntrusted { kid: evil.into() },
+            Finding::Unreadable {
+                place: "published".into(),
+                error: "bad\njson".into(),
+            },
+            Finding::LocalOnly {
+                kid: evil.into(),
+                file: "a\u{202E}b.pub".into(),
+            },
+        ];
+        for f in &findings {
+            let text = f.to_string();
+            assert!(!text.chars().any(crate::text::is_unsafe_char), "{text:?}");
+        }
+        assert!(findings[0].to_string().contains(r"kid\u{001B}[2J\u{2028}x"));
+        assert!(
+            findings[0]
+                .to_string()
+                .contains(r"6443\u{001B}]0;t\u{0007}")
+        );
+        assert!(findings[2].to_string().contains(r"bad\u{000A}json"));
+        assert!(findings[3].to_string().contains(r"a\u{202E}b.pub"));
+        let json = serde_json::to_value(&findings[1]).unwrap();
+        assert_eq!(json["kid"], evil);
+    }
 }
