@@ -856,7 +856,35 @@ mod tests {
         assert_eq!(human_duration(i64::MIN), "106751991167300d15h");
         assert_eq!(human_duration(i64::MAX), "106751991167300d15h");
         assert_eq!(human_duration(90), "90s");
-        assert_eq!(distance(i64::MAX, i64::MIN).0, false);
-        assert_eq!(distance(i64::MIN, i64::MAX).0, true);
+        assert!(!distance(i64::MAX, i64::MIN).0);
+        assert!(distance(i64::MIN, i64::MAX).0);
+    }
+
+    /// RSA keys above aws-lc-rs's 8192-bit ceiling: Go's crypto/rsa has no upper bound, so
+    /// kube-apiserver verifies with them and sakr does too (the `rsa` crate). Key made by
+    /// `openssl genrsa 8704`, token (no kid, exp NOW+600) by PyJWT.
+    #[test]
+    fn rsa_keys_above_8192_bits_verify() {
+        let key = crate::keys::parse_pem_file(include_bytes!("testdata/rsa-8704.pub"))
+            .unwrap()
+            .blocks[0]
+            .key
+            .clone();
+        assert_eq!(key.describe(), "RSA 8704");
+        let token = include_str!("testdata/rsa-8704.token");
+        let keys = [key.clone()];
+        let want = Expectations {
+            keys: &keys,
+            keys_source: "--expect-key",
+            issuer: Some("https://big.example"),
+            ..Default::default()
+        };
+        let t = decode(token).unwrap();
+        assert_eq!(failed(&run(&t, &want, NOW)), Vec::<&str>::new());
+        // One flipped signature bit: refused.
+        let mut bad = token.trim().to_string();
+        let last = bad.pop().unwrap();
+        bad.push(if last == 'A' { 'B' } else { 'A' });
+        assert!(!decode(&bad).unwrap().verify_with(&key));
     }
 }
