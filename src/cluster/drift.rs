@@ -165,36 +165,47 @@ impl Finding {
 
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Kids, places, errors and file names come from apiservers, the published JWKS and
+        // the operator's disk: escaped for the terminal (issue 13). JSON keeps them as they are.
+        let p = |s: &str| crate::text::printable(s).into_owned();
         match self {
             Finding::SigningKidNotServed { kid, place } => write!(
                 f,
-                "apiserver {place} does not serve the signing kid {kid}: tokens reaching it are rejected"
+                "apiserver {} does not serve the signing kid {}: tokens reaching it are rejected",
+                p(place),
+                p(kid)
             ),
             Finding::SigningKidNotPublished { kid } => write!(
                 f,
-                "the signing kid {kid} is not published: external relying parties reject new tokens"
+                "the signing kid {} is not published: external relying parties reject new tokens",
+                p(kid)
             ),
             Finding::PublishedKidUntrusted { kid } => write!(
                 f,
-                "published kid {kid} is trusted by no apiserver (stale, or published before `trust`)"
+                "published kid {} is trusted by no apiserver (stale, or published before `trust`)",
+                p(kid)
             ),
             Finding::Unreadable { place, error } => {
-                write!(f, "{place} could not be read: {error}")
+                write!(f, "{} could not be read: {}", p(place), p(error))
             }
             Finding::NoApiserver => f.write_str("no apiserver JWKS was read"),
             Finding::ServedBySome { kid, missing_from } => write!(
                 f,
-                "kid {kid} is served by some apiservers but not by {}",
-                missing_from.join(", ")
+                "kid {} is served by some apiservers but not by {}",
+                p(kid),
+                p(&missing_from.join(", "))
             ),
             Finding::ServedNotPublished { kid } => write!(
                 f,
-                "kid {kid} is trusted by the cluster but not published: tokens it signed fail outside the cluster"
+                "kid {} is trusted by the cluster but not published: tokens it signed fail outside the cluster",
+                p(kid)
             ),
             Finding::LocalOnly { kid, file } => {
                 write!(
                     f,
-                    "local key {file} (kid {kid}) is neither served nor published"
+                    "local key {} (kid {}) is neither served nor published",
+                    p(file),
+                    p(kid)
                 )
             }
         }
@@ -647,5 +658,41 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Kids, places and errors come from apiservers and the published JWKS: their text form
+    /// escapes control and layout characters (issue 13); the JSON form keeps them.
+    #[test]
+    fn findings_escape_untrusted_text() {
+        let evil = "kid\u{1b}[2J\u{2028}x";
+        let findings = [
+            Finding::SigningKidNotServed {
+                kid: evil.into(),
+                place: "10.0.0.1:6443\u{1b}]0;t\u{7}".into(),
+            },
+            Finding::PublishedKidUntrusted { kid: evil.into() },
+            Finding::Unreadable {
+                place: "published".into(),
+                error: "bad\njson".into(),
+            },
+            Finding::LocalOnly {
+                kid: evil.into(),
+                file: "a\u{202E}b.pub".into(),
+            },
+        ];
+        for f in &findings {
+            let text = f.to_string();
+            assert!(!text.chars().any(crate::text::is_unsafe_char), "{text:?}");
+        }
+        assert!(findings[0].to_string().contains(r"kid\u{001B}[2J\u{2028}x"));
+        assert!(
+            findings[0]
+                .to_string()
+                .contains(r"6443\u{001B}]0;t\u{0007}")
+        );
+        assert!(findings[2].to_string().contains(r"bad\u{000A}json"));
+        assert!(findings[3].to_string().contains(r"a\u{202E}b.pub"));
+        let json = serde_json::to_value(&findings[1]).unwrap();
+        assert_eq!(json["kid"], evil);
     }
 }

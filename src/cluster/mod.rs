@@ -22,7 +22,9 @@ pub use apiserver::{ApiserverEndpoints, DiscoveryDoc, EndpointAddress, EndpointS
 pub use connect::{Cluster, ClusterOptions, ConfigSource};
 pub use drift::{DriftInput, DriftReport, Finding, PlaceKids, every_apiserver_trusts};
 pub use issuer::{IssuerJwks, fetch_issuer_jwks};
-pub use token::{DEFAULT_TOKEN_PATH, IssuedToken, MIN_TOKEN_DURATION};
+pub use token::{
+    DEFAULT_TOKEN_PATH, IssuedToken, MAX_TOKEN_DURATION, MIN_TOKEN_DURATION, check_token_duration,
+};
 
 /// Why a cluster call failed. Each variant names the file or URL; the underlying cause is the
 /// error's `source()` (print with `{:#}` through anyhow, or [`error_chain`]).
@@ -95,6 +97,10 @@ pub enum ClusterError {
         "token duration {secs} s is under 10 minutes; kube-apiserver refuses TokenRequests shorter than 600 s"
     )]
     DurationTooShort { secs: u64 },
+    #[error(
+        "token duration {secs} s is over 2^32 s (about 136 years); kube-apiserver refuses longer TokenRequests"
+    )]
+    DurationTooLong { secs: u64 },
     #[error("{what} {value:?} is not a valid Kubernetes name: {reason}")]
     InvalidName {
         what: &'static str,

@@ -25,6 +25,25 @@ pub const DEFAULT_TOKEN_PATH: &str = "/var/run/secrets/kubernetes.io/serviceacco
 /// duration less than 10 minutes").
 pub const MIN_TOKEN_DURATION: Duration = Duration::from_secs(600);
 
+/// kube-apiserver's ceiling for `spec.expirationSeconds` (`ValidateTokenRequest`: "may not
+/// specify a duration larger than 2^32 seconds").
+pub const MAX_TOKEN_DURATION: Duration = Duration::from_secs(1 << 32);
+
+/// `duration` checked against kube-apiserver's TokenRequest bounds, before anything is sent.
+pub fn check_token_duration(duration: Duration) -> Result<(), ClusterError> {
+    if duration < MIN_TOKEN_DURATION {
+        return Err(ClusterError::DurationTooShort {
+            secs: duration.as_secs(),
+        });
+    }
+    if duration > MAX_TOKEN_DURATION {
+        return Err(ClusterError::DurationTooLong {
+            secs: duration.as_secs(),
+        });
+    }
+    Ok(())
+}
+
 /// A token from TokenRequest. `expiration` is `status.expirationTimestamp` as the server wrote it.
 #[derive(Debug, Clone)]
 pub struct IssuedToken {
@@ -48,7 +67,7 @@ struct TokenRequestOut {
 impl Cluster {
     /// `POST /api/v1/namespaces/{ns}/serviceaccounts/{sa}/token`. Empty `audiences` leaves the
     /// apiserver's default (its `--api-audiences`, usually the issuer); `None` duration leaves
-    /// its default (1 h). Durations under 10 minutes are refused before sending.
+    /// its default (1 h). Durations under 10 minutes or over 2^32 s are refused before sending.
     pub async fn request_token(
         &self,
         namespace: &str,
@@ -58,10 +77,8 @@ impl Cluster {
     ) -> Result<IssuedToken, ClusterError> {
         check_label("namespace", namespace)?;
         check_subdomain("ServiceAccount name", service_account)?;
-        if let Some(d) = duration
-            && d < MIN_TOKEN_DURATION
-        {
-            return Err(ClusterError::DurationTooShort { secs: d.as_secs() });
+        if let Some(d) = duration {
+            check_token_duration(d)?;
         }
         let path =
             format!("/api/v1/namespaces/{namespace}/serviceaccounts/{service_account}/token");

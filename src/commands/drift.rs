@@ -9,6 +9,7 @@ use crate::cluster::drift::{self, Cell, DriftInput, DriftReport, PlaceKind};
 use crate::cluster::{Cluster, ClusterOptions, PlaceKids};
 use crate::exit::ChecksFailed;
 use crate::output::Printer;
+use crate::text::printable;
 
 #[derive(Serialize)]
 struct Out<'a> {
@@ -34,11 +35,11 @@ pub fn run(args: DriftArgs, printer: &Printer) -> anyhow::Result<()> {
         .await?;
         let (apiservers, listing_error) = cluster.jwks_per_apiserver().await;
         if let Some(e) = listing_error {
-            printer.warn(&format!(
+            printer.warn(&printable(&format!(
                 "cannot list the apiserver endpoints ({}); the table covers only {}",
                 e.chain(),
                 cluster.server()
-            ));
+            )));
         }
         let published =
             match crate::cluster::fetch_issuer_jwks(&args.issuer, args.ca.as_deref()).await {
@@ -52,11 +53,11 @@ pub fn run(args: DriftArgs, printer: &Printer) -> anyhow::Result<()> {
                 .and_then(|s| crate::token::decode(s).ok())
                 .and_then(|d| d.kid().map(str::to_string)),
             Err(e) => {
-                printer.note(&format!(
+                printer.note(&printable(&format!(
                     "note: cannot learn the signing kid from a fresh token ({}); \
                      the signing-kid checks are skipped",
                     e.chain()
-                ));
+                )));
                 None
             }
         };
@@ -76,6 +77,7 @@ pub fn run(args: DriftArgs, printer: &Printer) -> anyhow::Result<()> {
         });
     } else {
         printer.data(&table(&report));
+        // A finding's Display escapes the kids, places and errors it quotes (issue 13).
         for f in &report.findings {
             if f.is_blocking() {
                 printer.warn(&f.to_string());
@@ -99,15 +101,27 @@ fn table(report: &DriftReport) -> String {
         .columns
         .iter()
         .map(|c| match c.kind {
-            PlaceKind::Apiserver => format!("apiserver {}", c.place),
+            PlaceKind::Apiserver => format!("apiserver {}", printable(&c.place)),
             PlaceKind::Published => "published".to_string(),
             PlaceKind::Local => "local".to_string(),
+        })
+        .collect();
+    let kids: Vec<String> = report
+        .rows
+        .iter()
+        .map(|r| {
+            let kid = printable(&r.kid);
+            if r.signing {
+                format!("{kid}*")
+            } else {
+                kid.into_owned()
+            }
         })
         .collect();
     let kid_width = report
         .rows
         .iter()
-        .map(|r| r.kid.len() + 2)
+        .map(|r| printable(&r.kid).chars().count() + 2)
         .max()
         .unwrap_or(3)
         .max(3);
@@ -116,12 +130,7 @@ fn table(report: &DriftReport) -> String {
         out.push_str(&format!("  {h}"));
     }
     out.push('\n');
-    for row in &report.rows {
-        let kid = if row.signing {
-            format!("{}*", row.kid)
-        } else {
-            row.kid.clone()
-        };
+    for (row, kid) in report.rows.iter().zip(&kids) {
         out.push_str(&format!("{kid:<kid_width$}"));
         for (cell, h) in row.cells.iter().zip(&headers) {
             let mark = match cell {
@@ -129,7 +138,7 @@ fn table(report: &DriftReport) -> String {
                 Cell::Absent => "NO",
                 Cell::Unknown => "?",
             };
-            out.push_str(&format!("  {mark:<w$}", w = h.len()));
+            out.push_str(&format!("  {mark:<w$}", w = h.chars().count()));
         }
         out.truncate(out.trim_end().len());
         out.push('\n');

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::cli::KidArgs;
 use crate::keys::BlockForm;
 use crate::output::Printer;
+use crate::text::printable;
 
 #[derive(Serialize)]
 struct Row {
@@ -50,17 +51,47 @@ pub fn run(args: KidArgs, printer: &Printer) -> anyhow::Result<()> {
         printer.json_doc(&rows);
         return Ok(());
     }
-    let mut out = String::new();
-    for r in &rows {
-        out.push_str(&format!(
-            "{}  {}  {}  {}#{}\n",
-            r.kid,
-            r.alg,
-            r.label,
-            r.file.display(),
-            r.block
-        ));
-    }
-    printer.data(&out);
+    printer.data(&table(&rows));
     Ok(())
+}
+
+/// One row per key under a header, each column as wide as its widest cell (issue 14.11).
+/// File names and PEM labels come from the operator's disk and are escaped (issue 13); the
+/// kid is last, so the widest column never pushes the others apart.
+fn table(rows: &[Row]) -> String {
+    const HEADER: [&str; 6] = ["FILE", "BLOCK", "TYPE", "KEY", "ALG", "KID"];
+    let cells: Vec<[String; 6]> = rows
+        .iter()
+        .map(|r| {
+            [
+                printable(&r.file.display().to_string()).into_owned(),
+                r.block.to_string(),
+                printable(&r.label).into_owned(),
+                r.key.clone(),
+                r.alg.to_string(),
+                r.kid.clone(),
+            ]
+        })
+        .collect();
+    let mut widths = HEADER.map(|h| h.chars().count());
+    for row in &cells {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let header = HEADER.map(String::from);
+    for row in std::iter::once(&header).chain(&cells) {
+        let mut line = String::new();
+        for (i, (cell, w)) in row.iter().zip(widths).enumerate() {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            line.push_str(cell);
+            line.extend(std::iter::repeat_n(' ', w - cell.chars().count()));
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
 }

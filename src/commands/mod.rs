@@ -22,6 +22,7 @@ use crate::cli::Command;
 use crate::fsutil;
 use crate::keys::KeyFile;
 use crate::output::Printer;
+use crate::text::printable;
 
 pub fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<()> {
     match command {
@@ -88,9 +89,9 @@ pub(crate) fn warn_key_file(path: &Path, file: &KeyFile, printer: &Printer) {
         if let Some(problem) = block.key_file_problem() {
             printer.warn(&format!(
                 "{}: block {} ({}): {problem}",
-                path.display(),
+                printable(&path.display().to_string()),
                 block.index,
-                block.label
+                printable(&block.label)
             ));
         }
     }
@@ -98,9 +99,9 @@ pub(crate) fn warn_key_file(path: &Path, file: &KeyFile, printer: &Printer) {
         if s.label != "EC PARAMETERS" {
             printer.warn(&format!(
                 "{}: block {} ({}) is not a key; skipped (kube-apiserver skips it too)",
-                path.display(),
+                printable(&path.display().to_string()),
                 s.index,
-                s.label
+                printable(&s.label)
             ));
         }
     }

@@ -12,6 +12,7 @@ use crate::exit::ChecksFailed;
 use crate::keys::PublicKey;
 use crate::keys::secret::Secret;
 use crate::output::Printer;
+use crate::text::printable;
 use crate::token::checks::{self, Check, Expectations};
 
 #[derive(Serialize)]
@@ -31,6 +32,7 @@ pub fn run(args: VerifyArgs, printer: &Printer) -> anyhow::Result<()> {
             split_ns(flag, v)?;
         }
     }
+    token_duration(&args)?;
     let mut keys: Vec<PublicKey> = Vec::new();
     let mut sources: Vec<String> = Vec::new();
     if !args.expect_key.is_empty() {
@@ -94,10 +96,17 @@ pub fn run(args: VerifyArgs, printer: &Printer) -> anyhow::Result<()> {
             ok,
         });
     } else {
+        // Claims, kids and issuers are the token's text: every line goes through `printable`
+        // so an ESC sequence or a line separator in a claim cannot reach the terminal (issue
+        // 13). serde_json's own escaping leaves U+2028, DEL and C1 controls as they are.
         let mut out = String::new();
         for c in &results {
             let status = if c.ok { "ok  " } else { "FAIL" };
-            out.push_str(&format!("{status} {:<9} {}\n", c.name, c.detail));
+            out.push_str(&format!(
+                "{status} {:<9} {}\n",
+                c.name,
+                printable(&c.detail)
+            ));
         }
         out.push('\n');
         for (name, value) in &claims {
@@ -105,9 +114,14 @@ pub fn run(args: VerifyArgs, printer: &Printer) -> anyhow::Result<()> {
                 serde_json::Value::String(s) => s.clone(),
                 v => v.to_string(),
             };
-            out.push_str(&format!("{name}: {v}\n"));
+            out.push_str(&format!("{}: {}\n", printable(name), printable(&v)));
         }
         printer.data(&out);
+    }
+    if let Some(bits) = weak_signing_key(&decoded, &keys) {
+        printer.warn(&format!(
+            "the token is signed with a {bits}-bit RSA key, shorter than 2048 bits: kube-apiserver accepts it, but rotate to rsa-2048 or larger"
+        ));
     }
     if keys.is_empty() {
         printer.warn("no --expect-key or --jwks: the signature was not checked, only the claims");
@@ -119,6 +133,27 @@ pub fn run(args: VerifyArgs, printer: &Printer) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The size of the trusted RSA key that signed the token, when it is under 2048 bits.
+fn weak_signing_key(token: &crate::token::Decoded, keys: &[PublicKey]) -> Option<usize> {
+    keys.iter()
+        .filter(|k| token.kid().is_none_or(|kid| k.kid() == kid))
+        .find(|k| token.verify_with(k))
+        .and_then(checks::weak_rsa_bits)
+}
+
+/// `--duration` as whole seconds, checked against kube-apiserver's bounds before any cluster
+/// call: `ValidateTokenRequest` (pkg/apis/authentication/validation) refuses
+/// `expirationSeconds` under 600 and over 2^32.
+fn token_duration(args: &VerifyArgs) -> anyhow::Result<Option<std::time::Duration>> {
+    let Some(text) = args.duration.as_deref() else {
+        return Ok(None);
+    };
+    let secs = super::rotate::parse_duration("--duration", text)?;
+    let d = std::time::Duration::from_secs(u64::try_from(secs).unwrap_or(0));
+    crate::cluster::check_token_duration(d).with_context(|| format!("--duration {text:?}"))?;
+    Ok(Some(d))
+}
+
 async fn cluster_token(args: &VerifyArgs) -> anyhow::Result<Secret> {
     let cluster = Cluster::connect(&ClusterOptions {
         kubeconfig: args.kubeconfig.clone(),
@@ -127,12 +162,7 @@ async fn cluster_token(args: &VerifyArgs) -> anyhow::Result<Secret> {
     .await?;
     if let Some(sa) = &args.service_account {
         let (ns, name) = split_ns("--service-account", sa)?;
-        let duration = args
-            .duration
-            .as_deref()
-            .map(|d| super::rotate::parse_duration("--duration", d))
-            .transpose()?
-            .map(|s| std::time::Duration::from_secs(s as u64));
+        let duration = token_duration(args)?;
         let issued = cluster
             .request_token(ns, name, &args.audience, duration)
             .await?;

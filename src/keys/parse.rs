@@ -122,29 +122,39 @@ pub enum ParseError {
     OpenSsh,
     #[error("no PEM block found (expected lines like `-----BEGIN PUBLIC KEY-----`)")]
     NoPem,
-    #[error("PEM block {block} is truncated: `-----BEGIN {label}-----` has no matching END line")]
+    // Labels and reasons quote the file: escaped for the terminal (issue 13).
+    #[error(
+        "PEM block {block} is truncated: `-----BEGIN {}-----` has no matching END line",
+        crate::text::printable(.label)
+    )]
     Truncated { block: usize, label: String },
-    #[error("PEM framing is broken: {reason}")]
+    #[error("PEM framing is broken: {}", crate::text::printable(.reason))]
     Framing { reason: String },
     #[error(
-        "PEM block {block} ({label}) is encrypted; kube-apiserver cannot use a passphrase-protected key: decrypt it (openssl pkey -in FILE -out PLAIN)"
+        "PEM block {block} ({}) is encrypted; kube-apiserver cannot use a passphrase-protected key: decrypt it (openssl pkey -in FILE -out PLAIN)",
+        crate::text::printable(.label)
     )]
     Encrypted { block: usize, label: String },
     #[error(
-        "PEM block {block} ({label}) holds {what}, which kube-apiserver cannot use for ServiceAccount tokens (RSA or ECDSA P-256/P-384/P-521 only)"
+        "PEM block {block} ({}) holds {what}, which kube-apiserver cannot use for ServiceAccount tokens (RSA or ECDSA P-256/P-384/P-521 only)",
+        crate::text::printable(.label)
     )]
     Unsupported {
         block: usize,
         label: String,
         what: String,
     },
-    #[error("PEM block {block} ({label}) is malformed: {reason}")]
+    #[error(
+        "PEM block {block} ({}) is malformed: {}",
+        crate::text::printable(.label),
+        crate::text::printable(.reason)
+    )]
     Malformed {
         block: usize,
         label: String,
         reason: String,
     },
-    #[error("no key in the file: only {labels}")]
+    #[error("no key in the file: only {}", crate::text::printable(.labels))]
     NoKeys { labels: String },
 }
 
@@ -396,8 +406,10 @@ pub(crate) fn rsa_public(n: &[u8], e: &[u8]) -> Result<PublicKey, Problem> {
     let n = BigUint::from_bytes_be(n);
     let e = BigUint::from_bytes_be(e);
     if n.bits() < 1024 {
+        // Go ≥ 1.24 `crypto/rsa` (kube-apiserver's) refuses keys under 1024 bits unless
+        // GODEBUG=rsa1024min=0: no token signed with one ever verifies.
         return Err(Problem::Unsupported(format!(
-            "an RSA key of {} bits (too small to be safe)",
+            "an RSA key of {} bits (under 1024 bits: kube-apiserver's Go crypto/rsa refuses it, so no token it signs verifies)",
             n.bits()
         )));
     }

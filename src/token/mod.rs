@@ -28,6 +28,13 @@ pub struct Header {
     pub kid: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub typ: Option<String>,
+    /// RFC 7515 §4.1.11 `crit`: kept as JSON because go-jose's reading of it decides whether
+    /// kube-apiserver looks at the signature at all (see [`Decoded::header_problem`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crit: Option<serde_json::Value>,
+    /// RFC 7797 `b64`: `false` makes go-jose sign the payload bytes unencoded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub b64: Option<serde_json::Value>,
 }
 
 /// A token split and decoded, nothing verified yet.
@@ -36,7 +43,7 @@ pub struct Decoded {
     pub header: Header,
     pub alg: Alg,
     pub claims: serde_json::Value,
-    signing_input: String,
+    signing_input: Vec<u8>,
     signature: Vec<u8>,
 }
 
@@ -60,10 +67,12 @@ pub enum TokenError {
     Parts(usize),
     #[error("the JWT's {0} part is not unpadded base64url")]
     Base64(&'static str),
-    #[error("the JWT header is not a JSON object with a string `alg`: {0}")]
+    #[error("the JWT header is not a JSON object with a string `alg`: {}", crate::text::printable(.0))]
     Header(String),
     #[error("the JWT claims are not a JSON object")]
     Claims,
+    #[error("the JWT claims are not JSON ({0}); kube-apiserver refuses such a token too")]
+    ClaimsJson(String),
     #[error("the JWT is unsigned (`alg: none`); kube-apiserver never issues those")]
     AlgNone,
     #[error(
@@ -102,16 +111,36 @@ pub fn decode(token: &str) -> Result<Decoded, TokenError> {
         a if a.eq_ignore_ascii_case("none") => return Err(TokenError::AlgNone),
         a => return Err(TokenError::UnknownAlg(a.to_string())),
     };
-    let claims: serde_json::Value =
-        serde_json::from_slice(&claims_bytes).map_err(|_| TokenError::Claims)?;
+    // A number beyond f64 (`"exp": 1e400`) is a JSON error here; Go's strconv.ParseFloat
+    // returns ErrRange for it and go-jose refuses the token, so both refuse. The message keeps
+    // serde's category and position only: its text could quote the claims.
+    let claims: serde_json::Value = serde_json::from_slice(&claims_bytes).map_err(|e| {
+        TokenError::ClaimsJson(format!(
+            "{:?} error at line {} column {}",
+            e.classify(),
+            e.line(),
+            e.column()
+        ))
+    })?;
     if !claims.is_object() {
         return Err(TokenError::Claims);
+    }
+    // go-jose v2 `computeAuthData` (jws.go): with `"b64": false` in the protected header the
+    // signing input is the header part, a dot and the payload bytes themselves (RFC 7797),
+    // whether or not `crit` names `b64`; otherwise the header and payload parts as sent.
+    let mut signing_input = Vec::with_capacity(parts[0].len() + 1 + parts[1].len());
+    signing_input.extend_from_slice(parts[0].as_bytes());
+    signing_input.push(b'.');
+    if header.b64 == Some(serde_json::Value::Bool(false)) {
+        signing_input.extend_from_slice(&claims_bytes);
+    } else {
+        signing_input.extend_from_slice(parts[1].as_bytes());
     }
     Ok(Decoded {
         header,
         alg,
         claims,
-        signing_input: format!("{}.{}", parts[0], parts[1]),
+        signing_input,
         signature,
     })
 }
@@ -123,14 +152,9 @@ impl Decoded {
         if key.alg() != self.alg {
             return false;
         }
-        let msg = self.signing_input.as_bytes();
+        let msg = self.signing_input.as_slice();
         match key {
-            PublicKey::Rsa(k) => sig::RsaPublicKeyComponents {
-                n: k.n().to_bytes_be(),
-                e: k.e().to_bytes_be(),
-            }
-            .verify(&sig::RSA_PKCS1_2048_8192_SHA256, msg, &self.signature)
-            .is_ok(),
+            PublicKey::Rsa(k) => rsa_verify(k, msg, &self.signature),
             PublicKey::P256(k) => ec_verify(
                 &sig::ECDSA_P256_SHA256_FIXED,
                 k.to_encoded_point(false).as_bytes(),
@@ -155,6 +179,87 @@ impl Decoded {
     pub fn kid(&self) -> Option<&str> {
         self.header.kid.as_deref()
     }
+
+    /// Why kube-apiserver would refuse this token for its header alone, before any key is
+    /// tried; `None` when the header is fine.
+    ///
+    /// kube-apiserver verifies with go-jose v2 (`pkg/serviceaccount/jwt.go`,
+    /// `AuthenticateToken` → `jwt.ParseSigned` → `tok.Claims`). go-jose's `DetachedVerify`
+    /// (jws.go) reads `crit` with `getCritical` (shared.go): a value that is not a JSON array of
+    /// strings is an error, and any name outside `supportedCritical` (only `b64`) is
+    /// `ErrCryptoFailure`: the signature is never checked. `computeAuthData` refuses a `b64`
+    /// that is not a boolean. An absent or `null` `crit`, and `[]`, pass.
+    pub fn header_problem(&self) -> Option<String> {
+        use crate::text::printable;
+        match &self.header.crit {
+            None | Some(serde_json::Value::Null) => {}
+            Some(serde_json::Value::Array(names)) => {
+                for name in names {
+                    match name.as_str() {
+                        Some("b64") => {}
+                        Some(other) => {
+                            return Some(format!(
+                                "`crit` lists {:?}, an extension go-jose does not understand: kube-apiserver refuses the token without checking its signature",
+                                printable(other)
+                            ));
+                        }
+                        None => {
+                            return Some(
+                                "`crit` is not an array of strings: kube-apiserver (go-jose) refuses the token"
+                                    .into(),
+                            );
+                        }
+                    }
+                }
+            }
+            Some(_) => {
+                return Some(
+                    "`crit` is not an array of strings: kube-apiserver (go-jose) refuses the token"
+                        .into(),
+                );
+            }
+        }
+        match &self.header.b64 {
+            None | Some(serde_json::Value::Bool(_)) => None,
+            Some(_) => {
+                Some("`b64` is not a boolean: kube-apiserver (go-jose) refuses the token".into())
+            }
+        }
+    }
+}
+
+/// The DigestInfo prefix of a PKCS#1 v1.5 SHA-256 signature (RFC 8017 §9.2, note 1).
+const SHA256_DIGEST_INFO: [u8; 19] = [
+    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+    0x00, 0x04, 0x20,
+];
+
+/// RS256 as Go's `crypto/rsa.VerifyPKCS1v15` checks it for kube-apiserver: any modulus from
+/// 1024 bits (Go ≥ 1.24 refuses smaller keys unless `GODEBUG=rsa1024min=0`; sakr's parser
+/// refuses them, see `keys::parse::rsa_public`) with no upper bound. aws-lc-rs covers
+/// 1024–8192 bits (its `_FOR_LEGACY_USE_ONLY` parameters below 2048); the `rsa` crate the rest.
+fn rsa_verify(k: &rsa::RsaPublicKey, msg: &[u8], signature: &[u8]) -> bool {
+    let bits = k.n().bits();
+    let params = match bits {
+        ..2048 => &sig::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
+        2048..=8192 => &sig::RSA_PKCS1_2048_8192_SHA256,
+        _ => {
+            use sha2::Digest as _;
+            let scheme = rsa::Pkcs1v15Sign {
+                hash_len: Some(32),
+                prefix: SHA256_DIGEST_INFO.to_vec().into_boxed_slice(),
+            };
+            return k
+                .verify(scheme, &sha2::Sha256::digest(msg), signature)
+                .is_ok();
+        }
+    };
+    sig::RsaPublicKeyComponents {
+        n: k.n().to_bytes_be(),
+        e: k.e().to_bytes_be(),
+    }
+    .verify(params, msg, signature)
+    .is_ok()
 }
 
 fn ec_verify(
@@ -282,27 +387,34 @@ impl Signer {
             alg: self.public.alg().as_str().to_string(),
             kid: Some(self.public.kid()),
             typ: None,
+            crit: None,
+            b64: None,
         };
         let input = format!(
             "{}.{}",
             URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).map_err(|_| SignerError::Sign)?),
             URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).map_err(|_| SignerError::Sign)?)
         );
+        let signature = self.sign_input(input.as_bytes())?;
+        Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
+    }
+
+    /// The raw signature over a JWS signing input (for tests that need unusual headers).
+    pub(crate) fn sign_input(&self, input: &[u8]) -> Result<Vec<u8>, SignerError> {
         let rng = aws_lc_rs::rand::SystemRandom::new();
-        let signature = match &self.inner {
+        Ok(match &self.inner {
             SignerKey::Rsa(kp) => {
                 let mut out = vec![0; kp.public_modulus_len()];
-                kp.sign(&sig::RSA_PKCS1_SHA256, &rng, input.as_bytes(), &mut out)
+                kp.sign(&sig::RSA_PKCS1_SHA256, &rng, input, &mut out)
                     .map_err(|_| SignerError::Sign)?;
                 out
             }
             SignerKey::Ec(kp) => kp
-                .sign(&rng, input.as_bytes())
+                .sign(&rng, input)
                 .map_err(|_| SignerError::Sign)?
                 .as_ref()
                 .to_vec(),
-        };
-        Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
+        })
     }
 }
 
@@ -330,7 +442,9 @@ pub fn kube_claims(spec: &ClaimsSpec<'_>) -> serde_json::Value {
     }
     serde_json::json!({
         "aud": spec.audiences,
-        "exp": spec.now + spec.ttl_seconds,
+        // Saturating: a TTL from a flag or file must not overflow (issue 13); i64::MAX seconds
+        // is past anything a clock reaches.
+        "exp": spec.now.saturating_add(spec.ttl_seconds),
         "iat": spec.now,
         "iss": spec.issuer,
         "kubernetes.io": k8s,

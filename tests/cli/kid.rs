@@ -148,13 +148,49 @@ fn text_output_lists_every_block_of_every_file() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    // One row per key under a header, each column padded to its widest cell plus two spaces
+    // (FILE 8: "both.pem"; BLOCK 5; TYPE 15: "RSA PRIVATE KEY"; KEY 8; ALG 5), the kid last.
     assert_eq!(
         lines,
         vec![
-            format!("{kid_a}  RS256  PUBLIC KEY  both.pem#1"),
-            format!("{kid_e}  ES256  PUBLIC KEY  both.pem#2"),
-            format!("{kid_a}  RS256  RSA PRIVATE KEY  a.pem#1"),
+            "FILE      BLOCK  TYPE             KEY       ALG    KID".to_string(),
+            format!("both.pem  1      PUBLIC KEY       RSA 2048  RS256  {kid_a}"),
+            format!("both.pem  2      PUBLIC KEY       EC P-256  ES256  {kid_e}"),
+            format!("a.pem     1      RSA PRIVATE KEY  RSA 2048  RS256  {kid_a}"),
         ]
+    );
+}
+
+/// File names and PEM labels come from the operator's disk: an ESC sequence or a line
+/// separator in them is printed escaped, in the table and in the warnings (issue 13).
+#[test]
+fn file_names_and_pem_labels_are_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    sh(
+        "openssl ecparam -name prime256v1 -genkey -noout -out e.pem && openssl pkey -in e.pem -pubout > pub.pem",
+        dir.path(),
+    );
+    let name = "k\u{1b}[31m\u{2028}.pem";
+    let mut text = std::fs::read_to_string(dir.path().join("pub.pem")).unwrap();
+    text.push_str("-----BEGIN X\u{1b}]0;t\u{7}-----\nAAAA\n-----END X\u{1b}]0;t\u{7}-----\n");
+    std::fs::write(dir.path().join(name), text).unwrap();
+    let out = sakr()
+        .args(["kid", name])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (o, e) = (stdout(&out), stderr(&out));
+    for t in [&o, &e] {
+        assert!(
+            !t.contains('\u{1b}') && !t.contains('\u{2028}') && !t.contains('\u{7}'),
+            "raw control characters reached the terminal: {t:?}"
+        );
+    }
+    assert!(o.contains(r"k\u{001B}[31m\u{2028}.pem  1"), "{o}");
+    assert!(
+        e.contains(r"block 2 (X\u{001B}]0;t\u{0007}) is not a key"),
+        "{e}"
     );
 }
 

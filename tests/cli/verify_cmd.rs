@@ -357,3 +357,266 @@ fn verify_and_drift_through_the_fake_apiserver() {
     assert_eq!(doc["ok"], false);
     assert_eq!(doc["signing_kid"], new.kid());
 }
+
+/// A token PyJWT (an independent JOSE implementation) signs over `payload` byte for byte, with
+/// `headers` (JSON) added to its header: odd tokens kube-apiserver's validator must judge.
+fn pyjwt(key: &Path, payload: &str, headers: &str) -> String {
+    const SCRIPT: &str = r#"
+import json, sys, jwt
+key = open(sys.argv[1], 'rb').read()
+alg = 'RS256' if b'RSA' in key else 'ES256'
+print(jwt.api_jws.PyJWS().encode(sys.argv[2].encode(), key, algorithm=alg, headers=json.loads(sys.argv[3])))
+"#;
+    let out = std::process::Command::new(crate::support::python())
+        .args(["-W", "ignore", "-c", SCRIPT])
+        .arg(key)
+        .args([payload, headers])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "PyJWT: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn kid_of(public: &Path) -> String {
+    sakr::keys::parse_pem_file(&std::fs::read(public).unwrap())
+        .unwrap()
+        .blocks[0]
+        .key
+        .kid()
+}
+
+/// What kube-apiserver's validator (go-jose v2 under `pkg/serviceaccount/jwt.go` and
+/// `claims.go`) accepts and refuses, through the real binary. Expected verdicts, from the
+/// sources cited in `src/token/checks.rs`:
+/// - `crit` naming anything but `b64`: `DetachedVerify` returns ErrCryptoFailure (jws.go);
+/// - `exp`/`nbf`/`iat` go through `NumericDate.UnmarshalJSON` (jwt/claims.go): a JSON string is
+///   refused, a float truncated, a value beyond int64 wraps to the distant past (exp expired,
+///   nbf no obstacle), and a number beyond f64 (`1e400`) is ParseFloat's ErrRange;
+/// - `iat` beyond the one-minute leeway in the future: ErrIssuedInTheFuture (validation.go);
+/// - no `exp`: not checked (legacy Secret tokens never expire);
+/// - a non-string `iss`: go-jose's `Claims` cannot be decoded.
+#[test]
+fn kube_apiserver_validator_rules() {
+    let s = setup();
+    let kid = kid_of(&s.new_pub);
+    let header = format!(r#"{{"kid":"{kid}"}}"#);
+    let crit = |names: &str| format!(r#"{{"kid":"{kid}","crit":{names}}}"#);
+    let t = now();
+    let cases: Vec<(String, String, i32, &[&str])> = vec![
+        (
+            format!(r#"{{"exp":{}}}"#, t + 3600),
+            crit(r#"["exp"]"#),
+            1,
+            &["FAIL header", "does not understand"],
+        ),
+        (
+            format!(r#"{{"exp":{}}}"#, t + 3600),
+            crit(r#"["b64"]"#),
+            0,
+            &["ok   exp"],
+        ),
+        (
+            format!(r#"{{"exp":"{}"}}"#, t + 3600),
+            header.clone(),
+            1,
+            &["FAIL exp", "exp is a string, not a number"],
+        ),
+        (
+            format!(r#"{{"exp":{}.75}}"#, t + 3600),
+            header.clone(),
+            0,
+            &["ok   exp", "go-jose truncates"],
+        ),
+        (
+            r#"{"exp":1e300}"#.into(),
+            header.clone(),
+            1,
+            &["FAIL exp", "expired long ago", "beyond what Go's int64"],
+        ),
+        (
+            r#"{"exp":9223372036854775808}"#.into(),
+            header.clone(),
+            1,
+            &["FAIL exp", "expired long ago"],
+        ),
+        (
+            format!(r#"{{"exp":{},"nbf":1e300}}"#, t + 3600),
+            header.clone(),
+            0,
+            &["ok   nbf", "valid since long ago"],
+        ),
+        (
+            format!(r#"{{"exp":{},"iat":{}}}"#, t + 7200, t + 3600),
+            header.clone(),
+            1,
+            &["FAIL iat", "refuses tokens issued in the future"],
+        ),
+        (
+            r#"{"sub":"system:serviceaccount:ns:legacy"}"#.into(),
+            header.clone(),
+            0,
+            &["ok   exp", "never expires"],
+        ),
+        (
+            format!(r#"{{"exp":{},"iss":5}}"#, t + 3600),
+            header.clone(),
+            1,
+            &["FAIL claims", "iss is a number, not a string"],
+        ),
+    ];
+    for (payload, headers, code, want) in cases {
+        let token = pyjwt(&s.new_key, &payload, &headers);
+        let out = verify(&s, &write_token(&s, "odd", &token), &[]);
+        let text = stdout(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{payload} {headers}:\n{text}{}",
+            stderr(&out)
+        );
+        for w in want {
+            assert!(
+                text.contains(w),
+                "{payload} {headers}: {w:?} missing:\n{text}"
+            );
+        }
+        assert_secret_kept(&out, &token);
+    }
+    // Beyond f64: not JSON serde_json (nor Go's ParseFloat) accepts: bad input, exit 2.
+    let token = pyjwt(&s.new_key, r#"{"exp":1e400}"#, &header);
+    let out = verify(&s, &write_token(&s, "odd", &token), &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("claims are not JSON"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Go ≥ 1.24 crypto/rsa (kube-apiserver's) verifies with RSA keys from 1024 bits and refuses
+/// smaller ones (GODEBUG rsa1024min): a 1024-bit key verifies and is named for what it is; a
+/// 512-bit key is refused with its size.
+#[test]
+fn rsa_keys_under_2048_bits_are_reported_as_what_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::support::sh(
+        "openssl genrsa -traditional -out small.key 1024 2>/dev/null \
+         && openssl pkey -in small.key -pubout -out small.pub \
+         && openssl genrsa -out tiny.key 512 2>/dev/null \
+         && openssl pkey -in tiny.key -pubout -out tiny.pub",
+        dir.path(),
+    );
+    let small_pub = dir.path().join("small.pub");
+    let token = pyjwt(
+        &dir.path().join("small.key"),
+        &format!(r#"{{"exp":{}}}"#, now() + 3600),
+        &format!(r#"{{"kid":"{}"}}"#, kid_of(&small_pub)),
+    );
+    let tf = dir.path().join("token");
+    std::fs::write(&tf, &token).unwrap();
+    let out = sakr()
+        .args(["verify", "--token-file"])
+        .arg(&tf)
+        .arg("--expect-key")
+        .arg(&small_pub)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("is RSA 1024 from"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("ok   signature"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("signed with a 1024-bit RSA key, shorter than 2048 bits"),
+        "{}",
+        stderr(&out)
+    );
+    let out = sakr().arg("kid").arg(&small_pub).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("RSA 1024"), "{}", stdout(&out));
+
+    let out = sakr()
+        .arg("kid")
+        .arg(dir.path().join("tiny.pub"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("an RSA key of 512 bits (under 1024 bits"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Claims, kids and issuers are the token's own text: printed with control and layout
+/// characters escaped (issue 13); JSON output keeps them (serde escapes what JSON must).
+#[test]
+fn untrusted_token_text_is_escaped_on_the_terminal() {
+    let s = setup();
+    let token = pyjwt(
+        &s.new_key,
+        &format!(
+            r#"{{"exp":{},"iss":"https://a\u001b]0;pwned\u0007","sub":"x\u2028forged: line"}}"#,
+            now() + 3600
+        ),
+        r#"{"kid":"k\u001b[2J\u2028x"}"#,
+    );
+    let f = write_token(&s, "evil", &token);
+    let out = verify(&s, &f, &["--issuer", "https://a"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{2028}') && !text.contains('\u{7}'),
+        "raw control characters reached the terminal: {text:?}"
+    );
+    for escaped in [
+        r"no key with kid k\u{001B}[2J\u{2028}x",
+        r"iss: https://a\u{001B}]0;pwned\u{0007}",
+        r"sub: x\u{2028}forged: line",
+    ] {
+        assert!(text.contains(escaped), "{escaped} missing:\n{text}");
+    }
+    let out = verify(&s, &f, &["-o", "json"]);
+    assert_eq!(json(&out)["claims"]["sub"], "x\u{2028}forged: line");
+}
+
+/// `--duration` is checked against kube-apiserver's TokenRequest bounds (600 s to 2^32 s,
+/// `ValidateTokenRequest`) before any cluster call, so the unreachable kubeconfig below is
+/// never dialled.
+#[test]
+fn token_duration_out_of_kube_bounds_exits_2_before_the_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, "apiVersion: v1\nkind: Config\n").unwrap();
+    for (duration, want) in [
+        ("1193047h", "over 2^32 s"),
+        ("5m", "under 10 minutes"),
+        ("1y", "--duration"),
+    ] {
+        let out = sakr()
+            .args([
+                "verify",
+                "--service-account",
+                "default/x",
+                "--expect-kid",
+                "k",
+            ])
+            .args(["--duration", duration, "--kubeconfig"])
+            .arg(&kubeconfig)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{duration}: {}", stderr(&out));
+        assert!(stderr(&out).contains(want), "{duration}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(duration),
+            "{duration}: {}",
+            stderr(&out)
+        );
+    }
+}
