@@ -129,7 +129,7 @@ mod tests {
         let (msg, _) = message(&["sakr", "-o", "json", "rotate", "stauts"]);
         assert!(msg.contains("'status'"), "{msg}");
         // Nothing made up for a word that is nothing like a subcommand.
-        let (msg, code) = message(&["sakr", "frobnicate"]);
+        let (msg, code) = message(&["sakr", "xyzzy"]);
         assert!(!msg.contains("similar"), "{msg}");
         assert_eq!(code, 2);
     }
