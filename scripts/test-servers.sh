@@ -2,7 +2,8 @@
 # Installs the local servers and relying-party tooling that the storage tests need
 # (DESIGN §5: real servers on 127.0.0.1, not SDK mocks), all under ./.cache (git-ignored):
 #   .cache/venv        moto's S3 server (`moto_server`), azure-storage-blob (mints Azurite SAS
-#                      tokens in tests), PyJWT + cryptography (signs test tokens)
+#                      tokens in tests), PyJWT + cryptography (signs test tokens), jsonschema
+#                      (checks every command's `-o json` against docs/json/*.schema.json)
 #   .cache/node        Azurite 3 (`azurite-blob`)
 #   tests/rp/node_modules  npm `jose` for the relying-party check (from the committed lock file)
 #
@@ -16,8 +17,8 @@ cache="$root/.cache"
 venv="$cache/venv"
 node_prefix="$cache/node"
 # Bump when the pinned set below changes, so that `install` re-runs the installers.
-stamp_version="1"
-python_pkgs=("moto[server]>=5.1,<6" "azure-storage-blob>=12.20,<13" "PyJWT>=2.8,<3" "cryptography>=42")
+stamp_version="2"
+python_pkgs=("moto[server]>=5.1,<6" "azure-storage-blob>=12.20,<13" "PyJWT>=2.8,<3" "cryptography>=42" "jsonschema>=4.20,<5")
 
 log() { printf 'test-servers: %s\n' "$*" >&2; }
 

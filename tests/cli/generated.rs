@@ -85,3 +85,37 @@ fn usage_errors_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
 }
+
+/// clap's own tip misses transpositions of short names; sakr adds the one-edit-away subcommand
+/// in clap's format, with clap's exit code.
+#[test]
+fn near_miss_subcommand_gets_a_suggestion() {
+    let out = sakr().arg("kdi").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("unrecognized subcommand 'kdi'")
+            && err.contains("a similar subcommand exists: 'kid'"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+/// Every subcommand's help sets the global options apart under their own heading.
+#[test]
+fn global_options_have_their_own_heading() {
+    for sub in ["keygen", "rotate start", "manifest trust"] {
+        let out = sakr().args(sub.split(' ')).arg("--help").output().unwrap();
+        let help = stdout(&out);
+        let (own, global) = help
+            .split_once("Global options:")
+            .unwrap_or_else(|| panic!("{sub} --help has no Global options heading:\n{help}"));
+        for flag in ["--output", "--quiet", "--verbose", "--no-color"] {
+            assert!(global.contains(flag), "{sub}: {flag} not under the heading");
+            assert!(
+                !own.contains(flag),
+                "{sub}: {flag} listed before the heading"
+            );
+        }
+    }
+}

@@ -10,6 +10,7 @@ mod crash;
 mod docs;
 mod fake_apiserver;
 mod generated;
+mod json_schema;
 mod jwks;
 mod keygen;
 mod kid;
