@@ -19,4 +19,5 @@ mod publish_cmd;
 mod relying_party;
 mod rotate;
 mod servers;
+mod sshd_nodes;
 mod verify_cmd;
