@@ -109,12 +109,15 @@ owns_socket() {
     return 1
 }
 
-# A port in the ephemeral-free range that nothing listens on now. sshd may still lose it to
-# another process before it binds: start_node then retries with another one.
+# A port that nothing listens on now, below the kernel's ephemeral range (where ssh clients and
+# the other test servers' port-0 binds take theirs). sshd may still lose it to another process
+# before it binds: start_node then retries with another one.
 pick_port() {
-    local port i
+    local low port i
+    low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+    ((low > 12000)) || low=32768
     for i in $(seq 1 200); do
-        port=$((20000 + RANDOM % 30000))
+        port=$((10000 + RANDOM % (low - 10000)))
         port_listening "$port" any >/dev/null || { echo "$port"; return; }
     done
     die "no free port found"
@@ -200,6 +203,8 @@ start_node() {
         write_sshd_config "$dir" "$k" "$port"
         "$sshd_bin" -t -f "$node/sshd_config" || die "node$k: sshd -t rejects $node/sshd_config"
         rm -f "$node/sshd.pid"
+        local log_from
+        log_from=$(($(stat -c %s "$node/sshd.log" 2>/dev/null || echo 0) + 1))
         # unshare execs sh, sh execs sshd: $! is the listening sshd. -D: stay in the foreground
         # (no daemon), -E: log to the node's file. --propagation private: the bind mount stays in
         # this namespace. setsid + nohup: not tied to the caller's terminal or process group.
@@ -225,14 +230,16 @@ start_node() {
         done
         kill -9 "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
-        if grep -q 'Address already in use\|Cannot bind any address' "$node/sshd.log" 2>/dev/null &&
+        # Only this attempt's part of the log decides (it is appended to across restarts).
+        if tail -c "+$log_from" "$node/sshd.log" 2>/dev/null |
+            grep -q 'Address already in use\|Cannot bind any address' &&
             [[ -z ${SAKR_SSHD_KEEP_PORT:-} ]]; then
             log "node$k: port $port taken, trying another (attempt $attempt)"
             rm -f "$node/port"
             continue
         fi
         die "node$k did not start; last lines of $node/sshd.log:
-$(tail -n 20 "$node/sshd.log" 2>/dev/null)"
+$(tail -c "+$log_from" "$node/sshd.log" 2>/dev/null | tail -n 20)"
     done
     die "node$k: no port after 5 attempts"
 }
