@@ -113,10 +113,10 @@ owns_socket() {
 # the other test servers' port-0 binds take theirs). sshd may still lose it to another process
 # before it binds: start_node then retries with another one.
 pick_port() {
-    local low port i
+    local low port
     low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
     ((low > 12000)) || low=32768
-    for i in $(seq 1 200); do
+    for _ in $(seq 1 200); do
         port=$((10000 + RANDOM % (low - 10000)))
         port_listening "$port" any >/dev/null || { echo "$port"; return; }
     done
@@ -215,9 +215,9 @@ start_node() {
         pid=$!
         echo "$pid" >"$node/launcher.pid"
         # Ready when *our* process holds the listening socket on the port (up to 10 s).
-        local i
-        for i in $(seq 1 200); do
-            if ! kill -0 "$pid" 2>/dev/null; then
+        for _ in $(seq 1 200); do
+            # Exited (a zombie until `wait`: kill -0 would still succeed on it).
+            if ! grep -q '^State:[[:space:]]*[^Z[:space:]]' "/proc/$pid/status" 2>/dev/null; then
                 break
             fi
             if inode=$(port_listening "$port") && owns_socket "$pid" "$inode"; then
@@ -259,8 +259,7 @@ kill_node() {
         kill -9 $pids 2>/dev/null || true
     fi
     # SIGKILL is asynchronous: wait (≤ 2 s) until none is left, so a restart can bind the port.
-    local i
-    for i in $(seq 1 40); do
+    for _ in $(seq 1 40); do
         [[ -z $(node_pids "$dir" "$k") ]] && break
         sleep 0.05
     done
