@@ -90,6 +90,11 @@ step "test servers and relying parties (scripts/test-servers.sh install)"
 scripts/test-servers.sh install
 export SAKR_TEST_PYTHON="$root/.cache/venv/bin/python"
 
+step "OpenSSH server for the ssh node tests (scripts/test-sshd.sh install)"
+# Debian's openssh-server (its system service is not started) and inotify-tools; the tests start
+# their own sshd per node (tests/cli/servers/sshd.rs, docs/testing-nodes.md). Needs root.
+scripts/test-sshd.sh install
+
 step "openssl and ssh-keygen (independent checks)"
 command -v openssl >/dev/null || { echo "openssl is required (apt-get install openssl)" >&2; exit 2; }
 command -v ssh-keygen >/dev/null || { echo "ssh-keygen is required (apt-get install openssh-client)" >&2; exit 2; }

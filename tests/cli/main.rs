@@ -21,4 +21,5 @@ mod relying_party;
 mod rotate;
 mod rotate_hardening;
 mod servers;
+mod sshd_nodes;
 mod verify_cmd;
