@@ -17,10 +17,13 @@ use super::{PublicKey, parse, pem_encode};
 #[serde(rename_all = "kebab-case")]
 pub enum Algorithm {
     #[value(name = "rsa-2048")]
+    #[serde(rename = "rsa-2048")]
     Rsa2048,
     #[value(name = "rsa-3072")]
+    #[serde(rename = "rsa-3072")]
     Rsa3072,
     #[value(name = "rsa-4096")]
+    #[serde(rename = "rsa-4096")]
     Rsa4096,
     #[value(name = "ecdsa-p256")]
     EcdsaP256,

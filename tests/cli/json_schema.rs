@@ -284,7 +284,6 @@ fn rotate_start_next_status_and_abort_match_the_schema() {
 }
 
 #[test]
-#[ignore = "rehearse -o json prints several documents today; one document is issue 14.5"]
 fn rehearse_matches_the_schema() {
     let out = sakr().args(["rehearse", "-o", "json"]).output().unwrap();
     assert_valid("rehearse", &out, 0);
