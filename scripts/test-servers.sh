@@ -16,8 +16,8 @@ cache="$root/.cache"
 venv="$cache/venv"
 node_prefix="$cache/node"
 # Bump when the pinned set below changes, so that `install` re-runs the installers.
-stamp_version="1"
-python_pkgs=("moto[server]>=5.1,<6" "azure-storage-blob>=12.20,<13" "PyJWT>=2.8,<3" "cryptography>=42")
+stamp_version="2"
+python_pkgs=("moto[server]>=5.1,<6" "azure-storage-blob>=12.20,<13" "PyJWT>=2.8,<3" "cryptography>=42" "jsonschema>=4.20,<5")
 
 log() { printf 'test-servers: %s\n' "$*" >&2; }
 
