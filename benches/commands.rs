@@ -152,9 +152,11 @@ fn main() {
             .arg("--manifests-dir")
             .arg(&manifests)
             .arg("--host-root")
-            .arg(&host_root)
-            .arg("--backup-dir")
-            .arg(d.join("backups"));
+            .arg(&host_root);
+        // `show` takes no backup directory (it changes nothing).
+        if args.first() != Some(&"show") {
+            c.arg("--backup-dir").arg(d.join("backups"));
+        }
         c
     };
 

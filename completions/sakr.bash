@@ -699,7 +699,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest)
-            opts="-o -q -v -h -V --manifests-dir --apiserver --controller-manager --host-root --backup-dir --dry-run --no-check-files --output --quiet --verbose --no-color --help --version show trust sign-with retire help"
+            opts="-o -q -v -h -V --manifests-dir --apiserver --controller-manager --host-root --output --quiet --verbose --no-color --help --version show trust sign-with retire help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -718,10 +718,6 @@ _sakr() {
                     return 0
                     ;;
                 --host-root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --backup-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -825,12 +821,16 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest__subcmd__retire)
-            opts="-o -q -v -h -V --manifests-dir --apiserver --controller-manager --host-root --backup-dir --dry-run --no-check-files --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --backup-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --manifests-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -844,10 +844,6 @@ _sakr() {
                     return 0
                     ;;
                 --host-root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --backup-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -867,7 +863,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest__subcmd__show)
-            opts="-o -q -v -h -V --manifests-dir --apiserver --controller-manager --host-root --backup-dir --dry-run --no-check-files --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --manifests-dir --apiserver --controller-manager --host-root --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -886,10 +882,6 @@ _sakr() {
                     return 0
                     ;;
                 --host-root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --backup-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -909,12 +901,16 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest__subcmd__sign__subcmd__with)
-            opts="-o -q -v -h -V --manifests-dir --apiserver --controller-manager --host-root --backup-dir --dry-run --no-check-files --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --backup-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --manifests-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -928,10 +924,6 @@ _sakr() {
                     return 0
                     ;;
                 --host-root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --backup-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -951,12 +943,16 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest__subcmd__trust)
-            opts="-o -q -v -h -V --manifests-dir --apiserver --controller-manager --host-root --backup-dir --dry-run --no-check-files --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --backup-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --manifests-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -970,10 +966,6 @@ _sakr() {
                     return 0
                     ;;
                 --host-root)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --backup-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -286,13 +286,12 @@ pub struct ManifestArgs {
     #[command(subcommand)]
     pub action: ManifestAction,
     #[command(flatten)]
-    pub opts: ManifestOpts,
+    pub paths: ManifestPaths,
 }
 
-/// Where the static-pod manifests are, and where their backups go: `sakr manifest` and
-/// `sakr rotate start` (which records it in the state file).
+/// Where the static-pod manifests are (every `sakr manifest` subcommand; before or after it).
 #[derive(Debug, Args, Clone)]
-pub struct ManifestLocation {
+pub struct ManifestPaths {
     /// The static-pod manifests directory; the two manifests are found by their containers.
     #[arg(long, global = true, value_name = "DIR", conflicts_with = "apiserver")]
     pub manifests_dir: Option<PathBuf>,
@@ -305,33 +304,60 @@ pub struct ManifestLocation {
     /// Resolve hostPath volumes under DIR (for a node's files copied elsewhere).
     #[arg(long, global = true, value_name = "DIR", default_value = "/")]
     pub host_root: PathBuf,
+}
+
+/// Where the static-pod manifests are, and where their backups go: `sakr rotate start` (which
+/// records it in the state file).
+#[derive(Debug, Args, Clone)]
+pub struct ManifestLocation {
+    /// The static-pod manifests directory; the two manifests are found by their containers.
+    #[arg(long, value_name = "DIR", conflicts_with = "apiserver")]
+    pub manifests_dir: Option<PathBuf>,
+    /// The kube-apiserver manifest (instead of --manifests-dir).
+    #[arg(long, value_name = "FILE")]
+    pub apiserver: Option<PathBuf>,
+    /// The kube-controller-manager manifest (with --apiserver).
+    #[arg(long, value_name = "FILE", requires = "apiserver")]
+    pub controller_manager: Option<PathBuf>,
+    /// Resolve hostPath volumes under DIR (for a node's files copied elsewhere).
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub host_root: PathBuf,
     /// Where to copy the manifests before editing them, and a rotation's old key files at retire
     /// [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>].
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, value_name = "DIR")]
     pub backup_dir: Option<PathBuf>,
 }
 
+/// The options of the manifest edits (`trust`, `sign-with`, `retire`); `show` changes nothing
+/// and takes none of them.
 #[derive(Debug, Args, Clone)]
 pub struct ManifestOpts {
-    #[command(flatten)]
-    pub location: ManifestLocation,
+    /// Where to copy the manifests before editing them
+    /// [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>].
+    #[arg(long, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
     /// Print the unified diff and change nothing.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub dry_run: bool,
     /// Do not require key files to exist at their host paths (preparing manifests for another machine).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub no_check_files: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ManifestAction {
     /// List the service-account flags with each key's kid, and warn about every hazard.
+    ///
+    /// Exits 1 when a hazard means the control plane is broken as the manifests stand (a
+    /// component does not start, or tokens are rejected); warnings alone exit 0.
     Show,
     /// Append --service-account-key-file=PUB after the last one (the "trust" stage).
     Trust {
         /// Public key file, as the container sees it (e.g. /etc/kubernetes/pki/sa-new.pub).
         #[arg(value_name = "PUB")]
         path: String,
+        #[command(flatten)]
+        opts: ManifestOpts,
     },
     /// Sign with KEY: kube-apiserver --service-account-signing-key-file and
     /// kube-controller-manager --service-account-private-key-file (the "switch" stage).
@@ -341,6 +367,8 @@ pub enum ManifestAction {
         /// Private key file, as the container sees it.
         #[arg(value_name = "KEY")]
         path: String,
+        #[command(flatten)]
+        opts: ManifestOpts,
     },
     /// Remove --service-account-key-file=PUB (the "retire" stage).
     ///
@@ -348,6 +376,8 @@ pub enum ManifestAction {
     Retire {
         #[arg(value_name = "PUB")]
         path: String,
+        #[command(flatten)]
+        opts: ManifestOpts,
     },
 }
 

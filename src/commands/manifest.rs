@@ -2,26 +2,26 @@
 
 use serde::Serialize;
 
-use crate::cli::{ManifestAction, ManifestArgs, ManifestOpts};
-use crate::exit::Refused;
+use crate::cli::{ManifestAction, ManifestArgs, ManifestOpts, ManifestPaths};
+use crate::exit::{ChecksFailed, Refused};
 use crate::manifests::hazards::KeyFileFact;
 use crate::manifests::ops::{self, Action, OpsError, State};
 use crate::output::Printer;
+use crate::text::printable;
 
 pub fn run(args: ManifestArgs, printer: &Printer) -> anyhow::Result<()> {
-    let state = load(&args.opts)?;
+    let state = load(&args.paths)?;
     match args.action {
         ManifestAction::Show => show(&state, printer),
-        ManifestAction::Trust { path } => edit(&state, Action::Trust(path), &args.opts, printer),
-        ManifestAction::SignWith { path } => {
-            edit(&state, Action::SignWith(path), &args.opts, printer)
+        ManifestAction::Trust { path, opts } => edit(&state, Action::Trust(path), &opts, printer),
+        ManifestAction::SignWith { path, opts } => {
+            edit(&state, Action::SignWith(path), &opts, printer)
         }
-        ManifestAction::Retire { path } => edit(&state, Action::Retire(path), &args.opts, printer),
+        ManifestAction::Retire { path, opts } => edit(&state, Action::Retire(path), &opts, printer),
     }
 }
 
-pub(crate) fn load(opts: &ManifestOpts) -> anyhow::Result<State> {
-    let l = &opts.location;
+pub(crate) fn load(l: &ManifestPaths) -> anyhow::Result<State> {
     Ok(ops::open(
         l.manifests_dir.as_deref(),
         l.apiserver.as_deref(),
@@ -39,83 +39,239 @@ pub(crate) fn classify(e: OpsError) -> anyhow::Error {
     }
 }
 
+// `sakr manifest show -o json`: the documented shape of docs/json/manifest-show.schema.json
+// (issue 14.9). Small and stable for scripts: the flags and what sakr found at each key file,
+// never the parser's internals. Strings are as written in the manifests (JSON escapes them).
+
 #[derive(Serialize)]
-struct ShowReport<'a> {
-    apiserver: Component<'a>,
-    controller_manager: Option<Component<'a>>,
-    key_files: Vec<KeyFileRow<'a>>,
-    signing_key_kid: Option<&'a str>,
-    controller_manager_key_kid: Option<&'a str>,
-    hazards: Vec<crate::manifests::Hazard>,
+struct ShowJson {
+    apiserver: ApiserverJson,
+    controller_manager: Option<ControllerManagerJson>,
+    hazards: Vec<HazardJson>,
     kubeadm_hint: String,
 }
 
 #[derive(Serialize)]
-struct Component<'a> {
-    path: &'a std::path::Path,
-    manifest: &'a crate::manifests::Manifest,
+struct ApiserverJson {
+    manifest: String,
+    issuers: Vec<String>,
+    key_files: Vec<KeyFileJson>,
+    signing_key_file: Option<PrivateKeyJson>,
+    signing_endpoint: Option<String>,
+    max_token_expiration: Option<String>,
+    extend_token_expiration: Option<String>,
 }
 
 #[derive(Serialize)]
-struct KeyFileRow<'a> {
-    path: &'a str,
-    host_path: Option<std::path::PathBuf>,
-    fact: &'a KeyFileFact,
+struct KeyFileJson {
+    path: String,
+    host_path: Option<String>,
+    /// `ok`, `missing`, `unreadable`, `no_usable_key`.
+    state: &'static str,
+    reason: Option<String>,
+    keys: Vec<KeyJson>,
+}
+
+#[derive(Serialize)]
+struct KeyJson {
+    kid: String,
+    form: String,
+    used: bool,
+}
+
+#[derive(Serialize)]
+struct PrivateKeyJson {
+    path: String,
+    host_path: Option<String>,
+    /// `ok`, `missing`, `unreadable`, `no_private_key`.
+    state: &'static str,
+    kid: Option<String>,
+    reason: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ControllerManagerJson {
+    manifest: String,
+    private_key_file: Option<PrivateKeyJson>,
+}
+
+#[derive(Serialize)]
+struct HazardJson {
+    kind: &'static str,
+    /// `error` (the control plane is broken as the manifests stand; exit 1) or `warning`.
+    severity: &'static str,
+    message: String,
+}
+
+/// State and reason of a key file that was read (or not).
+fn fact_state(fact: Option<&KeyFileFact>, empty: &'static str) -> (&'static str, Option<String>) {
+    match fact {
+        None => ("ok", None),
+        Some(KeyFileFact::Kids { kids }) if kids.is_empty() => (empty, None),
+        Some(KeyFileFact::Kids { .. }) => ("ok", None),
+        Some(KeyFileFact::Missing) => ("missing", None),
+        Some(KeyFileFact::Unreadable { reason }) => ("unreadable", Some(reason.clone())),
+    }
+}
+
+fn private_key_json(
+    state: &State,
+    m: &crate::manifests::Manifest,
+    path: &str,
+    kid: Option<&String>,
+    problem: Option<&KeyFileFact>,
+) -> PrivateKeyJson {
+    let (st, reason) = fact_state(problem, "no_private_key");
+    PrivateKeyJson {
+        path: path.to_string(),
+        host_path: state
+            .target
+            .host_path(m, path)
+            .map(|p| p.to_string_lossy().into_owned()),
+        state: st,
+        kid: kid.cloned(),
+        reason,
+    }
+}
+
+fn show_json(state: &State, hazards: &[crate::manifests::Hazard]) -> ShowJson {
+    use crate::manifests::SaFlag;
+    let api = &state.apiserver;
+    let m = &api.manifest;
+    let facts = &state.facts;
+    ShowJson {
+        apiserver: ApiserverJson {
+            manifest: api.path.to_string_lossy().into_owned(),
+            issuers: m.issuers().into_iter().map(str::to_string).collect(),
+            key_files: m
+                .key_files()
+                .into_iter()
+                .map(|p| {
+                    let (st, reason) = fact_state(facts.key_files.get(p), "no_usable_key");
+                    KeyFileJson {
+                        path: p.to_string(),
+                        host_path: state
+                            .target
+                            .host_path(m, p)
+                            .map(|h| h.to_string_lossy().into_owned()),
+                        state: st,
+                        reason,
+                        keys: facts
+                            .key_file_blocks
+                            .get(p)
+                            .into_iter()
+                            .flatten()
+                            .map(|b| KeyJson {
+                                kid: b.kid.clone(),
+                                form: b.form.clone(),
+                                used: b.used,
+                            })
+                            .collect(),
+                    }
+                })
+                .collect(),
+            signing_key_file: m.signing_key_file().map(|p| {
+                private_key_json(
+                    state,
+                    m,
+                    p,
+                    facts.signing_key_kid.as_ref(),
+                    facts.signing_key_problem.as_ref(),
+                )
+            }),
+            signing_endpoint: m.signing_endpoint().map(str::to_string),
+            max_token_expiration: m
+                .value(SaFlag::ServiceAccountMaxTokenExpiration)
+                .map(str::to_string),
+            extend_token_expiration: m
+                .value(SaFlag::ServiceAccountExtendTokenExpiration)
+                .map(str::to_string),
+        },
+        controller_manager: state
+            .controller_manager
+            .as_ref()
+            .map(|cm| ControllerManagerJson {
+                manifest: cm.path.to_string_lossy().into_owned(),
+                private_key_file: cm.manifest.private_key_file().map(|p| {
+                    private_key_json(
+                        state,
+                        &cm.manifest,
+                        p,
+                        facts.controller_manager_key_kid.as_ref(),
+                        facts.controller_manager_key_problem.as_ref(),
+                    )
+                }),
+            }),
+        hazards: hazards
+            .iter()
+            .map(|h| HazardJson {
+                kind: h.kind(),
+                severity: if h.is_error() { "error" } else { "warning" },
+                message: h.to_string(),
+            })
+            .collect(),
+        kubeadm_hint: state.kubeadm_hint(),
+    }
+}
+
+/// What the text report says after a private key file's path.
+fn private_key_text(kid: Option<&String>, problem: Option<&KeyFileFact>) -> String {
+    match (kid, problem) {
+        (Some(kid), _) => format!("kid {kid}"),
+        (None, Some(KeyFileFact::Missing)) => "MISSING".into(),
+        (None, Some(KeyFileFact::Unreadable { reason })) => {
+            format!("UNREADABLE: {}", printable(reason))
+        }
+        (None, _) => "NO PRIVATE KEY".into(),
+    }
 }
 
 fn show(state: &State, printer: &Printer) -> anyhow::Result<()> {
     let api = &state.apiserver;
     let hazards = state.hazards();
-    let key_rows: Vec<KeyFileRow> = api
-        .manifest
-        .key_files()
-        .into_iter()
-        .map(|p| KeyFileRow {
-            path: p,
-            host_path: state.target.host_path(&api.manifest, p),
-            fact: &state.facts.key_files[p],
-        })
-        .collect();
+    let errors = hazards.iter().filter(|h| h.is_error()).count();
+    let broken = || -> anyhow::Result<()> {
+        if errors > 0 {
+            return Err(ChecksFailed(format!(
+                "{errors} hazard(s) break the control plane as the manifests stand (see above)"
+            ))
+            .into());
+        }
+        Ok(())
+    };
     if printer.json() {
-        printer.json_doc(&ShowReport {
-            apiserver: Component {
-                path: &api.path,
-                manifest: &api.manifest,
-            },
-            controller_manager: state.controller_manager.as_ref().map(|c| Component {
-                path: &c.path,
-                manifest: &c.manifest,
-            }),
-            key_files: key_rows,
-            signing_key_kid: state.facts.signing_key_kid.as_deref(),
-            controller_manager_key_kid: state.facts.controller_manager_key_kid.as_deref(),
-            hazards,
-            kubeadm_hint: state.kubeadm_hint(),
-        });
-        return Ok(());
+        printer.json_doc(&show_json(state, &hazards));
+        return broken();
     }
-    let kid_or = |k: &Option<String>| k.clone().unwrap_or_else(|| "(unreadable)".into());
-    let mut out = format!("kube-apiserver  {}\n", api.path.display());
+    let facts = &state.facts;
+    // Everything below but sakr's own labels and kids comes from the manifests or the directory.
+    let p = |s: &str| printable(s).into_owned();
+    let mut out = format!("kube-apiserver  {}\n", p(&api.path.to_string_lossy()));
     for iss in api.manifest.issuers() {
-        out.push_str(&format!("  issuer            {iss}\n"));
+        out.push_str(&format!("  issuer            {}\n", p(iss)));
     }
-    for row in &key_rows {
-        let fact = match row.fact {
-            KeyFileFact::Kids { kids } if kids.is_empty() => "no usable key".to_string(),
-            KeyFileFact::Kids { kids } => format!("kid {}", kids.join(", ")),
-            KeyFileFact::Missing => "MISSING".into(),
-            KeyFileFact::Unreadable { reason } => format!("UNREADABLE: {reason}"),
+    for path in api.manifest.key_files() {
+        let fact = match facts.key_files.get(path) {
+            Some(KeyFileFact::Kids { kids }) if kids.is_empty() => "no usable key".to_string(),
+            Some(KeyFileFact::Kids { kids }) => format!("kid {}", kids.join(", ")),
+            Some(KeyFileFact::Missing) => "MISSING".into(),
+            Some(KeyFileFact::Unreadable { reason }) => format!("UNREADABLE: {}", p(reason)),
+            None => "not read".into(),
         };
-        out.push_str(&format!("  key file          {}  {fact}\n", row.path));
+        out.push_str(&format!("  key file          {}  {fact}\n", p(path)));
     }
     if let Some(sk) = api.manifest.signing_key_file() {
         out.push_str(&format!(
-            "  signing key       {sk}  kid {}\n",
-            kid_or(&state.facts.signing_key_kid)
+            "  signing key       {}  {}\n",
+            p(sk),
+            private_key_text(
+                facts.signing_key_kid.as_ref(),
+                facts.signing_key_problem.as_ref()
+            )
         ));
     }
     if let Some(ep) = api.manifest.signing_endpoint() {
-        out.push_str(&format!("  signing endpoint  {ep}\n"));
+        out.push_str(&format!("  signing endpoint  {}\n", p(ep)));
     }
     use crate::manifests::SaFlag;
     for flag in [
@@ -124,17 +280,25 @@ fn show(state: &State, printer: &Printer) -> anyhow::Result<()> {
     ] {
         if let Some(v) = api.manifest.value(flag) {
             out.push_str(&format!(
-                "  {:<17} {v}\n",
-                flag.name().trim_start_matches("service-account-")
+                "  {:<17} {}\n",
+                flag.name().trim_start_matches("service-account-"),
+                p(v)
             ));
         }
     }
     if let Some(cm) = &state.controller_manager {
-        out.push_str(&format!("kube-controller-manager  {}\n", cm.path.display()));
+        out.push_str(&format!(
+            "kube-controller-manager  {}\n",
+            p(&cm.path.to_string_lossy())
+        ));
         if let Some(pk) = cm.manifest.private_key_file() {
             out.push_str(&format!(
-                "  private key       {pk}  kid {}\n",
-                kid_or(&state.facts.controller_manager_key_kid)
+                "  private key       {}  {}\n",
+                p(pk),
+                private_key_text(
+                    facts.controller_manager_key_kid.as_ref(),
+                    facts.controller_manager_key_problem.as_ref()
+                )
             ));
         }
     }
@@ -145,7 +309,7 @@ fn show(state: &State, printer: &Printer) -> anyhow::Result<()> {
     if hazards.is_empty() {
         printer.note("no hazards found");
     }
-    Ok(())
+    broken()
 }
 
 #[derive(Serialize)]
@@ -191,7 +355,7 @@ fn edit(
         }
         printer.note("dry run: nothing written");
     } else {
-        let backup_dir = opts.location.backup_dir.clone().unwrap_or_else(|| {
+        let backup_dir = opts.backup_dir.clone().unwrap_or_else(|| {
             ops::default_backup_dir(
                 state.target.manifests_dir.as_deref(),
                 Some(&state.target.apiserver),

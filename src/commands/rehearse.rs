@@ -278,6 +278,15 @@ fn copy_manifests(from: Option<&Path>, to: &Path) -> anyhow::Result<()> {
         }
         Some(dir) => {
             let found = crate::manifests::locate(dir)?;
+            // Refuse what the model refuses (a hostPath with `..` would lead the rehearsal out
+            // of its scratch directory, issue 13.1) while the error can still name the original.
+            if let Some((path, source)) = found
+                .read
+                .iter()
+                .find_map(|r| r.manifest.as_ref().err().map(|e| (&r.path, e)))
+            {
+                return Err(anyhow::Error::new(source.clone()).context(path.display().to_string()));
+            }
             for p in [&found.apiserver, &found.controller_manager] {
                 let name = p.file_name().context("manifest without a file name")?;
                 std::fs::copy(p, to.join(name))

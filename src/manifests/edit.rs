@@ -204,8 +204,17 @@ pub(crate) fn validate_path(path: &str) -> Result<(), EditError> {
         Some("it is empty")
     } else if !path.starts_with('/') {
         Some("it must be absolute (a path inside the container)")
-    } else if path.chars().any(char::is_control) {
-        Some("it contains a control character")
+    } else if path
+        .chars()
+        .any(|c| matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}'))
+    {
+        // YAML 1.2 keeps these inside a scalar, so the re-parse check passes; the kubelet's
+        // YAML 1.1 reader breaks the line there, and the rest of the path becomes a new item.
+        Some(
+            "it contains a line break for YAML 1.1 readers such as the kubelet (U+0085, U+2028 or U+2029)",
+        )
+    } else if path.chars().any(crate::text::is_unsafe_char) {
+        Some("it contains a control or invisible formatting character")
     } else if path.trim() != path {
         Some("it has leading or trailing white space")
     } else {
@@ -213,7 +222,7 @@ pub(crate) fn validate_path(path: &str) -> Result<(), EditError> {
     };
     match reason {
         Some(reason) => Err(EditError::InvalidPath {
-            path: path.to_string(),
+            path: crate::text::printable(path).into_owned(),
             reason,
         }),
         None => Ok(()),

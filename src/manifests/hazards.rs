@@ -33,6 +33,25 @@ pub struct KeyFacts {
     pub signing_key_kid: Option<String>,
     /// Kid of the public half of the controller-manager's `--service-account-private-key-file`.
     pub controller_manager_key_kid: Option<String>,
+    /// What reading `--service-account-signing-key-file` found when it gave no kid: missing,
+    /// unreadable, or no private key (`Kids` with no kid). `None` when the flag is unset or the
+    /// key was read.
+    pub signing_key_problem: Option<KeyFileFact>,
+    /// The same for kube-controller-manager's `--service-account-private-key-file`.
+    pub controller_manager_key_problem: Option<KeyFileFact>,
+    /// Per key file (container path): every key block read, with its PEM form, whether
+    /// kube-apiserver uses it or not (for `manifest show`).
+    pub key_file_blocks: BTreeMap<String, Vec<KeyBlockFact>>,
+}
+
+/// One key block of a key file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyBlockFact {
+    pub kid: String,
+    /// The PEM label (`PUBLIC KEY`, `CERTIFICATE`, `RSA PRIVATE KEY`, …).
+    pub form: String,
+    /// Whether kube-apiserver uses it from a `--service-account-key-file`.
+    pub used: bool,
 }
 
 /// One thing `sakr manifest show` warns about.
@@ -62,17 +81,58 @@ pub enum Hazard {
     NoSigningKey,
     /// A file in the manifests directory the kubelet would load as a static pod.
     StrayManifestFile { name: String },
+    /// The signing key (kube-apiserver) or private key (kube-controller-manager) file is
+    /// missing, unreadable or holds no private key: that component does not start.
+    UnusableSigningKey {
+        role: super::Role,
+        flag: SaFlag,
+        path: String,
+        reason: String,
+    },
+}
+
+impl Hazard {
+    /// The stable name of this kind of hazard (`manifest show -o json`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Hazard::SigningKeyNotTrusted { .. } => "signing_key_not_trusted",
+            Hazard::ControllerManagerKeyDiffers { .. } => "controller_manager_key_differs",
+            Hazard::OutsideHostPath { .. } => "outside_host_path",
+            Hazard::UnusableKeyFile { .. } => "unusable_key_file",
+            Hazard::ExternalSigning { .. } => "external_signing",
+            Hazard::ExternalSigningWithKeyFlags { .. } => "external_signing_with_key_flags",
+            Hazard::NoSigningKey => "no_signing_key",
+            Hazard::StrayManifestFile { .. } => "stray_manifest_file",
+            Hazard::UnusableSigningKey { .. } => "unusable_signing_key",
+        }
+    }
+
+    /// Whether the control plane is broken as the manifests stand (a component does not start,
+    /// or tokens are rejected): `sakr manifest show` exits 1. The others are warnings.
+    pub fn is_error(&self) -> bool {
+        matches!(
+            self,
+            Hazard::SigningKeyNotTrusted { .. }
+                | Hazard::UnusableKeyFile { .. }
+                | Hazard::ExternalSigningWithKeyFlags { .. }
+                | Hazard::NoSigningKey
+                | Hazard::UnusableSigningKey { .. }
+        )
+    }
 }
 
 impl fmt::Display for Hazard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Paths, names and endpoints come from the manifests and the directory: escaped.
+        use crate::text::printable as p;
         match self {
             Hazard::SigningKeyNotTrusted {
                 signing_key_file,
                 kid,
             } => write!(
                 f,
-                "the signing key {signing_key_file} (kid {kid}) has its public half in no --service-account-key-file: tokens it signs are rejected"
+                "the signing key {} (kid {kid}) has its public half in no --service-account-key-file: tokens it signs are rejected",
+                p(signing_key_file)
             ),
             Hazard::ControllerManagerKeyDiffers {
                 apiserver_signing_key_file,
@@ -80,31 +140,47 @@ impl fmt::Display for Hazard {
             } => write!(
                 f,
                 "kube-controller-manager --service-account-private-key-file ({}) is not kube-apiserver's --service-account-signing-key-file ({})",
-                controller_manager_private_key_file.as_deref().unwrap_or("unset"),
-                apiserver_signing_key_file.as_deref().unwrap_or("unset"),
+                p(controller_manager_private_key_file.as_deref().unwrap_or("unset")),
+                p(apiserver_signing_key_file.as_deref().unwrap_or("unset")),
             ),
             Hazard::OutsideHostPath { flag, path } => write!(
                 f,
-                "--{}={path} is not under any hostPath volume mount: sakr cannot tell which host file the container reads",
-                flag.name()
+                "--{}={} is not under any hostPath volume mount: sakr cannot tell which host file the container reads",
+                flag.name(),
+                p(path)
             ),
             Hazard::UnusableKeyFile { path, reason } => {
-                write!(f, "--service-account-key-file={path}: {reason}")
+                write!(f, "--service-account-key-file={}: {}", p(path), p(reason))
             }
             Hazard::ExternalSigning { endpoint } => write!(
                 f,
-                "tokens are signed by an external signer at {endpoint} (--service-account-signing-endpoint): rotate keys in that signer; sakr does not edit the key flags"
+                "tokens are signed by an external signer at {} (--service-account-signing-endpoint): rotate keys in that signer; sakr does not edit the key flags",
+                p(endpoint)
             ),
             Hazard::ExternalSigningWithKeyFlags { endpoint } => write!(
                 f,
-                "--service-account-signing-endpoint={endpoint} is set together with key-file flags: kube-apiserver rejects that combination"
+                "--service-account-signing-endpoint={} is set together with key-file flags: kube-apiserver rejects that combination",
+                p(endpoint)
             ),
             Hazard::NoSigningKey => f.write_str(
                 "kube-apiserver has neither --service-account-signing-key-file nor --service-account-signing-endpoint",
             ),
             Hazard::StrayManifestFile { name } => write!(
                 f,
-                "{name} in the manifests directory looks like a backup or temporary file, and the kubelet starts every file there whose name does not begin with a dot: move it out"
+                "{} in the manifests directory looks like a backup or temporary file, and the kubelet starts every file there whose name does not begin with a dot: move it out",
+                p(name)
+            ),
+            Hazard::UnusableSigningKey {
+                role,
+                flag,
+                path,
+                reason,
+            } => write!(
+                f,
+                "{role} --{}={}: {}; {role} does not start without a usable private key there",
+                flag.name(),
+                p(path),
+                p(reason)
             ),
         }
     }
@@ -150,6 +226,31 @@ pub fn hazards(
                 kid: kid.clone(),
             });
         }
+    }
+
+    let unusable = |fact: Option<&KeyFileFact>| match fact? {
+        KeyFileFact::Missing => Some("the file does not exist".to_string()),
+        KeyFileFact::Unreadable { reason } => Some(reason.clone()),
+        KeyFileFact::Kids { .. } => Some("the file holds no private key".to_string()),
+    };
+    if let (Some(path), Some(reason)) = (signing, unusable(facts.signing_key_problem.as_ref())) {
+        out.push(Hazard::UnusableSigningKey {
+            role: super::Role::ApiServer,
+            flag: SaFlag::ServiceAccountSigningKeyFile,
+            path: path.to_string(),
+            reason,
+        });
+    }
+    if let (Some(path), Some(reason)) = (
+        controller_manager.and_then(Manifest::private_key_file),
+        unusable(facts.controller_manager_key_problem.as_ref()),
+    ) {
+        out.push(Hazard::UnusableSigningKey {
+            role: super::Role::ControllerManager,
+            flag: SaFlag::ServiceAccountPrivateKeyFile,
+            path: path.to_string(),
+            reason,
+        });
     }
 
     if let Some(cm) = controller_manager {
@@ -296,14 +397,26 @@ fn yaml_string(v: &str) -> String {
     }
 }
 
-/// Names in a manifests directory that the kubelet would load (every name not starting with a
-/// dot) and that look like backups, editor or temporary files, or are not manifests at all.
-pub fn stray_manifest_files(file_names: &[String]) -> Vec<String> {
+/// One entry of a manifests directory, as [`stray_manifest_files`] needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirEntry {
+    /// The file name (lossily decoded when it is not UTF-8).
+    pub name: String,
+    /// A directory, or a symbolic link to one: the kubelet does not recurse into it.
+    pub is_dir: bool,
+}
+
+/// Names in a manifests directory that the kubelet would load (every file whose name does not
+/// start with a dot; not directories, which it skips) and that look like backups, editor or
+/// temporary files, or are not manifests at all.
+pub fn stray_manifest_files(entries: &[DirEntry]) -> Vec<String> {
     const BACKUP_SUFFIXES: &[&str] = &[
         ".bak", ".orig", "~", ".swp", ".swo", ".tmp", ".old", ".save", ".rej",
     ];
-    file_names
+    entries
         .iter()
+        .filter(|e| !e.is_dir)
+        .map(|e| &e.name)
         .filter(|n| !n.starts_with('.') && !n.is_empty())
         .filter(|n| {
             let lower = n.to_ascii_lowercase();
@@ -325,7 +438,7 @@ mod tests {
 
     #[test]
     fn stray_files() {
-        let names: Vec<String> = [
+        let names: Vec<DirEntry> = [
             "kube-apiserver.yaml",
             "etcd.yml",
             "x.json",
@@ -344,7 +457,10 @@ mod tests {
             "kube-apiserver.yaml.20240101",
         ]
         .iter()
-        .map(|s| s.to_string())
+        .map(|s| DirEntry {
+            name: s.to_string(),
+            is_dir: false,
+        })
         .collect();
         assert_eq!(
             stray_manifest_files(&names),
@@ -361,6 +477,25 @@ mod tests {
                 "kube-apiserver.yaml.20240101",
             ]
         );
+    }
+
+    #[test]
+    fn directories_are_not_stray_files() {
+        let entries = [
+            DirEntry {
+                name: "backup".into(),
+                is_dir: true,
+            },
+            DirEntry {
+                name: "old.bak".into(),
+                is_dir: true,
+            },
+            DirEntry {
+                name: "notes".into(),
+                is_dir: false,
+            },
+        ];
+        assert_eq!(stray_manifest_files(&entries), vec!["notes"]);
     }
 
     #[test]

@@ -123,25 +123,26 @@ pub fn locate(dir: &Path) -> Result<Located, LocateError> {
         dir: dir.to_path_buf(),
         source,
     };
-    let mut names = Vec::new();
+    // (file name as on disk, as reported). A name that is not UTF-8 is read like any other (the
+    // kubelet loads it) through its real bytes; only reports use the lossy form.
+    let mut entries = Vec::new();
     for entry in fs::read_dir(dir).map_err(read_dir)? {
         let entry = entry.map_err(read_dir)?;
-        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
-            // The kubelet would load it, but it cannot be one of ours: report it by lossy name.
-            names.push(entry.file_name().to_string_lossy().into_owned());
+        let os_name = entry.file_name();
+        if os_name.as_encoded_bytes().starts_with(b".") {
             continue;
-        };
-        if !name.starts_with('.') {
-            names.push(name);
         }
+        let name = os_name.to_string_lossy().into_owned();
+        entries.push((os_name, name));
     }
-    names.sort();
+    entries.sort();
+    let names: Vec<String> = entries.iter().map(|(_, n)| n.clone()).collect();
 
     let mut apiservers = Vec::new();
     let mut controller_managers = Vec::new();
     let mut read = Vec::new();
-    for name in &names {
-        let path = dir.join(name);
+    for (os_name, _) in &entries {
+        let path = dir.join(os_name);
         // Follow symlinks as the kubelet does; a loop surfaces here as ELOOP.
         let meta = match fs::metadata(&path) {
             Ok(m) => m,

@@ -26,7 +26,8 @@ pub use edit::{
     EditError, EditOutcome, retire, set_private_key, set_signing_key, trust, unified_diff,
 };
 pub use hazards::{
-    Hazard, KeyFacts, KeyFileFact, hazards, kubeadm_extra_args_hint, stray_manifest_files,
+    DirEntry, Hazard, KeyBlockFact, KeyFacts, KeyFileFact, hazards, kubeadm_extra_args_hint,
+    stray_manifest_files,
 };
 pub use locate::{LocateError, Located, locate};
 pub use model::{FlagForm, FlagOccurrence, ListKind, Manifest, ParseError, SaFlag};

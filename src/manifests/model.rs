@@ -14,7 +14,8 @@
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 
-use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+use saphyr::{MarkedYaml, Scalar, YamlData, YamlLoader};
+use saphyr_parser::{Event, SpannedEventReceiver as _};
 use serde::Serialize;
 
 use super::source::CharIndex;
@@ -70,6 +71,29 @@ pub enum ParseError {
     Unsupported { what: &'static str, line: usize },
     #[error("line {line}: could not locate this node in the source text ({detail})")]
     Span { line: usize, detail: &'static str },
+    #[error(
+        "line {line}: collections nested more than {max} deep; no Pod manifest comes close, and sakr does not build such a tree"
+    )]
+    TooDeep { line: usize, max: usize },
+    #[error(
+        "line {line}, column {column}: the character U+{code:04X} ({what}) is not allowed in a manifest: {why}"
+    )]
+    UnsafeCharacter {
+        line: usize,
+        column: usize,
+        code: u32,
+        what: &'static str,
+        why: &'static str,
+    },
+    #[error("line {line}: volume `{volume}`: {field} `{value}` {reason}")]
+    BadVolumePath {
+        line: usize,
+        volume: String,
+        field: &'static str,
+        /// Made printable: it comes from the file.
+        value: String,
+        reason: &'static str,
+    },
 }
 
 /// The service-account flags sakr models. `name()` is the flag without its leading `--`.
@@ -420,14 +444,43 @@ impl<'t> Doc<'t> {
                 max: MAX_MANIFEST_BYTES,
             });
         }
+        check_characters(text)?;
         // `Parser::new_from_str` is saphyr's zero-copy `&str` input; `load_from_str` would wrap
         // the text in a char iterator behind a ring buffer, for the same events and spans.
         let mut parser = saphyr_parser::Parser::new_from_str(text);
-        let docs = MarkedYaml::load_from_parser(&mut parser).map_err(|e| ParseError::Yaml {
+        let yaml_error = |e: saphyr::ScanError| ParseError::Yaml {
             line: e.marker().line(),
             column: e.marker().col() + 1,
             message: e.info().to_string(),
-        })?;
+        };
+        // The events go to saphyr's loader one by one, through a depth count, rather than
+        // through `Parser::load`: that walk recurses once per nesting level (as does the tree's
+        // drop), which overflowed the stack on 40 KB of nested block sequences; the scanner
+        // itself bounds only flow nesting. A too-deep collection stops the load before any of
+        // it is built.
+        let mut loader = YamlLoader::<MarkedYaml>::default();
+        let mut depth = 0usize;
+        for event in &mut parser {
+            let (ev, span) = event.map_err(yaml_error)?;
+            match ev {
+                Event::SequenceStart(..) | Event::MappingStart(..) => {
+                    depth += 1;
+                    if depth > MAX_NESTING {
+                        return Err(ParseError::TooDeep {
+                            line: span.start.line(),
+                            max: MAX_NESTING,
+                        });
+                    }
+                }
+                Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            loader.on_event(ev, span);
+        }
+        if let Some(e) = loader.error() {
+            return Err(yaml_error(e.clone()));
+        }
+        let docs = loader.into_documents();
         let mut docs = docs.into_iter();
         let root = docs.next().ok_or(ParseError::Empty)?;
         if let Some(second) = docs.next() {
@@ -619,6 +672,92 @@ impl<'t> Doc<'t> {
             line,
             items,
         }))
+    }
+}
+
+/// The deepest nesting of collections (block or flow, counted together) a manifest may have. A
+/// kubeadm Pod manifest nests about 8 deep; saphyr's scanner caps flow nesting alone at 255.
+pub const MAX_NESTING: usize = 100;
+
+/// Refuses characters a YAML 1.1 reader (the kubelet's) treats as a line break while YAML 1.2
+/// (saphyr, and so sakr's re-parse check) keeps them inside a scalar — NEL U+0085, LINE
+/// SEPARATOR U+2028, PARAGRAPH SEPARATOR U+2029 — and every other control or layout character
+/// of [`crate::text::is_unsafe_char`] (tab, LF and CR excepted, and a byte-order mark at the
+/// very start). Through such a character one `--flag=value` item can read as two lines, and so
+/// add any flag the kubelet passes on.
+fn check_characters(text: &str) -> Result<(), ParseError> {
+    let (mut line, mut column) = (1, 1);
+    for (i, c) in text.char_indices() {
+        let allowed = matches!(c, '\t' | '\n' | '\r') || (c == '\u{FEFF}' && i == 0);
+        if !allowed && crate::text::is_unsafe_char(c) {
+            let (what, why) = match c {
+                '\u{85}' | '\u{2028}' | '\u{2029}' => (
+                    match c {
+                        '\u{85}' => "NEXT LINE",
+                        '\u{2028}' => "LINE SEPARATOR",
+                        _ => "PARAGRAPH SEPARATOR",
+                    },
+                    "the kubelet's YAML 1.1 reader breaks the line there, so the file does not say what sakr reads",
+                ),
+                c if c.is_control() => (
+                    "a control character",
+                    "YAML forbids it, and it would reach the terminal as is",
+                ),
+                _ => (
+                    "a bidirectional or invisible formatting character",
+                    "it makes the text show differently from what the kubelet reads",
+                ),
+            };
+            return Err(ParseError::UnsafeCharacter {
+                line,
+                column,
+                code: c as u32,
+                what,
+                why,
+            });
+        }
+        if c == '\n' {
+            line += 1;
+            column = 1;
+        } else {
+            column += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Why a hostPath `path` is refused: it must be absolute and clean (no `.`, `..` or empty
+/// component; one trailing `/` is allowed), so that the host file sakr resolves is the one the
+/// kubelet mounts and never outside the host root.
+pub(crate) fn host_path_problem(path: &str) -> Option<&'static str> {
+    if path.chars().any(crate::text::is_unsafe_char) {
+        return Some("contains a control or line-break character");
+    }
+    let Some(rest) = path.strip_prefix('/') else {
+        return Some("is not an absolute path");
+    };
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.is_empty() {
+        return None;
+    }
+    rest.split('/').find_map(|c| match c {
+        "" => Some("has an empty path component (`//`)"),
+        "." => Some("has a `.` component"),
+        ".." => Some("has a `..` component (Kubernetes rejects it too)"),
+        _ => None,
+    })
+}
+
+/// Why a volumeMount `subPath` is refused, as Kubernetes validates it: relative, and no `..`.
+pub(crate) fn sub_path_problem(path: &str) -> Option<&'static str> {
+    if path.chars().any(crate::text::is_unsafe_char) {
+        Some("contains a control or line-break character")
+    } else if path.starts_with('/') {
+        Some("must be a relative path (Kubernetes rejects an absolute one)")
+    } else if path.split('/').any(|c| c == "..") {
+        Some("has a `..` component (Kubernetes rejects it too)")
+    } else {
+        None
     }
 }
 
@@ -815,17 +954,28 @@ fn volume_mounts(
     items
         .iter()
         .map(|m| {
+            let name = string_field(doc, m, "name", "volumeMounts[]")?;
+            let sub_path = get(m, "subPath")
+                .and_then(as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string);
+            if let Some(reason) = sub_path.as_deref().and_then(sub_path_problem) {
+                return Err(ParseError::BadVolumePath {
+                    line: doc.line(m),
+                    volume: crate::text::printable(&name).into_owned(),
+                    field: "volumeMounts[].subPath",
+                    value: crate::text::printable(sub_path.as_deref().unwrap_or("")).into_owned(),
+                    reason,
+                });
+            }
             Ok(VolumeMount {
-                name: string_field(doc, m, "name", "volumeMounts[]")?,
+                name,
                 mount_path: string_field(doc, m, "mountPath", "volumeMounts[]")?,
                 read_only: matches!(
                     get(m, "readOnly").map(|r| &r.data),
                     Some(YamlData::Value(Scalar::Boolean(true)))
                 ),
-                sub_path: get(m, "subPath")
-                    .and_then(as_str)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string),
+                sub_path,
                 line: doc.line(m),
             })
         })
@@ -846,12 +996,23 @@ fn volumes(doc: &Doc<'_>, spec: &MarkedYaml<'_>) -> Result<Vec<Volume>, ParseErr
     items
         .iter()
         .map(|v| {
+            let name = string_field(doc, v, "name", "volumes[]")?;
+            let host_path = get(v, "hostPath")
+                .and_then(|h| get(h, "path"))
+                .and_then(as_str)
+                .map(str::to_string);
+            if let Some(reason) = host_path.as_deref().and_then(host_path_problem) {
+                return Err(ParseError::BadVolumePath {
+                    line: doc.line(v),
+                    volume: crate::text::printable(&name).into_owned(),
+                    field: "hostPath.path",
+                    value: crate::text::printable(host_path.as_deref().unwrap_or("")).into_owned(),
+                    reason,
+                });
+            }
             Ok(Volume {
-                name: string_field(doc, v, "name", "volumes[]")?,
-                host_path: get(v, "hostPath")
-                    .and_then(|h| get(h, "path"))
-                    .and_then(as_str)
-                    .map(str::to_string),
+                name,
+                host_path,
                 line: doc.line(v),
             })
         })

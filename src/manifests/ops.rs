@@ -170,12 +170,55 @@ fn load_one(read: &[locate::ReadManifest], path: &Path, role: Role) -> Result<Lo
 }
 
 impl Target {
-    /// The host path of a container path of `m`, under `host_root`.
+    /// The host path of a container path of `m`, under `host_root`; `None` when no hostPath
+    /// mount covers it, or when it would leave `host_root` (issue 13.1).
+    ///
+    /// Staying under the host root is checked twice. Lexically: the model already refuses
+    /// hostPath and subPath values with `..` (and `host_path_for` a `..` below the mount point),
+    /// and here every component of the result below the root must be a plain name. Through
+    /// links: when the host root is not `/`, no existing component below it may be a symbolic
+    /// link that resolves outside it — with a copy of a node's files (`--host-root`, `rehearse`)
+    /// a link to `/etc/...` would otherwise make sakr read, archive or overwrite the real host's
+    /// file. Links that stay inside the root are followed, as the kubelet would on the node.
+    /// On a real node (`/`) every path is under the root, and links are the node's own.
     pub fn host_path(&self, m: &Manifest, container_path: &str) -> Option<PathBuf> {
         let p = m.host_path_for(container_path)?;
-        let rel = p.strip_prefix("/").unwrap_or(&p);
-        Some(self.host_root.join(rel))
+        let rel = p.strip_prefix("/").ok()?;
+        if rel
+            .components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            return None;
+        }
+        let host = self.host_root.join(rel);
+        if self.host_root != Path::new("/") && !stays_under(&self.host_root, rel) {
+            return None;
+        }
+        Some(host)
     }
+}
+
+/// Whether `root/rel` stays under `root` after resolving the symbolic links among its
+/// existing components (the first missing component ends the walk: nothing below it exists).
+fn stays_under(root: &Path, rel: &Path) -> bool {
+    let Ok(real_root) = std::fs::canonicalize(root) else {
+        // No host root on disk: nothing below it exists to lead anywhere.
+        return true;
+    };
+    let mut at = root.to_path_buf();
+    for c in rel.components() {
+        at.push(c);
+        match std::fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => match std::fs::canonicalize(&at) {
+                Ok(real) if real.starts_with(&real_root) => {}
+                // Outside, dangling (its target may be created outside), or a loop.
+                _ => return false,
+            },
+            Ok(_) => {}
+            Err(_) => return true,
+        }
+    }
+    true
 }
 
 /// Read both manifests of `target` and the key files they name.
@@ -193,42 +236,74 @@ fn load_with(target: &Target, read: &[locate::ReadManifest]) -> Result<State, Op
     let mut facts = KeyFacts::default();
     for kf in apiserver.manifest.key_files() {
         let fact = match target.host_path(&apiserver.manifest, kf) {
-            None => KeyFileFact::Unreadable {
-                reason: "not under any hostPath mount".into(),
-            },
+            None => unmapped(&apiserver.manifest, kf),
             Some(host) => match read_key(&host) {
-                Ok(Some(file)) => KeyFileFact::Kids {
-                    kids: file
-                        .blocks
-                        .iter()
-                        .filter(|b| b.key_file_problem().is_none())
-                        .map(|b| b.key.kid())
-                        .collect(),
-                },
+                Ok(Some(file)) => {
+                    facts.key_file_blocks.insert(
+                        kf.to_string(),
+                        file.blocks
+                            .iter()
+                            .map(|b| hazards::KeyBlockFact {
+                                kid: b.key.kid(),
+                                form: b.label.clone(),
+                                used: b.key_file_problem().is_none(),
+                            })
+                            .collect(),
+                    );
+                    KeyFileFact::Kids {
+                        kids: file
+                            .blocks
+                            .iter()
+                            .filter(|b| b.key_file_problem().is_none())
+                            .map(|b| b.key.kid())
+                            .collect(),
+                    }
+                }
                 Ok(None) => KeyFileFact::Missing,
                 Err(reason) => KeyFileFact::Unreadable { reason },
             },
         };
         facts.key_files.insert(kf.to_string(), fact);
     }
-    let signing_kid = |m: &Manifest, p: Option<&str>| -> Option<String> {
-        let host = target.host_path(m, p?)?;
-        let file = read_key(&host).ok()??;
-        file.signing_key().map(|b| b.key.kid())
+    // The kid of a signing (or controller-manager private) key file, or what reading it found
+    // instead: `Kids` with no kid when it holds no private key.
+    let signing_kid = |m: &Manifest, p: &str| -> Result<String, KeyFileFact> {
+        let host = target.host_path(m, p).ok_or_else(|| unmapped(m, p))?;
+        match read_key(&host) {
+            Ok(Some(file)) => file
+                .signing_key()
+                .map(|b| b.key.kid())
+                .ok_or(KeyFileFact::Kids { kids: Vec::new() }),
+            Ok(None) => Err(KeyFileFact::Missing),
+            Err(reason) => Err(KeyFileFact::Unreadable { reason }),
+        }
     };
-    facts.signing_key_kid = signing_kid(&apiserver.manifest, apiserver.manifest.signing_key_file());
-    if let Some(cm) = &controller_manager {
-        facts.controller_manager_key_kid =
-            signing_kid(&cm.manifest, cm.manifest.private_key_file());
+    if let Some(p) = apiserver.manifest.signing_key_file() {
+        match signing_kid(&apiserver.manifest, p) {
+            Ok(kid) => facts.signing_key_kid = Some(kid),
+            Err(problem) => facts.signing_key_problem = Some(problem),
+        }
+    }
+    if let Some(cm) = &controller_manager
+        && let Some(p) = cm.manifest.private_key_file()
+    {
+        match signing_kid(&cm.manifest, p) {
+            Ok(kid) => facts.controller_manager_key_kid = Some(kid),
+            Err(problem) => facts.controller_manager_key_problem = Some(problem),
+        }
     }
     let stray = match &target.manifests_dir {
         Some(dir) => std::fs::read_dir(dir)
             .map(|rd| {
-                let names: Vec<String> = rd
+                let entries: Vec<hazards::DirEntry> = rd
                     .filter_map(|e| e.ok())
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .map(|e| hazards::DirEntry {
+                        name: e.file_name().to_string_lossy().into_owned(),
+                        // Followed as the kubelet follows it: a link to a directory is one.
+                        is_dir: std::fs::metadata(e.path()).is_ok_and(|m| m.is_dir()),
+                    })
                     .collect();
-                hazards::stray_manifest_files(&names)
+                hazards::stray_manifest_files(&entries)
             })
             .unwrap_or_default(),
         None => Vec::new(),
@@ -240,6 +315,17 @@ fn load_with(target: &Target, read: &[locate::ReadManifest]) -> Result<State, Op
         facts,
         stray,
     })
+}
+
+/// Why [`Target::host_path`] found no host file for a container path.
+fn unmapped(m: &Manifest, container_path: &str) -> KeyFileFact {
+    KeyFileFact::Unreadable {
+        reason: if m.host_path_for(container_path).is_some() {
+            "its host path leaves the host root through a symbolic link; not read".into()
+        } else {
+            "not under any hostPath mount".into()
+        },
+    }
 }
 
 /// `Ok(None)` when the file does not exist; `Err(reason)` when it cannot be used.
@@ -462,6 +548,20 @@ pub fn plan(state: &State, action: &Action, check_files: bool) -> Result<Plan, O
             })
             .map_err(edit_err(&api.path))?;
             push(&api.path, &api.text, outcome);
+        }
+    }
+    // A manifest that is a symbolic link is read through the link (as the kubelet reads it),
+    // but never edited through it: the atomic rename would replace the link with a plain file
+    // and leave its target as it was (issue 13, symlinked manifests handled on purpose).
+    for c in &changes {
+        if std::fs::symlink_metadata(&c.path).is_ok_and(|m| m.file_type().is_symlink()) {
+            let target = std::fs::read_link(&c.path).unwrap_or_default();
+            return Err(OpsError::Refused(format!(
+                "refusing to edit {}: it is a symbolic link (to {}), and writing it atomically would replace the link with a file; \
+                 edit the file it points to (--apiserver/--controller-manager), or replace the link with that file",
+                crate::text::printable(&c.path.to_string_lossy()),
+                crate::text::printable(&target.to_string_lossy()),
+            )));
         }
     }
     Ok(Plan {

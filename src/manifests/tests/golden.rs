@@ -478,7 +478,19 @@ fn already_outcomes_compare_paths_by_component() {
 #[test]
 fn invalid_paths_are_refused() {
     let old = fixture("kube-apiserver.yaml");
-    for p in ["", "relative/sa.pub", "/a\nb", " /a"] {
+    for p in [
+        "",
+        "relative/sa.pub",
+        "/a\nb",
+        " /a",
+        // Line breaks for the kubelet's YAML 1.1 reader, kept in the scalar by YAML 1.2
+        // (issue 13.4): each would add a flag of the path's choosing.
+        "/a\u{2028}- --anonymous-auth=true",
+        "/a\u{2029}- --anonymous-auth=true",
+        "/a\u{85}- --anonymous-auth=true",
+        "/a\u{1b}[2J",
+        "/a\u{202E}b",
+    ] {
         assert!(
             matches!(trust(&old, p), Err(EditError::InvalidPath { .. })),
             "{p:?}"

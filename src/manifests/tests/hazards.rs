@@ -25,6 +25,7 @@ fn facts(kids: &[(&str, KeyFileFact)], signing: &str, cm_kid: &str) -> KeyFacts 
             .collect::<BTreeMap<_, _>>(),
         signing_key_kid: Some(signing.into()),
         controller_manager_key_kid: Some(cm_kid.into()),
+        ..KeyFacts::default()
     }
 }
 

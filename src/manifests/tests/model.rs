@@ -240,3 +240,149 @@ fn byte_order_mark_and_flags_in_both_lists() {
     assert!(t.ends_with("    - --service-account-key-file=/b.pub\n    - --service-account-key-file=/c.pub\n    - --service-account-signing-key-file=/a.key\n"), "{t}");
     assert!(t.starts_with('\u{feff}'));
 }
+
+/// Issue 13.3: 40 KB of nested block collections overflowed the stack (abort, exit 134). Now an
+/// error with the line, for sequences, mappings and flow collections alike.
+#[test]
+fn deeply_nested_collections_are_refused_not_a_stack_overflow() {
+    let sequences = format!("{}x\n", "- ".repeat(20_000));
+    let mut mappings = String::new();
+    let mut depth = 0;
+    while mappings.len() < 40_000 {
+        mappings.push_str(&format!("{}k{depth}:\n", "  ".repeat(depth)));
+        depth += 1;
+    }
+    mappings.push_str(&format!("{}leaf\n", "  ".repeat(depth)));
+    let flow = format!("{}{}\n", "[".repeat(250), "]".repeat(250));
+    let mixed = format!("{}{}", "- ".repeat(60), flow);
+    for (what, text) in [
+        ("sequences", &sequences),
+        ("mappings", &mappings),
+        ("flow", &flow),
+        ("mixed", &mixed),
+    ] {
+        assert!(text.len() < crate::manifests::MAX_MANIFEST_BYTES);
+        for r in [
+            Manifest::roles_in(text).map(|_| ()),
+            Manifest::parse(text, Role::ApiServer).map(|_| ()),
+        ] {
+            assert!(
+                matches!(
+                    r,
+                    Err(ParseError::TooDeep {
+                        line: 1..,
+                        max: 100
+                    })
+                ),
+                "{what}: {r:?}"
+            );
+        }
+    }
+    // The first too-deep collection of the mappings opens on line 101.
+    assert_eq!(
+        Manifest::roles_in(&mappings).unwrap_err(),
+        ParseError::TooDeep {
+            line: 101,
+            max: 100
+        }
+    );
+    // Nesting up to the limit is fine (not a Pod, but parsed).
+    let ok = format!("{}x\n", "- ".repeat(100));
+    assert!(matches!(
+        Manifest::roles_in(&ok),
+        Err(ParseError::NotAPod { .. })
+    ));
+}
+
+/// Issue 13.4: characters a YAML 1.1 reader (the kubelet's) breaks lines at, and other control
+/// characters, anywhere in a manifest: refused with their line and column.
+#[test]
+fn line_breaks_for_yaml_1_1_and_control_characters_are_refused() {
+    let text = fixture("kube-apiserver.yaml");
+    let line = 38;
+    let at = |c: char| {
+        text.lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if i + 1 == line {
+                    format!("{l}{c}- --anonymous-auth=true\n")
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect::<String>()
+    };
+    let col = text.lines().nth(line - 1).unwrap().chars().count() + 1;
+    for c in [
+        '\u{2028}', '\u{2029}', '\u{85}', '\u{1b}', '\u{7f}', '\u{202E}', '\u{0}',
+    ] {
+        let bad = at(c);
+        let e = Manifest::parse(&bad, Role::ApiServer).unwrap_err();
+        assert!(
+            matches!(e, ParseError::UnsafeCharacter { line: 38, column, code, .. } if column == col && code == c as u32),
+            "{:04X}: {e:?}",
+            c as u32
+        );
+        assert!(
+            e.to_string().contains(&format!("U+{:04X}", c as u32)),
+            "{e}"
+        );
+    }
+    // A byte-order mark is fine at the start, not in the middle.
+    assert!(Manifest::parse(&format!("\u{feff}{text}"), Role::ApiServer).is_ok());
+    assert!(Manifest::parse(&at('\u{feff}'), Role::ApiServer).is_err());
+}
+
+/// Issue 13.1: hostPath paths must be absolute and clean, subPaths relative without `..`, as
+/// Kubernetes validates them; the error names the volume.
+#[test]
+fn host_paths_and_sub_paths_must_be_clean() {
+    let text = fixture("kube-apiserver.yaml");
+    let with_host = |p: &str| text.replace("path: /etc/kubernetes/pki\n", &format!("path: {p}\n"));
+    for bad in [
+        "/../../../../tmp/v",
+        "/etc/kubernetes/../../tmp",
+        "/etc/./kubernetes/pki",
+        "/etc//kubernetes/pki",
+        "etc/kubernetes/pki",
+        "..",
+        "\"/etc/kubernetes/pki\\u2028x\"",
+    ] {
+        let t = with_host(bad);
+        assert_ne!(t, text);
+        let e = Manifest::parse(&t, Role::ApiServer).unwrap_err();
+        assert!(
+            matches!(&e, ParseError::BadVolumePath { volume, field: "hostPath.path", .. } if volume == "k8s-certs"),
+            "{bad}: {e:?}"
+        );
+        assert!(e.to_string().contains("k8s-certs"), "{e}");
+    }
+    for good in ["/etc/kubernetes/pki/", "/"] {
+        assert!(
+            Manifest::parse(&with_host(good), Role::ApiServer).is_ok(),
+            "{good}"
+        );
+    }
+    let with_sub = |p: &str| {
+        text.replace(
+            "    - mountPath: /etc/kubernetes/pki\n      name: k8s-certs\n",
+            &format!(
+                "    - mountPath: /etc/kubernetes/pki\n      name: k8s-certs\n      subPath: {p}\n"
+            ),
+        )
+    };
+    for bad in ["../../../tmp", "a/../../b", "/etc", ".."] {
+        let t = with_sub(bad);
+        assert_ne!(t, text);
+        let e = Manifest::parse(&t, Role::ApiServer).unwrap_err();
+        assert!(
+            matches!(&e, ParseError::BadVolumePath { volume, field: "volumeMounts[].subPath", .. } if volume == "k8s-certs"),
+            "{bad}: {e:?}"
+        );
+    }
+    let m = Manifest::parse(&with_sub("pki/sub"), Role::ApiServer).unwrap();
+    assert_eq!(
+        m.host_path_for("/etc/kubernetes/pki/sa.pub"),
+        Some(PathBuf::from("/etc/kubernetes/pki/pki/sub/sa.pub"))
+    );
+}
