@@ -601,3 +601,50 @@ mod tests {
         );
     }
 }
+
+/// [`read_capped`] for a path that must not be a symbolic link itself (`O_NOFOLLOW`): a
+/// published object, where a planted link would make root read (and report on) any file. A
+/// symlink at `path` is [`FsError::NotAFile`], like a FIFO or a device; the checks are made on
+/// the opened file and the read is capped, as in [`read_capped`].
+pub fn read_capped_no_follow(path: &Path, max: u64) -> Result<Vec<u8>, FsError> {
+    use std::io::Read as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let read_err = |source| FsError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let not_a_file = || FsError::NotAFile {
+        path: path.to_path_buf(),
+    };
+    // O_NONBLOCK: a FIFO would otherwise block the open until a writer comes.
+    let file = match fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+    {
+        Ok(file) => file,
+        // ELOOP is how O_NOFOLLOW reports a symlink.
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(not_a_file()),
+        Err(e) => return Err(read_err(e)),
+    };
+    let meta = file.metadata().map_err(read_err)?;
+    if !meta.is_file() {
+        return Err(not_a_file());
+    }
+    let too_large = |size| FsError::TooLarge {
+        path: path.to_path_buf(),
+        size,
+        max,
+    };
+    if meta.len() > max {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > max {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}

@@ -71,11 +71,28 @@ pub fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// A URL fit for messages: the whole query string is replaced, since a query on a storage URL
-/// is almost always a SAS.
+/// is almost always a SAS, and so is a `user:password@` before the host (`--to` and
+/// `--endpoint` refuse both, but the refusal itself must not echo them). Works on text that is
+/// not a valid URL too, which is exactly when it is printed in an error.
 pub fn url_for_display(url: &str) -> String {
-    match url.split_once('?') {
-        Some((base, _)) => format!("{base}?{REDACTED}"),
-        None => url.to_owned(),
+    let (base, query) = match url.split_once('?') {
+        Some((base, _)) => (base, Some(REDACTED)),
+        None => (url, None),
+    };
+    // The authority runs from `://` to the next `/` (or `#`); its user info ends at its last `@`.
+    let base = match base.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find(['/', '#']).unwrap_or(rest.len());
+            match rest[..end].rfind('@') {
+                Some(at) => format!("{scheme}://{REDACTED}@{}", &rest[at + 1..]),
+                None => base.to_owned(),
+            }
+        }
+        None => base.to_owned(),
+    };
+    match query {
+        Some(q) => format!("{base}?{q}"),
+        None => base,
     }
 }
 
@@ -111,5 +128,15 @@ mod tests {
             "https://a.blob.core.windows.net/c/p?REDACTED"
         );
         assert_eq!(url_for_display("s3://b/p"), "s3://b/p");
+        // A password before the host is as secret as a SAS, valid URL or not.
+        assert_eq!(
+            url_for_display("http://admin:hunter2@127.0.0.1:9000/x"),
+            "http://REDACTED@127.0.0.1:9000/x"
+        );
+        assert_eq!(
+            url_for_display("s3://key:se@cret@bucket/p?x"),
+            "s3://REDACTED@bucket/p?REDACTED"
+        );
+        assert_eq!(url_for_display("http://h/a@b"), "http://h/a@b");
     }
 }
