@@ -58,7 +58,9 @@ pub fn run(args: PublishArgs, printer: &Printer) -> anyhow::Result<()> {
 
     let options = StoreOptions {
         endpoint,
-        lock_wait: Some(timeout),
+        // Half the deadline: the other half is for the writes and read-backs that follow the
+        // lock, and giving up first lets the error say that a lock was the wait.
+        lock_wait: Some(timeout / 2),
         ..Default::default()
     };
     let runtime = crate::cluster::runtime()?;

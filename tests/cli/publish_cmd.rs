@@ -360,7 +360,7 @@ fn file_publish_lock_wait_is_bounded_by_the_timeout() {
     let out = publish(
         &format!("file://{}", site.display()),
         &[&key],
-        &["--timeout", "1s"],
+        &["--timeout", "4s"],
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
