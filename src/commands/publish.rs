@@ -30,10 +30,10 @@ pub fn run(args: PublishArgs, printer: &Printer) -> anyhow::Result<()> {
         .transpose()?;
     let timeout = super::rotate::parse_duration("--timeout", &args.timeout)?;
     if timeout == 0 {
-        bail!("--timeout {:?}: must be more than zero", args.timeout);
+        bail!("--timeout {}: must be more than zero", args.timeout);
     }
-    // The deadline is now + timeout: a huge value (`--timeout 9999999999d`) would overflow the
-    // clock and panic mid-publish. A day is far more than two small uploads can need.
+    // The deadline is now + timeout, which must stay within what the clock can represent (an
+    // overflow there panics mid-publish). A day is far more than two small uploads can need.
     if timeout > MAX_TIMEOUT_SECS {
         bail!(
             "--timeout {:?}: more than the maximum of {}h",

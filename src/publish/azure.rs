@@ -31,7 +31,7 @@ use azure_core::http::{
 use azure_storage_blob::models::{BlobClientDownloadOptions, BlockBlobClientUploadOptions};
 use azure_storage_blob::{BlobClient, BlobClientOptions};
 
-use super::redact::error_text;
+use super::redact::{error_text, untrusted};
 use super::{
     Etag, MAX_OBJECT_BYTES, Metadata, Object, ObjectStore, Precondition, SasToken, StoreError,
     StoreOptions, Target, check_key, join_key,
@@ -181,7 +181,7 @@ impl AzureStore {
                 status, error_code, ..
             } => {
                 let code = error_code.clone().unwrap_or_default();
-                let detail = format!("HTTP {} {code}", u16::from(*status));
+                let detail = format!("HTTP {} {}", u16::from(*status), untrusted(&code));
                 match *status {
                     StatusCode::PreconditionFailed => StoreError::PreconditionFailed { url },
                     // 409 BlobAlreadyExists: the If-None-Match: * race lost on some versions.

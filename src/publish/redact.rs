@@ -55,7 +55,8 @@ pub fn scrub(text: &str) -> String {
 
 /// An error and its sources on one line, scrubbed: SDK error texts can embed the request URL,
 /// and an Azure request URL carries the SAS signature in its query. Sources already contained
-/// in the text so far are not repeated (many errors print their source themselves).
+/// in the text so far are not repeated (many errors print their source themselves). The text can
+/// quote what a server answered, so it is also made terminal-safe ([`untrusted`]).
 pub fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
@@ -67,7 +68,13 @@ pub fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
         }
         source = s.source();
     }
-    scrub(&text)
+    untrusted(&text)
+}
+
+/// Text from a store or an SDK, fit for a message: secrets scrubbed, and control characters
+/// (an escape sequence in a server's error message) escaped with [`crate::text::printable`].
+pub fn untrusted(text: &str) -> String {
+    crate::text::printable(&scrub(text)).into_owned()
 }
 
 /// A URL fit for messages: the whole query string is replaced, since a query on a storage URL
@@ -119,6 +126,10 @@ mod tests {
         }
         assert_eq!(scrub("design=ok&x=1"), "design=ok&x=1");
         assert_eq!(scrub("naïve ünïcode"), "naïve ünïcode");
+        assert_eq!(
+            untrusted("denied\x1b[2J&sig=abc"),
+            "denied\\u{001B}[2J&sig=REDACTED"
+        );
     }
 
     #[test]

@@ -23,7 +23,7 @@ use aws_sdk_s3::config::{
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 
-use super::redact::{error_text, scrub};
+use super::redact::{error_text, untrusted};
 use super::{
     Etag, MAX_OBJECT_BYTES, Metadata, Object, ObjectStore, Precondition, StoreError, StoreOptions,
     Target, check_key, join_key,
@@ -146,8 +146,8 @@ impl S3Store {
         match &err {
             SdkError::ServiceError(ctx) => {
                 let status = ctx.raw().status().as_u16();
-                let code = ctx.err().code().unwrap_or_default().to_owned();
-                let message = scrub(ctx.err().message().unwrap_or_default());
+                let code = untrusted(ctx.err().code().unwrap_or_default());
+                let message = untrusted(ctx.err().message().unwrap_or_default());
                 let detail = format!("HTTP {status} {code} {message}")
                     .trim_end()
                     .to_owned();
