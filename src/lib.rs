@@ -34,7 +34,8 @@ pub fn run() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // `{:#}` prints the whole context chain on one line: `sakr: a.pem: PEM block 2 …`.
-            eprintln!("{}: {err:#}", printer.error_prefix());
+            // Through the printer, which ignores a closed stderr instead of panicking.
+            printer.error(&format!("{err:#}"));
             exit::code_for(&err)
         }
     }

@@ -1,6 +1,10 @@
 //! Where things are printed (uv's `Printer` rule): data goes to stdout, everything else —
 //! warnings, notes, progress — to stderr, so `sakr jwks > jwks.json` and `-o json | jq` always
 //! see exactly one document.
+//!
+//! No write here can fail the command: a closed stdout or stderr (`sakr … 2>&1 | head -n 3`)
+//! loses text, never the work. `eprintln!` panics on a broken pipe (exit 101), which once
+//! stopped a publish between its two objects (issue 13.10), so nothing here uses it.
 
 use std::io::{IsTerminal as _, Write as _};
 
@@ -50,21 +54,26 @@ impl Printer {
 
     /// A warning: printed even with `-q`, because it is about a hazard.
     pub fn warn(&self, msg: &str) {
-        eprintln!("{}: {msg}", self.paint("warning", "33"));
+        stderr_line(&format!("{}: {msg}", self.paint("warning", "33")));
     }
 
     /// A note for people; suppressed by `-q`.
     pub fn note(&self, msg: &str) {
         if !self.quiet {
-            eprintln!("{msg}");
+            stderr_line(msg);
         }
     }
 
     /// Detail for `-v`.
     pub fn info(&self, msg: &str) {
         if self.verbose {
-            eprintln!("{}", self.paint(msg, "2"));
+            stderr_line(&self.paint(msg, "2"));
         }
+    }
+
+    /// The final error line of a failed command (`sakr: …`).
+    pub fn error(&self, msg: &str) {
+        stderr_line(&format!("{}: {msg}", self.error_prefix()));
     }
 
     pub fn error_prefix(&self) -> String {
@@ -90,4 +99,12 @@ impl Printer {
         pb.enable_steady_tick(std::time::Duration::from_millis(100));
         pb
     }
+}
+
+/// One line on stderr; a write error (closed pipe, full disk) is ignored, as for stdout.
+pub fn stderr_line(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.write_all(b"\n");
+    let _ = err.flush();
 }

@@ -16,7 +16,7 @@ mod verify;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 
 use crate::cli::Command;
 use crate::fsutil;
@@ -108,9 +108,25 @@ pub(crate) fn warn_key_file(path: &Path, file: &KeyFile, printer: &Printer) {
 }
 
 /// Write a document to `--out FILE` atomically (0644) or to stdout.
+///
+/// An existing `--out` must be a regular file: the atomic rename replaces whatever directory
+/// entry is there, so as root `--out /dev/null` would turn a device node into a JSON file, and a
+/// symlink would be replaced by a file rather than written through (issue 13.11).
 pub(crate) fn emit(out: Option<&Path>, doc: &str, printer: &Printer) -> anyhow::Result<()> {
     match out {
         Some(path) => {
+            match std::fs::symlink_metadata(path) {
+                Ok(m) if !m.file_type().is_file() => bail!(
+                    "--out {}: exists and is not a regular file (a {}); refusing to replace it",
+                    crate::text::printable(&path.display().to_string()),
+                    kind_of(&m.file_type())
+                ),
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(e).with_context(|| format!("--out {}", path.display()));
+                }
+            }
             fsutil::write_atomic(path, doc.as_bytes(), fsutil::WriteOptions::mode(0o644))?;
             printer.note(&format!("wrote {}", path.display()));
             Ok(())
@@ -119,6 +135,24 @@ pub(crate) fn emit(out: Option<&Path>, doc: &str, printer: &Printer) -> anyhow::
             printer.data(doc);
             Ok(())
         }
+    }
+}
+
+/// What a non-regular directory entry is, for messages.
+fn kind_of(t: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    if t.is_symlink() {
+        "symbolic link"
+    } else if t.is_dir() {
+        "directory"
+    } else if t.is_char_device() || t.is_block_device() {
+        "device"
+    } else if t.is_fifo() {
+        "FIFO"
+    } else if t.is_socket() {
+        "socket"
+    } else {
+        "special file"
     }
 }
 

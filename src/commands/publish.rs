@@ -14,19 +14,34 @@ use crate::output::Printer;
 use crate::publish::orchestrate::{self, Action, Event, Plan, PlanError, Report};
 use crate::publish::target::Target;
 use crate::publish::{self, StoreOptions};
+use crate::text::printable;
+
+/// The longest `--timeout` accepted, in seconds.
+const MAX_TIMEOUT_SECS: i64 = 24 * 3600;
 
 pub fn run(args: PublishArgs, printer: &Printer) -> anyhow::Result<()> {
     // Everything local is checked before any network call.
     let target = Target::parse(&args.to).context("--to")?;
+    // Never echoes a user, password or SAS in the URL, even when refusing it.
     let endpoint = args
         .endpoint
         .as_deref()
-        .map(|e| url::Url::parse(e).with_context(|| format!("--endpoint {e}: not a URL")))
+        .map(publish::parse_endpoint)
         .transpose()?;
     let timeout = super::rotate::parse_duration("--timeout", &args.timeout)?;
     if timeout == 0 {
         bail!("--timeout {}: must be more than zero", args.timeout);
     }
+    // The deadline is now + timeout, which must stay within what the clock can represent (an
+    // overflow there panics mid-publish). A day is far more than two small uploads can need.
+    if timeout > MAX_TIMEOUT_SECS {
+        bail!(
+            "--timeout {:?}: more than the maximum of {}h",
+            args.timeout,
+            MAX_TIMEOUT_SECS / 3600
+        );
+    }
+    let timeout = std::time::Duration::from_secs(timeout as u64);
     let (jwks, discovery) = documents(&args, printer)?;
     let mut plan = Plan::new(jwks, discovery).map_err(|e| {
         let named = matches!(e, PlanError::InvalidDiscovery(_));
@@ -39,10 +54,13 @@ pub fn run(args: PublishArgs, printer: &Printer) -> anyhow::Result<()> {
     plan.cache_control = args.cache_control.clone();
     plan.allow_removal = args.allow_removal;
     plan.dry_run = args.dry_run;
-    plan.timeout = std::time::Duration::from_secs(timeout as u64);
+    plan.timeout = timeout;
 
     let options = StoreOptions {
         endpoint,
+        // Half the deadline: the other half is for the writes and read-backs that follow the
+        // lock, and giving up first lets the error say that a lock was the wait.
+        lock_wait: Some(timeout / 2),
         ..Default::default()
     };
     let runtime = crate::cluster::runtime()?;
@@ -50,13 +68,16 @@ pub fn run(args: PublishArgs, printer: &Printer) -> anyhow::Result<()> {
     let progress = |event: Event| {
         let mut bar = bar.lock().unwrap_or_else(|e| e.into_inner());
         match event {
+            // URLs are built from the --to path and object keys, ETags come from the server:
+            // both printed through `printable`.
             Event::Reading { url } => {
-                printer.info(&format!("reading {url}"));
+                printer.info(&format!("reading {}", printable(&url)));
             }
             Event::Writing { url, bytes } => {
                 if let Some(b) = bar.take() {
                     b.finish_and_clear();
                 }
+                let url = printable(&url);
                 printer.info(&format!("writing {url} ({bytes} bytes)"));
                 *bar = Some(printer.spinner(&format!("writing {url}")));
             }
@@ -64,10 +85,14 @@ pub fn run(args: PublishArgs, printer: &Printer) -> anyhow::Result<()> {
                 if let Some(b) = bar.take() {
                     b.finish_and_clear();
                 }
-                printer.info(&format!("verified {url} (ETag {etag})"));
+                printer.info(&format!(
+                    "verified {} (ETag {})",
+                    printable(&url),
+                    printable(&etag.0)
+                ));
             }
             Event::Unchanged { url } => {
-                printer.info(&format!("{url} already holds these bytes"));
+                printer.info(&format!("{} already holds these bytes", printable(&url)));
             }
         }
     };
@@ -161,7 +186,7 @@ fn render(report: &Report, printer: &Printer) {
         ("removed", &k.removed),
     ] {
         for kid in kids {
-            out.push_str(&format!("{label:<8} {kid}\n"));
+            out.push_str(&format!("{label:<8} {}\n", printable(kid)));
         }
     }
     for o in &report.objects {
@@ -175,9 +200,9 @@ fn render(report: &Report, printer: &Printer) {
         let etag = o
             .etag
             .as_ref()
-            .map(|e| format!(" (ETag {e})"))
+            .map(|e| format!(" (ETag {})", printable(&e.0)))
             .unwrap_or_default();
-        out.push_str(&format!("{action:<12} {}{etag}\n", o.url));
+        out.push_str(&format!("{action:<12} {}{etag}\n", printable(&o.url)));
     }
     printer.data(&out);
     if report.dry_run {

@@ -19,6 +19,7 @@
 //! knows.
 
 use std::fmt;
+use std::num::NonZero;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -27,13 +28,13 @@ use azure_core::error::ErrorKind;
 use azure_core::http::{
     ClientOptions, ExponentialRetryOptions, RequestContent, RetryOptions, StatusCode, Url,
 };
-use azure_storage_blob::models::BlockBlobClientUploadOptions;
+use azure_storage_blob::models::{BlobClientDownloadOptions, BlockBlobClientUploadOptions};
 use azure_storage_blob::{BlobClient, BlobClientOptions};
 
-use super::redact::error_text;
+use super::redact::{error_text, untrusted};
 use super::{
-    Etag, Metadata, Object, ObjectStore, Precondition, SasToken, StoreError, StoreOptions, Target,
-    check_key, join_key,
+    Etag, MAX_OBJECT_BYTES, Metadata, Object, ObjectStore, Precondition, SasToken, StoreError,
+    StoreOptions, Target, check_key, join_key,
 };
 
 /// How requests are authorised.
@@ -180,7 +181,7 @@ impl AzureStore {
                 status, error_code, ..
             } => {
                 let code = error_code.clone().unwrap_or_default();
-                let detail = format!("HTTP {} {code}", u16::from(*status));
+                let detail = format!("HTTP {} {}", u16::from(*status), untrusted(&code));
                 match *status {
                     StatusCode::PreconditionFailed => StoreError::PreconditionFailed { url },
                     // 409 BlobAlreadyExists: the If-None-Match: * race lost on some versions.
@@ -353,7 +354,14 @@ impl ObjectStore for AzureStore {
 
     async fn get(&self, key: &str) -> Result<Option<Object>, StoreError> {
         let client = self.blob_client(key)?;
-        let response = match client.download(None).await {
+        // One range request at a time, each just over the cap: the SDK's default (8+ parallel
+        // 4 MiB partitions) would fetch 32 MiB of a planted blob before the cap below stops it.
+        let options = BlobClientDownloadOptions {
+            parallel: Some(NonZero::<usize>::MIN),
+            partition_size: NonZero::new(MAX_OBJECT_BYTES as usize + 1),
+            ..Default::default()
+        };
+        let response = match client.download(Some(options)).await {
             Ok(r) => r,
             Err(e) => {
                 if let ErrorKind::HttpResponse {
@@ -369,12 +377,36 @@ impl ObjectStore for AzureStore {
             }
         };
         let properties = response.properties;
-        let bytes = response
+        let too_large = || StoreError::TooLarge {
+            url: self.url(key),
+            max: MAX_OBJECT_BYTES,
+        };
+        // The first range's `Content-Range: bytes 0-N/TOTAL` gives the blob's size before its
+        // body is read; `Content-Length` is only that range's.
+        let total = response
+            .headers
+            .get_optional_str(&"content-range".into())
+            .and_then(|r| r.rsplit_once('/'))
+            .and_then(|(_, total)| total.trim().parse::<u64>().ok());
+        if total
+            .or(properties.content_length)
+            .is_some_and(|n| n > MAX_OBJECT_BYTES)
+        {
+            return Err(too_large());
+        }
+        // Collected into a buffer one byte over the cap, so even a body longer than announced
+        // is never held whole: the SDK fails the read when a chunk does not fit.
+        let mut buffer = vec![0; MAX_OBJECT_BYTES as usize + 1];
+        let len = response
             .body
-            .collect()
+            .collect_into(&mut buffer)
             .await
-            .map_err(|e| self.map_err(key, e))?
-            .to_vec();
+            .map_err(|e| self.map_err(key, e))?;
+        if len as u64 > MAX_OBJECT_BYTES {
+            return Err(too_large());
+        }
+        buffer.truncate(len);
+        let bytes = buffer;
         Ok(Some(Object {
             bytes,
             etag: Etag(properties.etag.map(|e| e.to_string()).unwrap_or_default()),

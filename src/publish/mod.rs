@@ -15,8 +15,8 @@
 //! document. Credentials come from each cloud's standard chain or environment and never appear in
 //! any `Display` or `Debug` output of this module ([`redact`]).
 //!
-//! Nothing here references `crate::` paths, so the integration tests can compile this directory
-//! on its own (`#[path]`) while `main.rs` is still a placeholder.
+//! Every read of a published object is capped at [`MAX_OBJECT_BYTES`] on every backend (issue
+//! 13.6): a JWKS is a few KiB, and a planted 2 GB file or 300 MB blob must not be read whole.
 
 pub mod azure;
 pub mod file;
@@ -28,6 +28,8 @@ pub mod target;
 use std::fmt;
 use std::time::Duration;
 
+use crate::text::printable;
+
 use async_trait::async_trait;
 
 pub use orchestrate::{
@@ -35,6 +37,11 @@ pub use orchestrate::{
     PublishError, Report, kids_of, publish,
 };
 pub use target::{SasToken, Target, TargetError};
+
+/// The most sakr reads of a published object: a JWKS of a hundred RSA-4096 keys is under 100 KiB,
+/// so anything above this is not a document sakr published, and reading it whole would let
+/// whoever planted it exhaust memory.
+pub const MAX_OBJECT_BYTES: u64 = 1024 * 1024;
 
 /// An entity tag as the backend returns it (S3 and Azure: quoted string; file: SHA-256 hex).
 /// Opaque: it is only ever compared for equality or sent back in a precondition.
@@ -104,6 +111,12 @@ pub enum StoreError {
     /// The total `--timeout` ran out.
     #[error("{url}: timed out (total timeout of {}s)", .after.as_secs_f64())]
     Timeout { url: String, after: Duration },
+    /// The published object is larger than [`MAX_OBJECT_BYTES`]; it was not read whole.
+    #[error(
+        "{url}: the published object is larger than {max} bytes, more than any JWKS or discovery \
+         document; refusing to read it (replace or remove it, then publish again)"
+    )]
+    TooLarge { url: String, max: u64 },
     /// A local I/O error (file backend).
     #[error("{url}: {detail}")]
     Io { url: String, detail: String },
@@ -121,6 +134,7 @@ impl StoreError {
             | StoreError::Transient { url, .. }
             | StoreError::Unreachable { url, .. }
             | StoreError::Timeout { url, .. }
+            | StoreError::TooLarge { url, .. }
             | StoreError::Io { url, .. }
             | StoreError::Other { url, .. } => url,
         }
@@ -171,9 +185,50 @@ impl Default for RetryPolicy {
 #[derive(Clone, Debug, Default)]
 pub struct StoreOptions {
     /// `--endpoint`: an S3-compatible endpoint (path-style addressing is then used), or the
-    /// Azure blob service URL (Azurite: `http://127.0.0.1:10000/devstoreaccount1`).
+    /// Azure blob service URL (Azurite: `http://127.0.0.1:10000/devstoreaccount1`). Checked by
+    /// [`parse_endpoint`]: it never carries a credential.
     pub endpoint: Option<url::Url>,
     pub retry: RetryPolicy,
+    /// How long the file backend waits for another publisher's lock on the target directory
+    /// (`--timeout`). `None`: bounded only by the publish deadline, which cancels the wait.
+    pub lock_wait: Option<Duration>,
+}
+
+/// Why an `--endpoint` was refused. The URL in messages has any user, password and query
+/// replaced by `REDACTED` ([`redact::url_for_display`]).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EndpointError {
+    #[error("--endpoint {url}: not a URL: {reason}")]
+    NotAUrl { url: String, reason: String },
+    #[error("--endpoint {url}: expected an http or https URL")]
+    Scheme { url: String },
+    #[error(
+        "--endpoint {url}: a user, password or query (a SAS) is not allowed in the endpoint: \
+         credentials come from the environment (AWS chain, AZURE_STORAGE_SAS_TOKEN), never from \
+         flags that land in shell history"
+    )]
+    Credential { url: String },
+}
+
+/// Parses `--endpoint`, refusing any credential in it (DESIGN §3: never from flags) without ever
+/// echoing one.
+pub fn parse_endpoint(input: &str) -> Result<url::Url, EndpointError> {
+    let shown = printable(&redact::url_for_display(input.trim())).into_owned();
+    let url = url::Url::parse(input.trim()).map_err(|e| EndpointError::NotAUrl {
+        url: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(EndpointError::Scheme { url: shown });
+    }
+    if !url.username().is_empty()
+        || url.password().is_some()
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(EndpointError::Credential { url: shown });
+    }
+    Ok(url)
 }
 
 /// Opens the store for `target`. Resolves credentials (S3: the AWS default chain; Azure: SAS or
@@ -189,7 +244,9 @@ pub async fn open(
             options,
             &|name| std::env::var(name).ok(),
         )?)),
-        Target::File { dir } => Ok(Box::new(file::FileStore::new(dir.clone()))),
+        Target::File { dir } => Ok(Box::new(
+            file::FileStore::new(dir.clone()).with_lock_wait(options.lock_wait),
+        )),
     }
 }
 

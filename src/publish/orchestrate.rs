@@ -20,6 +20,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use super::{Etag, Metadata, Object, ObjectStore, Precondition, StoreError, check_key};
+use crate::text::printable;
 
 /// Object key of the discovery document, relative to the issuer (OpenID Connect Discovery 1.0 §4).
 pub const DISCOVERY_KEY: &str = ".well-known/openid-configuration";
@@ -216,12 +217,13 @@ pub enum PublishError {
     #[error(
         "refusing to remove kid(s) {} published at {url}: relying parties would reject tokens \
          still signed with them. Nothing was written. Pass --allow-removal once they are retired.",
-        .removed.join(", ")
+        printable_list(.removed)
     )]
     RemovalRefused { url: String, removed: Vec<String> },
     #[error(
-        "{url} holds a document that is not a JWKS ({detail}); nothing was written. Pass \
-         --allow-removal to replace it."
+        "{url} holds a document that is not a JWKS ({}); nothing was written. Pass \
+         --allow-removal to replace it.",
+        printable(.detail)
     )]
     PublishedJwksUnreadable { url: String, detail: String },
     /// Nothing was written by this run (failure while reading, or on the JWKS write).
@@ -270,6 +272,12 @@ pub enum PublishError {
     },
 }
 
+/// Kids read from the published JWKS are untrusted text: escaped for the terminal.
+fn printable_list(kids: &[String]) -> String {
+    let kids: Vec<_> = kids.iter().map(|k| printable(k)).collect();
+    kids.join(", ")
+}
+
 impl PublishError {
     /// 1 for a refused unsafe step or a lost race, 2 for input and runtime errors (DESIGN §3).
     pub fn exit_code(&self) -> u8 {
@@ -308,7 +316,12 @@ pub async fn publish(
 ) -> Result<Report, PublishError> {
     let new_kids = kids_of(&plan.jwks).map_err(PlanError::InvalidJwks)?;
     check_key(&plan.jwks_key).map_err(|e| PlanError::InvalidDiscovery(e.to_string()))?;
-    let deadline = Instant::now() + plan.timeout;
+    // A timeout too large for the clock (the command refuses those) is a year, never a panic
+    // mid-publish.
+    let now = Instant::now();
+    let deadline = now
+        .checked_add(plan.timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(365 * 86_400));
     let op = Deadline {
         at: deadline,
         total: plan.timeout,

@@ -55,7 +55,8 @@ pub fn scrub(text: &str) -> String {
 
 /// An error and its sources on one line, scrubbed: SDK error texts can embed the request URL,
 /// and an Azure request URL carries the SAS signature in its query. Sources already contained
-/// in the text so far are not repeated (many errors print their source themselves).
+/// in the text so far are not repeated (many errors print their source themselves). The text can
+/// quote what a server answered, so it is also made terminal-safe ([`untrusted`]).
 pub fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
@@ -67,15 +68,38 @@ pub fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
         }
         source = s.source();
     }
-    scrub(&text)
+    untrusted(&text)
+}
+
+/// Text from a store or an SDK, fit for a message: secrets scrubbed, and control characters
+/// (an escape sequence in a server's error message) escaped with [`crate::text::printable`].
+pub fn untrusted(text: &str) -> String {
+    crate::text::printable(&scrub(text)).into_owned()
 }
 
 /// A URL fit for messages: the whole query string is replaced, since a query on a storage URL
-/// is almost always a SAS.
+/// is almost always a SAS, and so is a `user:password@` before the host (`--to` and
+/// `--endpoint` refuse both, but the refusal itself must not echo them). Works on text that is
+/// not a valid URL too, which is exactly when it is printed in an error.
 pub fn url_for_display(url: &str) -> String {
-    match url.split_once('?') {
-        Some((base, _)) => format!("{base}?{REDACTED}"),
-        None => url.to_owned(),
+    let (base, query) = match url.split_once('?') {
+        Some((base, _)) => (base, Some(REDACTED)),
+        None => (url, None),
+    };
+    // The authority runs from `://` to the next `/` (or `#`); its user info ends at its last `@`.
+    let base = match base.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find(['/', '#']).unwrap_or(rest.len());
+            match rest[..end].rfind('@') {
+                Some(at) => format!("{scheme}://{REDACTED}@{}", &rest[at + 1..]),
+                None => base.to_owned(),
+            }
+        }
+        None => base.to_owned(),
+    };
+    match query {
+        Some(q) => format!("{base}?{q}"),
+        None => base,
     }
 }
 
@@ -102,6 +126,10 @@ mod tests {
         }
         assert_eq!(scrub("design=ok&x=1"), "design=ok&x=1");
         assert_eq!(scrub("naïve ünïcode"), "naïve ünïcode");
+        assert_eq!(
+            untrusted("denied\x1b[2J&sig=abc"),
+            "denied\\u{001B}[2J&sig=REDACTED"
+        );
     }
 
     #[test]
@@ -111,5 +139,15 @@ mod tests {
             "https://a.blob.core.windows.net/c/p?REDACTED"
         );
         assert_eq!(url_for_display("s3://b/p"), "s3://b/p");
+        // A password before the host is as secret as a SAS, valid URL or not.
+        assert_eq!(
+            url_for_display("http://admin:hunter2@127.0.0.1:9000/x"),
+            "http://REDACTED@127.0.0.1:9000/x"
+        );
+        assert_eq!(
+            url_for_display("s3://key:se@cret@bucket/p?x"),
+            "s3://REDACTED@bucket/p?REDACTED"
+        );
+        assert_eq!(url_for_display("http://h/a@b"), "http://h/a@b");
     }
 }

@@ -23,10 +23,10 @@ use aws_sdk_s3::config::{
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 
-use super::redact::{error_text, scrub};
+use super::redact::{error_text, untrusted};
 use super::{
-    Etag, Metadata, Object, ObjectStore, Precondition, StoreError, StoreOptions, Target, check_key,
-    join_key,
+    Etag, MAX_OBJECT_BYTES, Metadata, Object, ObjectStore, Precondition, StoreError, StoreOptions,
+    Target, check_key, join_key,
 };
 
 /// Region used when the chain yields none and an `--endpoint` is given (S3-compatible stores
@@ -146,8 +146,8 @@ impl S3Store {
         match &err {
             SdkError::ServiceError(ctx) => {
                 let status = ctx.raw().status().as_u16();
-                let code = ctx.err().code().unwrap_or_default().to_owned();
-                let message = scrub(ctx.err().message().unwrap_or_default());
+                let code = untrusted(ctx.err().code().unwrap_or_default());
+                let message = untrusted(ctx.err().message().unwrap_or_default());
                 let detail = format!("HTTP {status} {code} {message}")
                     .trim_end()
                     .to_owned();
@@ -217,17 +217,31 @@ impl ObjectStore for S3Store {
         let etag = Etag(out.e_tag.clone().unwrap_or_default());
         let content_type = out.content_type.clone();
         let cache_control = out.cache_control.clone();
-        let bytes = out
-            .body
-            .collect()
-            .await
-            .map_err(|e| StoreError::Transient {
+        let too_large = || StoreError::TooLarge {
+            url: self.url(key),
+            max: MAX_OBJECT_BYTES,
+        };
+        // Refused on the announced length before any byte is read, and capped while reading in
+        // case the length was absent or wrong: a planted 300 MB object is never read whole.
+        if out
+            .content_length
+            .is_some_and(|n| u64::try_from(n).map_or(true, |n| n > MAX_OBJECT_BYTES))
+        {
+            return Err(too_large());
+        }
+        let mut body = out.body;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| StoreError::Transient {
                 url: self.url(key),
                 attempts: 1,
-                detail: format!("reading the body: {}", scrub(&e.to_string())),
-            })?
-            .into_bytes()
-            .to_vec();
+                detail: format!("reading the body: {}", error_text(&e)),
+            })?;
+            if (bytes.len() + chunk.len()) as u64 > MAX_OBJECT_BYTES {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         Ok(Some(Object {
             bytes,
             etag,

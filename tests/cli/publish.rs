@@ -12,8 +12,9 @@ use crate::servers::http::{self, FaultProxy, StaticServer};
 use crate::servers::procs::{self, Server};
 use async_trait::async_trait;
 use sakr::publish::{
-    Action, DISCOVERY_KEY, Etag, Metadata, Object, ObjectStore, Plan, Precondition, PublishError,
-    RetryPolicy, StoreError, StoreOptions, Target, azure::AzureStore, file::FileStore,
+    Action, DISCOVERY_KEY, Etag, MAX_OBJECT_BYTES, Metadata, Object, ObjectStore, Plan,
+    Precondition, PublishError, RetryPolicy, StoreError, StoreOptions, Target, azure::AzureStore,
+    file::FileStore,
 };
 
 const ISSUER: &str = "https://oidc.example.com/cluster-a";
@@ -152,6 +153,7 @@ impl Env {
         let options = StoreOptions {
             endpoint: Some(url::Url::parse(&self.endpoint_for(base)).unwrap()),
             retry,
+            ..Default::default()
         };
         let target = self.target(prefix);
         match self.backend {
@@ -566,6 +568,50 @@ async fn retried_500(backend: Backend) {
     );
 }
 
+/// Issue 13.6: a planted object over the cap (here 1 MiB + 1; a 300 MB blob in the review) is
+/// refused by its size, naming its URL, instead of being read whole; publish writes nothing.
+async fn oversized_object_refused(backend: Backend) {
+    let env = Env::start(backend);
+    let store = env.store("big").await;
+    let meta = Metadata {
+        content_type: "application/json".into(),
+        cache_control: "public, max-age=3600".into(),
+    };
+    let big = vec![b' '; MAX_OBJECT_BYTES as usize + 1];
+    store
+        .put(JWKS_KEY, &big, &meta, &Precondition::IfNoneMatch)
+        .await
+        .expect("plant the big object");
+    let err = store.get(JWKS_KEY).await.unwrap_err();
+    assert!(matches!(err, StoreError::TooLarge { .. }), "{err:?}");
+    assert!(err.to_string().contains(&store.url(JWKS_KEY)), "{err}");
+    let err = sakr::publish::publish(store.as_ref(), &plan(&["k"]), &no_progress())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            PublishError::NothingWritten {
+                cause: StoreError::TooLarge { .. }
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.exit_code(), 2);
+    assert!(store.get(DISCOVERY_KEY).await.unwrap().is_none());
+    // Exactly at the cap is still read.
+    let store = env.store("edge").await;
+    let edge = vec![b' '; MAX_OBJECT_BYTES as usize];
+    store
+        .put(JWKS_KEY, &edge, &meta, &Precondition::IfNoneMatch)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get(JWKS_KEY).await.unwrap().unwrap().bytes.len(),
+        edge.len()
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The tests
 
@@ -597,6 +643,16 @@ async fn s3_concurrent_publishes_one_wins() {
 #[tokio::test]
 async fn azure_concurrent_publishes_one_wins() {
     concurrent_conflict(Backend::Azure).await
+}
+
+#[tokio::test]
+async fn s3_refuses_an_oversized_object() {
+    oversized_object_refused(Backend::S3).await;
+}
+
+#[tokio::test]
+async fn azure_refuses_an_oversized_object() {
+    oversized_object_refused(Backend::Azure).await;
 }
 
 #[tokio::test]
@@ -657,6 +713,7 @@ async fn azure_sas_signature_never_in_errors() {
         let options = StoreOptions {
             endpoint: Some(url::Url::parse(&endpoint).unwrap()),
             retry: fast_retry(2),
+            ..Default::default()
         };
         let env = |name: &str| (name == "AZURE_STORAGE_SAS_TOKEN").then(|| sas.clone());
         let store = AzureStore::open(&target, &options, &env).unwrap();
@@ -840,6 +897,7 @@ async fn total_timeout_bounds_a_hanging_server() {
     let options = StoreOptions {
         endpoint: Some(url::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap()),
         retry: fast_retry(2),
+        ..Default::default()
     };
     let target = Target::parse(&format!("s3://{BUCKET}/hang")).unwrap();
     let store = sakr::publish::open(&target, &options).await.unwrap();
