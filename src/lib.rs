@@ -12,6 +12,7 @@ pub mod fuzz;
 pub mod jwks;
 pub mod keys;
 pub mod manifests;
+pub mod node;
 pub mod output;
 pub mod publish;
 pub mod rotation;

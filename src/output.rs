@@ -72,8 +72,15 @@ impl Printer {
     }
 
     /// The final error line of a failed command (`sakr: …`).
+    /// The one error line of a failed command. Errors quote untrusted text (file names, URLs,
+    /// values from documents), so the line is escaped for the terminal as a whole: one line,
+    /// no control sequences (issue 13).
     pub fn error(&self, msg: &str) {
-        stderr_line(&format!("{}: {msg}", self.error_prefix()));
+        stderr_line(&format!(
+            "{}: {}",
+            self.error_prefix(),
+            crate::text::printable(msg)
+        ));
     }
 
     pub fn error_prefix(&self) -> String {

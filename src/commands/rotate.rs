@@ -118,7 +118,8 @@ fn start(a: RotateStartArgs, printer: &Printer) -> anyhow::Result<()> {
             crate::jwks::discovery::validate_https("--issuer", issuer)?;
             let target = crate::publish::target::Target::parse(to).context("--publish-to")?;
             if let Some(e) = &a.endpoint {
-                refuse_credentials_in_url("--endpoint", e)?;
+                // The same rule as `sakr publish --endpoint`: no credentials in the URL.
+                crate::publish::parse_endpoint(e)?;
             }
             // The state keeps the target's credential-free form: a SAS in the URL is used by
             // no later run (it would expire mid-rotation anyway) and never stored or printed;
@@ -188,35 +189,6 @@ fn start(a: RotateStartArgs, printer: &Printer) -> anyhow::Result<()> {
             "next: sakr rotate next --state {}",
             a.state.display()
         ));
-    }
-    Ok(())
-}
-
-/// A URL flag must not carry a user, password or query: it would be stored in the state and
-/// printed, and it sits in shell history. Credentials come from the environment.
-fn refuse_credentials_in_url(flag: &str, text: &str) -> anyhow::Result<()> {
-    // Shown without user, password or query, whatever the verdict.
-    let shown = |u: &url::Url| {
-        let mut u = u.clone();
-        let _ = u.set_password(None);
-        let _ = u.set_username("");
-        let had_query = u.query().is_some();
-        u.set_query(None);
-        format!("{u}{}", if had_query { "?REDACTED" } else { "" })
-    };
-    let url = url::Url::parse(text).map_err(|e| {
-        anyhow::anyhow!(
-            "{flag} {}: not a URL ({e})",
-            crate::text::printable(&crate::publish::redact::url_for_display(
-                text.rsplit_once('@').map_or(text, |(_, host)| host)
-            ))
-        )
-    })?;
-    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
-        bail!(
-            "{flag} {}: credentials (user, password or a query such as a SAS) are not taken in a URL; use the storage's environment variables",
-            shown(&url)
-        );
     }
     Ok(())
 }

@@ -496,7 +496,7 @@ fn store_config(cfg: &PublishConfig) -> Result<(publish::target::Target, publish
     let endpoint = cfg
         .endpoint
         .as_deref()
-        .map(url::Url::parse)
+        .map(publish::parse_endpoint)
         .transpose()
         .map_err(other)?;
     Ok((

@@ -1,0 +1,181 @@
+//! A control-plane node's files through one interface (DESIGN §4, §7; issue 15).
+//!
+//! Everything sakr does to a node's files — read a manifest or a key file, stat, list the
+//! manifests directory, write atomically, create the backup directory, archive — goes through
+//! [`Node`]. Three transports implement it:
+//!
+//! - [`local::LocalNode`]: this machine (`--host-root` maps the node's `/` to a directory);
+//! - [`shell::ShellNode`] over [`ssh`]: the system OpenSSH client, so `~/.ssh/config`, the agent,
+//!   ProxyJump and known_hosts apply as the operator set them up;
+//! - (pod: a short-lived pod per node through the Kubernetes API, speaking the same shell
+//!   protocol as ssh over exec.)
+//!
+//! The guarantees of the local writer hold on every transport: a dot-prefixed temp file in the
+//! target's own directory, fsync, rename, directory fsync; owner and mode kept where asked;
+//! private keys 0600 from creation; so a run killed at any point leaves every file with its old
+//! or its new content and never a non-dot file in a manifests directory.
+//!
+//! Paths given to a [`Node`] are the node's own absolute paths (`/etc/kubernetes/pki/sa.key`).
+
+pub mod local;
+pub mod select;
+pub mod shell;
+pub mod ssh;
+
+use std::path::{Path, PathBuf};
+
+pub use crate::fsutil::WriteOptions;
+
+/// What kind of file a path is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    File,
+    Dir,
+    Symlink,
+    Other,
+}
+
+/// The facts sakr needs about a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meta {
+    pub kind: Kind,
+    /// Permission bits (`0o7777`).
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub size: u64,
+}
+
+/// One directory entry: its name, its own kind, and the kind of what it points to (symlinks
+/// followed, as the kubelet follows them; `None` for a dangling link or a loop).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The name, lossily decoded when it is not UTF-8 (such a name cannot be one of ours, but
+    /// the kubelet would still load it, so it is reported).
+    pub name: String,
+    pub kind: Kind,
+    pub target: Option<Kind>,
+}
+
+/// Why a node operation failed. Every variant names the node and, where there is one, the path.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error("node {node}: {}: {detail}", path.display())]
+    Io {
+        node: String,
+        path: PathBuf,
+        detail: String,
+    },
+    #[error("node {node}: {} is {size} bytes, over the {max}-byte limit", path.display())]
+    TooLarge {
+        node: String,
+        path: PathBuf,
+        size: u64,
+        max: u64,
+    },
+    #[error("node {node}: {} is not a regular file", path.display())]
+    NotAFile { node: String, path: PathBuf },
+    #[error("node {node}: {} already exists", path.display())]
+    Exists { node: String, path: PathBuf },
+    #[error("node {node}: unreachable: {detail}")]
+    Unreachable { node: String, detail: String },
+    #[error("node {node}: {} cannot be used as a node path: {why}", path.display())]
+    BadPath {
+        node: String,
+        path: PathBuf,
+        why: &'static str,
+    },
+}
+
+impl NodeError {
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, NodeError::Unreachable { .. })
+    }
+}
+
+/// A node's files. Methods take `&mut self`: a remote node is one session, used in order.
+pub trait Node: Send {
+    /// The node's name (`--node NAME`), for messages and reports.
+    fn name(&self) -> &str;
+
+    /// How it is reached, for people: `local`, `ssh://root@cp-1`, `pod on cp-1`.
+    fn describe(&self) -> String;
+
+    /// The whole file, if it exists; refused when it is not a regular file (after following
+    /// symlinks) or is over `max` bytes. Never blocks on a FIFO.
+    fn read(&mut self, path: &Path, max: u64) -> Result<Option<Vec<u8>>, NodeError>;
+
+    /// Facts about `path`, following symlinks; `None` when it does not exist.
+    fn stat(&mut self, path: &Path) -> Result<Option<Meta>, NodeError>;
+
+    /// Facts about `path` itself (a symlink is [`Kind::Symlink`]); `None` when it does not exist.
+    fn lstat(&mut self, path: &Path) -> Result<Option<Meta>, NodeError>;
+
+    /// The entries of a directory (without `.` and `..`), sorted by name.
+    fn list(&mut self, dir: &Path) -> Result<Vec<Entry>, NodeError>;
+
+    /// Replace or create `path` atomically (DESIGN §2.7): dot-prefixed temp file in the same
+    /// directory, created 0600, fsync, rename, directory fsync. `opts.no_clobber` fails with
+    /// [`NodeError::Exists`] when the target exists (race-free).
+    fn write_atomic(
+        &mut self,
+        path: &Path,
+        bytes: &[u8],
+        opts: WriteOptions,
+    ) -> Result<(), NodeError>;
+
+    /// Create `dir` and its missing parents with `mode` (existing ones are left as they are).
+    fn mkdir_all(&mut self, dir: &Path, mode: u32) -> Result<(), NodeError>;
+
+    /// Remove a file (not a directory), then fsync its directory. Removing a file that does not
+    /// exist is not an error (idempotent).
+    fn remove_file(&mut self, path: &Path) -> Result<(), NodeError>;
+
+    /// Transport sessions opened so far (ssh processes, exec calls): the cost a benchmark
+    /// counts.
+    fn sessions(&self) -> u32;
+}
+
+/// Node paths are absolute, clean and printable: they end up in shell words (quoted), in
+/// messages and in manifests.
+pub fn check_path(node: &str, path: &Path) -> Result<(), NodeError> {
+    let bad = |why| NodeError::BadPath {
+        node: node.to_string(),
+        path: path.to_path_buf(),
+        why,
+    };
+    let Some(text) = path.to_str() else {
+        return Err(bad("not UTF-8"));
+    };
+    if !text.starts_with('/') {
+        return Err(bad("not absolute"));
+    }
+    if text.chars().any(crate::text::is_unsafe_char) {
+        return Err(bad("holds a control or line-breaking character"));
+    }
+    // By text: `Path::components` silently drops inner `.` components.
+    if text.split('/').any(|seg| seg == "." || seg == "..") {
+        return Err(bad("holds a `.` or `..` component"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_paths_must_be_absolute_clean_and_printable() {
+        check_path("n", Path::new("/etc/kubernetes/pki/sa.key")).unwrap();
+        for p in [
+            "etc/x",
+            "/etc/../x",
+            "/etc/./x",
+            "/etc/x\ny",
+            "/etc/\u{2028}",
+        ] {
+            assert!(check_path("n", Path::new(p)).is_err(), "{p:?}");
+        }
+    }
+}
