@@ -417,10 +417,13 @@ pub fn write_key_pair(
     Ok(())
 }
 
+/// Bytes (wiped from memory when dropped) and mode of a file about to be replaced.
+type PreviousKey = (zeroize::Zeroizing<Vec<u8>>, u32);
+
 /// The private key file a forced key pair write is about to replace: its bytes (wiped from
 /// memory when dropped) and mode, or `None` when there is none. Anything but a regular file is
 /// refused before any write.
-fn previous_key(path: &Path) -> Result<Option<(zeroize::Zeroizing<Vec<u8>>, u32)>, FsError> {
+fn previous_key(path: &Path) -> Result<Option<PreviousKey>, FsError> {
     match fs::symlink_metadata(path) {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(FsError::Read {

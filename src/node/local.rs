@@ -48,7 +48,7 @@ impl LocalNode {
         }
     }
 
-    fn from_fs(&self, path: &Path, e: FsError) -> NodeError {
+    fn fs_error(&self, path: &Path, e: FsError) -> NodeError {
         match e {
             FsError::TooLarge { size, max, .. } => NodeError::TooLarge {
                 node: self.name.clone(),
@@ -119,7 +119,7 @@ impl Node for LocalNode {
             Err(FsError::Read { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
                 Ok(None)
             }
-            Err(e) => Err(self.from_fs(path, e)),
+            Err(e) => Err(self.fs_error(path, e)),
         }
     }
 
@@ -172,7 +172,7 @@ impl Node for LocalNode {
         opts: WriteOptions,
     ) -> Result<(), NodeError> {
         check_path(&self.name, path)?;
-        fsutil::write_atomic(&self.host_path(path), bytes, opts).map_err(|e| self.from_fs(path, e))
+        fsutil::write_atomic(&self.host_path(path), bytes, opts).map_err(|e| self.fs_error(path, e))
     }
 
     fn mkdir_all(&mut self, dir: &Path, mode: u32) -> Result<(), NodeError> {
