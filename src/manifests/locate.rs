@@ -6,11 +6,12 @@
 //! file name. Files of other pods (etcd, scheduler, anything else) are skipped; a file the
 //! kubelet would choke on is an error that names it, because the operator must know.
 
-use std::fs;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use super::model::{Doc, Manifest, ParseError};
+use crate::node::local::LocalNode;
+use crate::node::{Entry, Kind, Node, NodeError};
 use super::{MAX_MANIFEST_BYTES, Role};
 
 /// The manifests found in a directory.
@@ -36,6 +37,8 @@ pub struct ReadManifest {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LocateError {
+    #[error(transparent)]
+    Node(#[from] crate::node::NodeError),
     #[error("cannot read the manifests directory {dir}")]
     ReadDir {
         dir: PathBuf,
@@ -76,85 +79,94 @@ pub enum LocateError {
     },
 }
 
-/// Reads one manifest, enforcing [`MAX_MANIFEST_BYTES`] before reading it whole.
+/// Reads one manifest of this machine, enforcing [`MAX_MANIFEST_BYTES`] before reading it whole.
 pub fn read_manifest(path: &Path) -> Result<String, LocateError> {
-    let unreadable = |source: io::Error| {
-        // std has no stable `ErrorKind` for ELOOP (a symlink loop).
-        if source.raw_os_error() == Some(libc::ELOOP) {
-            LocateError::SymlinkLoop {
+    read_manifest_on(&mut LocalNode::new("", "/"), path)
+}
+
+/// Reads one manifest of `node`, enforcing [`MAX_MANIFEST_BYTES`] before reading it whole.
+pub fn read_manifest_on(node: &mut dyn Node, path: &Path) -> Result<String, LocateError> {
+    let bytes = match node.read(path, MAX_MANIFEST_BYTES as u64) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            return Err(LocateError::Unreadable {
                 path: path.to_path_buf(),
-            }
-        } else {
-            LocateError::Unreadable {
-                path: path.to_path_buf(),
-                source,
-            }
+                source: io::Error::from(io::ErrorKind::NotFound),
+            });
         }
+        Err(NodeError::Loop { .. }) => {
+            return Err(LocateError::SymlinkLoop {
+                path: path.to_path_buf(),
+            });
+        }
+        Err(NodeError::TooLarge { size, .. }) => {
+            return Err(LocateError::TooLarge {
+                path: path.to_path_buf(),
+                size,
+                max: MAX_MANIFEST_BYTES,
+            });
+        }
+        Err(NodeError::Io { detail, .. }) => {
+            return Err(LocateError::Unreadable {
+                path: path.to_path_buf(),
+                source: io::Error::other(detail),
+            });
+        }
+        Err(e) => return Err(e.into()),
     };
-    let file = fs::File::open(path).map_err(unreadable)?;
-    let size = file.metadata().map_err(unreadable)?.len();
-    if size > MAX_MANIFEST_BYTES as u64 {
-        return Err(LocateError::TooLarge {
-            path: path.to_path_buf(),
-            size,
-            max: MAX_MANIFEST_BYTES,
-        });
-    }
-    let mut bytes = Vec::new();
-    // Read one byte past the limit, in case the file grew since the metadata call.
-    file.take(MAX_MANIFEST_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(unreadable)?;
-    if bytes.len() > MAX_MANIFEST_BYTES {
-        return Err(LocateError::TooLarge {
-            path: path.to_path_buf(),
-            size: bytes.len() as u64,
-            max: MAX_MANIFEST_BYTES,
-        });
-    }
     String::from_utf8(bytes).map_err(|_| LocateError::NotUtf8 {
         path: path.to_path_buf(),
     })
 }
 
-/// Finds the apiserver and controller-manager manifests in `dir`.
+/// Finds the apiserver and controller-manager manifests in `dir` on this machine.
 pub fn locate(dir: &Path) -> Result<Located, LocateError> {
-    let read_dir = |source| LocateError::ReadDir {
-        dir: dir.to_path_buf(),
-        source,
-    };
+    locate_on(&mut LocalNode::new("", "/"), dir)
+}
+
+/// Finds the apiserver and controller-manager manifests in `dir` on `node`.
+pub fn locate_on(node: &mut dyn Node, dir: &Path) -> Result<Located, LocateError> {
+    let listed = node.list(dir).map_err(|e| match e {
+        NodeError::Io { detail, .. } => LocateError::ReadDir {
+            dir: dir.to_path_buf(),
+            source: io::Error::other(detail),
+        },
+        e => LocateError::Node(e),
+    })?;
     // (file name as on disk, as reported). A name that is not UTF-8 is read like any other (the
     // kubelet loads it) through its real bytes; only reports use the lossy form.
-    let mut entries = Vec::new();
-    for entry in fs::read_dir(dir).map_err(read_dir)? {
-        let entry = entry.map_err(read_dir)?;
-        let os_name = entry.file_name();
-        if os_name.as_encoded_bytes().starts_with(b".") {
-            continue;
-        }
-        let name = os_name.to_string_lossy().into_owned();
-        entries.push((os_name, name));
-    }
-    entries.sort();
-    let names: Vec<String> = entries.iter().map(|(_, n)| n.clone()).collect();
+    let mut entries: Vec<(Entry, std::ffi::OsString)> = listed
+        .into_iter()
+        .filter(|e| !e.os_name.as_encoded_bytes().starts_with(b"."))
+        .map(|e| {
+            let os = e.os_name.clone();
+            (e, os)
+        })
+        .collect();
+    entries.sort_by(|a, b| a.1.cmp(&b.1));
+    let names: Vec<String> = entries.iter().map(|(e, _)| e.name.clone()).collect();
 
     let mut apiservers = Vec::new();
     let mut controller_managers = Vec::new();
     let mut read = Vec::new();
-    for (os_name, _) in &entries {
+    for (entry, os_name) in &entries {
         let path = dir.join(os_name);
-        // Follow symlinks as the kubelet does; a loop surfaces here as ELOOP.
-        let meta = match fs::metadata(&path) {
-            Ok(m) => m,
-            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-                return Err(LocateError::SymlinkLoop { path });
-            }
-            Err(source) => return Err(LocateError::Unreadable { path, source }),
-        };
-        if !meta.is_file() {
-            continue;
+        // Followed as the kubelet follows it: only regular files are loaded; a link that
+        // leads nowhere is a loop or dangling, and the kubelet cannot load it either.
+        match (entry.kind, entry.target) {
+            (_, Some(Kind::File)) => {}
+            (Kind::Symlink, None) => match node.stat(&path) {
+                Err(NodeError::Loop { .. }) => return Err(LocateError::SymlinkLoop { path }),
+                _ => {
+                    return Err(LocateError::Unreadable {
+                        path,
+                        source: io::Error::other("a symbolic link to nothing"),
+                    });
+                }
+            },
+            _ => continue,
         }
-        let text = read_manifest(&path)?;
+        let text = read_manifest_on(node, &path)?;
         let parsed = Doc::load(&text).and_then(|doc| {
             let roles = Manifest::roles_of(&doc)?;
             Ok(roles

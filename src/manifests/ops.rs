@@ -13,6 +13,8 @@ use super::locate::{self, LocateError};
 use super::model::{Manifest, ParseError};
 use super::{Role, write};
 use crate::keys::KeyFile;
+use crate::node::Node;
+use crate::node::local::LocalNode;
 
 /// Where the manifests are.
 #[derive(Debug, Clone)]
@@ -81,6 +83,8 @@ pub struct Loaded {
     pub path: PathBuf,
     pub text: String,
     pub manifest: Manifest,
+    /// The manifest is a symbolic link (read through it; never edited through it).
+    pub symlink: bool,
 }
 
 /// Both manifests and the facts about the key files they name.
@@ -100,24 +104,44 @@ pub fn locate_target(
     controller_manager: Option<&Path>,
     host_root: &Path,
 ) -> Result<Target, OpsError> {
-    Ok(locate_target_reading(manifests_dir, apiserver, controller_manager, host_root)?.0)
+    let mut node = LocalNode::new("", "/");
+    Ok(locate_target_reading(&mut node, manifests_dir, apiserver, controller_manager, host_root)?.0)
 }
 
-/// [`locate_target`] and [`load`] in one pass: the manifests read and parsed while locating
-/// them are not read and parsed again (parsing is most of what a local command costs). The
-/// cache lives for this call only, so a [`Target`] kept for later always re-reads.
+/// [`open_on`] this machine.
 pub fn open(
     manifests_dir: Option<&Path>,
     apiserver: Option<&Path>,
     controller_manager: Option<&Path>,
     host_root: &Path,
 ) -> Result<State, OpsError> {
+    open_on(
+        &mut LocalNode::new("", "/"),
+        manifests_dir,
+        apiserver,
+        controller_manager,
+        host_root,
+    )
+}
+
+/// Locate the manifests on `node` and [`load_on`] them in one pass: the manifests read and
+/// parsed while locating them are not read and parsed again (parsing is most of what a local
+/// command costs). The cache lives for this call only, so a [`Target`] kept for later always
+/// re-reads.
+pub fn open_on(
+    node: &mut dyn Node,
+    manifests_dir: Option<&Path>,
+    apiserver: Option<&Path>,
+    controller_manager: Option<&Path>,
+    host_root: &Path,
+) -> Result<State, OpsError> {
     let (target, read) =
-        locate_target_reading(manifests_dir, apiserver, controller_manager, host_root)?;
-    load_with(&target, &read)
+        locate_target_reading(node, manifests_dir, apiserver, controller_manager, host_root)?;
+    load_with(node, &target, &read)
 }
 
 fn locate_target_reading(
+    node: &mut dyn Node,
     manifests_dir: Option<&Path>,
     apiserver: Option<&Path>,
     controller_manager: Option<&Path>,
@@ -135,7 +159,7 @@ fn locate_target_reading(
         )),
         (dir, None) => {
             let dir = dir.unwrap_or(Path::new("/etc/kubernetes/manifests"));
-            let found = locate::locate(dir)?;
+            let found = locate::locate_on(node, dir)?;
             Ok((
                 Target {
                     apiserver: found.apiserver,
@@ -149,11 +173,16 @@ fn locate_target_reading(
     }
 }
 
-fn load_one(read: &[locate::ReadManifest], path: &Path, role: Role) -> Result<Loaded, OpsError> {
+fn load_one(
+    node: &mut dyn Node,
+    read: &[locate::ReadManifest],
+    path: &Path,
+    role: Role,
+) -> Result<Loaded, OpsError> {
     let (text, manifest) = match read.iter().find(|r| r.path == path && r.role == role) {
         Some(r) => (r.text.clone(), r.manifest.clone()),
         None => {
-            let text = locate::read_manifest(path)?;
+            let text = locate::read_manifest_on(node, path)?;
             let manifest = Manifest::parse(&text, role);
             (text, manifest)
         }
@@ -162,10 +191,15 @@ fn load_one(read: &[locate::ReadManifest], path: &Path, role: Role) -> Result<Lo
         path: path.to_path_buf(),
         source,
     })?;
+    let symlink = node
+        .lstat(path)
+        .map_err(LocateError::from)?
+        .is_some_and(|m| m.kind == crate::node::Kind::Symlink);
     Ok(Loaded {
         path: path.to_path_buf(),
         text,
         manifest,
+        symlink,
     })
 }
 
@@ -221,23 +255,31 @@ fn stays_under(root: &Path, rel: &Path) -> bool {
     true
 }
 
-/// Read both manifests of `target` and the key files they name.
+/// Read both manifests of `target` on this machine and the key files they name.
 pub fn load(target: &Target) -> Result<State, OpsError> {
-    load_with(target, &[])
+    load_on(&mut LocalNode::new("", "/"), target)
 }
 
-fn load_with(target: &Target, read: &[locate::ReadManifest]) -> Result<State, OpsError> {
-    let apiserver = load_one(read, &target.apiserver, Role::ApiServer)?;
-    let controller_manager = target
-        .controller_manager
-        .as_deref()
-        .map(|p| load_one(read, p, Role::ControllerManager))
-        .transpose()?;
+/// Read both manifests of `target` on `node` and the key files they name.
+pub fn load_on(node: &mut dyn Node, target: &Target) -> Result<State, OpsError> {
+    load_with(node, target, &[])
+}
+
+fn load_with(
+    node: &mut dyn Node,
+    target: &Target,
+    read: &[locate::ReadManifest],
+) -> Result<State, OpsError> {
+    let apiserver = load_one(node, read, &target.apiserver, Role::ApiServer)?;
+    let controller_manager = match target.controller_manager.as_deref() {
+        Some(p) => Some(load_one(node, read, p, Role::ControllerManager)?),
+        None => None,
+    };
     let mut facts = KeyFacts::default();
     for kf in apiserver.manifest.key_files() {
         let fact = match target.host_path(&apiserver.manifest, kf) {
             None => unmapped(&apiserver.manifest, kf),
-            Some(host) => match read_key(&host) {
+            Some(host) => match read_key(node, &host) {
                 Ok(Some(file)) => {
                     facts.key_file_blocks.insert(
                         kf.to_string(),
@@ -267,9 +309,9 @@ fn load_with(target: &Target, read: &[locate::ReadManifest]) -> Result<State, Op
     }
     // The kid of a signing (or controller-manager private) key file, or what reading it found
     // instead: `Kids` with no kid when it holds no private key.
-    let signing_kid = |m: &Manifest, p: &str| -> Result<String, KeyFileFact> {
+    let mut signing_kid = |m: &Manifest, p: &str| -> Result<String, KeyFileFact> {
         let host = target.host_path(m, p).ok_or_else(|| unmapped(m, p))?;
-        match read_key(&host) {
+        match read_key(node, &host) {
             Ok(Some(file)) => file
                 .signing_key()
                 .map(|b| b.key.kid())
@@ -293,14 +335,15 @@ fn load_with(target: &Target, read: &[locate::ReadManifest]) -> Result<State, Op
         }
     }
     let stray = match &target.manifests_dir {
-        Some(dir) => std::fs::read_dir(dir)
-            .map(|rd| {
-                let entries: Vec<hazards::DirEntry> = rd
-                    .filter_map(|e| e.ok())
+        Some(dir) => node
+            .list(dir)
+            .map(|entries| {
+                let entries: Vec<hazards::DirEntry> = entries
+                    .into_iter()
                     .map(|e| hazards::DirEntry {
-                        name: e.file_name().to_string_lossy().into_owned(),
                         // Followed as the kubelet follows it: a link to a directory is one.
-                        is_dir: std::fs::metadata(e.path()).is_ok_and(|m| m.is_dir()),
+                        is_dir: e.target == Some(crate::node::Kind::Dir),
+                        name: e.name,
                     })
                     .collect();
                 hazards::stray_manifest_files(&entries)
@@ -329,12 +372,13 @@ fn unmapped(m: &Manifest, container_path: &str) -> KeyFileFact {
 }
 
 /// `Ok(None)` when the file does not exist; `Err(reason)` when it cannot be used.
-fn read_key(host: &Path) -> Result<Option<KeyFile>, String> {
-    match crate::fsutil::read_key_file(host) {
-        Ok(file) => Ok(Some(file)),
-        Err(e) if e.is_not_found() => Ok(None),
-        // The reason only: the caller names the file.
-        Err(crate::fsutil::KeyFileError::Parse { source, .. }) => Err(source.to_string()),
+fn read_key(node: &mut dyn Node, host: &Path) -> Result<Option<KeyFile>, String> {
+    match node.read(host, crate::fsutil::MAX_INPUT_BYTES) {
+        Ok(Some(bytes)) => crate::keys::parse_pem_file(&bytes)
+            .map(Some)
+            // The reason only: the caller names the file.
+            .map_err(|e| e.to_string()),
+        Ok(None) => Ok(None),
         Err(e) => Err(e.to_string()),
     }
 }
@@ -434,6 +478,7 @@ impl Plan {
 
 /// Read the key file a container path names, requiring it to exist at the mapped host path.
 fn required_key(
+    node: &mut dyn Node,
     state: &State,
     m: &Manifest,
     role: Role,
@@ -451,7 +496,7 @@ fn required_key(
         host_path: host.clone(),
         reason,
     };
-    match read_key(&host) {
+    match read_key(node, &host) {
         Ok(Some(f)) => Ok(f),
         Ok(None) => Err(err(
             "does not exist (write it there first, or pass --no-check-files when preparing manifests for another machine)".into(),
@@ -460,7 +505,19 @@ fn required_key(
     }
 }
 
+/// [`plan_on`] this machine.
 pub fn plan(state: &State, action: &Action, check_files: bool) -> Result<Plan, OpsError> {
+    plan_on(&mut LocalNode::new("", "/"), state, action, check_files)
+}
+
+/// Every refusal of the edit, and the new text of each file it changes; reads the key files it
+/// needs from `node`, writes nothing.
+pub fn plan_on(
+    node: &mut dyn Node,
+    state: &State,
+    action: &Action,
+    check_files: bool,
+) -> Result<Plan, OpsError> {
     let api = &state.apiserver;
     let edit_err = |path: &Path| {
         let path = path.to_path_buf();
@@ -485,7 +542,7 @@ pub fn plan(state: &State, action: &Action, check_files: bool) -> Result<Plan, O
     match action {
         Action::Trust(pub_path) => {
             if check_files {
-                let file = required_key(state, &api.manifest, Role::ApiServer, pub_path)?;
+                let file = required_key(node, state, &api.manifest, Role::ApiServer, pub_path)?;
                 if file.blocks.iter().all(|b| b.key_file_problem().is_some()) {
                     return Err(OpsError::KeyFile {
                         container_path: pub_path.clone(),
@@ -501,7 +558,7 @@ pub fn plan(state: &State, action: &Action, check_files: bool) -> Result<Plan, O
             // The gate of DESIGN §1 "switch": the new key's public half must already be trusted,
             // or every token it signs is rejected. This needs the key itself, so it is checked
             // even with --no-check-files.
-            let file = required_key(state, &api.manifest, Role::ApiServer, key_path)?;
+            let file = required_key(node, state, &api.manifest, Role::ApiServer, key_path)?;
             let signing = file.signing_key().ok_or_else(|| OpsError::KeyFile {
                 container_path: key_path.clone(),
                 host_path: state.target.host_path(&api.manifest, key_path).unwrap_or_default(),
@@ -553,14 +610,16 @@ pub fn plan(state: &State, action: &Action, check_files: bool) -> Result<Plan, O
     // A manifest that is a symbolic link is read through the link (as the kubelet reads it),
     // but never edited through it: the atomic rename would replace the link with a plain file
     // and leave its target as it was (issue 13, symlinked manifests handled on purpose).
+    let linked: Vec<&Loaded> = std::iter::once(api)
+        .chain(state.controller_manager.as_ref())
+        .filter(|l| l.symlink)
+        .collect();
     for c in &changes {
-        if std::fs::symlink_metadata(&c.path).is_ok_and(|m| m.file_type().is_symlink()) {
-            let target = std::fs::read_link(&c.path).unwrap_or_default();
+        if linked.iter().any(|l| l.path == c.path) {
             return Err(OpsError::Refused(format!(
-                "refusing to edit {}: it is a symbolic link (to {}), and writing it atomically would replace the link with a file; \
+                "refusing to edit {}: it is a symbolic link, and writing it atomically would replace the link with a file; \
                  edit the file it points to (--apiserver/--controller-manager), or replace the link with that file",
                 crate::text::printable(&c.path.to_string_lossy()),
-                crate::text::printable(&target.to_string_lossy()),
             )));
         }
     }
@@ -588,14 +647,23 @@ pub fn default_backup_dir(
         .join(format!("sakr-backup-{}", now.strftime("%Y%m%dT%H%M%SZ")))
 }
 
-/// Back up every file first, then write each atomically. Returns the backup paths.
+/// [`apply_on`] this machine.
 pub fn apply(plan: &Plan, backup_dir: &Path) -> Result<Vec<PathBuf>, OpsError> {
+    apply_on(&mut LocalNode::new("", "/"), plan, backup_dir)
+}
+
+/// Back up every file first, then write each atomically, on `node`. Returns the backup paths.
+pub fn apply_on(
+    node: &mut dyn Node,
+    plan: &Plan,
+    backup_dir: &Path,
+) -> Result<Vec<PathBuf>, OpsError> {
     let mut backups = Vec::new();
     for c in &plan.changes {
-        backups.push(write::backup(&c.path, backup_dir)?);
+        backups.push(write::backup_on(node, &c.path, backup_dir)?);
     }
     for c in &plan.changes {
-        write::write_atomic(&c.path, c.new.as_bytes())?;
+        write::write_atomic_on(node, &c.path, c.new.as_bytes())?;
     }
     Ok(backups)
 }

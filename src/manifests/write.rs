@@ -7,13 +7,16 @@
 //! the original; then the directory is fsynced so the rename survives a power cut. On any error
 //! the temp file is removed and the original is untouched. Backups never go inside the
 //! manifests directory (a `*.bak` there is a second apiserver).
+//!
+//! Every step goes through a [`Node`] (`*_on`), so the same code writes this machine's files and
+//! a remote node's; the functions without `_on` are this machine.
 
-use std::fs;
 use std::io;
-use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use crate::fsutil::{self, FsError};
+use crate::node::Node;
+use crate::node::local::LocalNode;
 
 /// A write or backup that did not happen; the original file is unchanged.
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +30,8 @@ pub enum WriteError {
     },
     #[error(transparent)]
     Fs(#[from] FsError),
+    #[error(transparent)]
+    Node(#[from] crate::node::NodeError),
     #[error("{path} has no parent directory or file name")]
     BadPath { path: PathBuf },
     #[error(
@@ -70,93 +75,85 @@ pub fn write_atomic_with(
     fsutil::write_atomic_with(path, new_bytes, opts, hook).map_err(WriteError::from)
 }
 
-/// Copies `path` into `backup_dir` (created 0700), refusing when `backup_dir` is inside the
-/// directory that holds `path`. Returns the backup's path. An identical existing backup is fine
-/// (re-running a command); a different one is never overwritten: the new copy gets a `.N` suffix.
+/// [`write_atomic`] on `node`: keeps the manifest's mode and owner (0600 for a new file).
+pub fn write_atomic_on(node: &mut dyn Node, path: &Path, new_bytes: &[u8]) -> Result<(), WriteError> {
+    if path.file_name().is_none() {
+        return Err(WriteError::BadPath {
+            path: path.to_path_buf(),
+        });
+    }
+    node.write_atomic(
+        path,
+        new_bytes,
+        fsutil::WriteOptions::mode(0o600).keep_mode_and_owner(),
+    )?;
+    Ok(())
+}
+
+/// [`backup_on`] this machine.
 pub fn backup(path: &Path, backup_dir: &Path) -> Result<PathBuf, WriteError> {
+    let abs = std::path::absolute(backup_dir).map_err(io_err(backup_dir, "resolve"))?;
+    let path = std::path::absolute(path).map_err(io_err(path, "resolve"))?;
+    backup_on(&mut LocalNode::new("", "/"), &path, &abs)
+}
+
+/// Copies `path` into `backup_dir` (created 0700) on `node`, refusing when `backup_dir` is
+/// inside the directory that holds `path`. Returns the backup's path. An identical existing
+/// backup is fine (re-running a command); a different one is never overwritten: the new copy
+/// gets a `.N` suffix.
+pub fn backup_on(
+    node: &mut dyn Node,
+    path: &Path,
+    backup_dir: &Path,
+) -> Result<PathBuf, WriteError> {
     let bad = || WriteError::BadPath {
         path: path.to_path_buf(),
     };
     let name = path.file_name().ok_or_else(bad)?;
-    let manifests_dir = fs::canonicalize(path)
-        .map_err(io_err(path, "resolve"))?
-        .parent()
-        .ok_or_else(bad)?
-        .to_path_buf();
-    let resolved = canonicalize_lenient(backup_dir).map_err(io_err(backup_dir, "resolve"))?;
+    // Compared where they really are: a link or `..` must not smuggle the backups into the
+    // directory the kubelet watches.
+    let manifests_dir = node.canonical(path)?.parent().ok_or_else(bad)?.to_path_buf();
+    let resolved = node.canonical(backup_dir)?;
     if resolved.starts_with(&manifests_dir) {
         return Err(WriteError::BackupInsideManifests {
             backup_dir: backup_dir.to_path_buf(),
             manifests_dir,
         });
     }
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(backup_dir)
-        .map_err(io_err(backup_dir, "create the backup directory"))?;
-    let bytes = fs::read(path).map_err(io_err(path, "read"))?;
+    node.mkdir_all(backup_dir, 0o700)?;
+    let bytes = node
+        .read(path, crate::manifests::MAX_MANIFEST_BYTES as u64)?
+        .ok_or_else(|| WriteError::Io {
+            path: path.to_path_buf(),
+            action: "read",
+            source: io::Error::from(io::ErrorKind::NotFound),
+        })?;
     // The first free name among NAME, NAME.1, NAME.2, …: a backup dir reused by several
     // commands keeps every version, and an identical copy (a re-run) is not duplicated.
-    let mut target = backup_dir.join(name);
-    for n in 1.. {
-        match fs::read(&target) {
-            Ok(existing) if existing == bytes => return Ok(target),
-            Ok(_) => {
-                let mut next = name.to_os_string();
-                next.push(format!(".{n}"));
-                target = backup_dir.join(next);
-            }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => break,
-            Err(source) => {
-                return Err(WriteError::Io {
-                    path: target,
-                    action: "read",
-                    source,
-                });
-            }
-        }
-    }
-    // Atomic and never replacing: a kill mid-backup leaves no partial copy that a later run
-    // would take for the original (only a dot-prefixed temp file), and a backup written by
-    // someone else in the meantime is kept.
-    match fsutil::write_atomic(
-        &target,
-        &bytes,
-        fsutil::WriteOptions::mode(0o600).no_clobber(true),
-    ) {
-        Ok(()) => Ok(target),
-        Err(FsError::Exists { .. }) => backup(path, backup_dir),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Canonicalizes the longest existing ancestor of `p` and appends the rest, so a backup dir that
-/// does not exist yet is still compared by its real location.
-fn canonicalize_lenient(p: &Path) -> io::Result<PathBuf> {
-    let abs = if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir()?.join(p)
-    };
-    let mut rest = Vec::new();
-    let mut cur = abs.as_path();
+    let mut n = 0u32;
     loop {
-        match fs::canonicalize(cur) {
-            Ok(mut base) => {
-                for part in rest.iter().rev() {
-                    base.push(part);
+        let mut candidate = name.to_os_string();
+        if n > 0 {
+            candidate.push(format!(".{n}"));
+        }
+        let target = backup_dir.join(&candidate);
+        match node.read(&target, crate::manifests::MAX_MANIFEST_BYTES as u64)? {
+            Some(existing) if existing == bytes => return Ok(target),
+            Some(_) => n += 1,
+            None => {
+                // Atomic and never replacing: a kill mid-backup leaves no partial copy that a
+                // later run would take for the original (only a dot-prefixed temp file), and a
+                // backup written by someone else in the meantime is kept.
+                match node.write_atomic(
+                    &target,
+                    &bytes,
+                    fsutil::WriteOptions::mode(0o600).no_clobber(true),
+                ) {
+                    Ok(()) => return Ok(target),
+                    Err(crate::node::NodeError::Exists { .. }) => {}
+                    Err(e) => return Err(e.into()),
                 }
-                return Ok(base);
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                let (Some(parent), Some(name)) = (cur.parent(), cur.file_name()) else {
-                    return Err(e);
-                };
-                rest.push(name.to_os_string());
-                cur = parent;
-            }
-            Err(e) => return Err(e),
         }
     }
 }

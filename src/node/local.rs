@@ -9,7 +9,7 @@ use std::io;
 use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _};
 use std::path::{Path, PathBuf};
 
-use super::{Entry, Kind, Meta, Node, NodeError, WriteOptions, check_path};
+use super::{Entry, Kind, Meta, Node, NodeError, WriteOptions};
 use crate::fsutil::{self, FsError};
 
 #[derive(Debug, Clone)]
@@ -41,6 +41,12 @@ impl LocalNode {
     }
 
     fn io(&self, path: &Path, e: io::Error) -> NodeError {
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            return NodeError::Loop {
+                node: self.name.clone(),
+                path: path.to_path_buf(),
+            };
+        }
         NodeError::Io {
             node: self.name.clone(),
             path: path.to_path_buf(),
@@ -70,6 +76,35 @@ impl LocalNode {
                 path: path.to_path_buf(),
                 detail: format!("cannot {action} it: {source}"),
             },
+        }
+    }
+}
+
+/// Local paths may be any bytes (see [`super::check_path_bytes`]).
+fn check_path(node: &str, path: &Path) -> Result<(), NodeError> {
+    super::check_path_bytes(node, path, false)
+}
+
+/// Canonicalizes the longest existing ancestor of `p` and appends the rest.
+fn canonicalize_lenient(p: &Path) -> io::Result<PathBuf> {
+    let mut rest = Vec::new();
+    let mut cur = p;
+    loop {
+        match fs::canonicalize(cur) {
+            Ok(mut base) => {
+                for part in rest.iter().rev() {
+                    base.push(part);
+                }
+                return Ok(base);
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let (Some(parent), Some(name)) = (cur.parent(), cur.file_name()) else {
+                    return Err(e);
+                };
+                rest.push(name.to_os_string());
+                cur = parent;
+            }
+            Err(e) => return Err(e),
         }
     }
 }
@@ -157,6 +192,7 @@ impl Node for LocalNode {
             };
             out.push(Entry {
                 name: e.file_name().to_string_lossy().into_owned(),
+                os_name: e.file_name(),
                 kind,
                 target,
             });
@@ -182,6 +218,18 @@ impl Node for LocalNode {
             .mode(mode)
             .create(self.host_path(dir))
             .map_err(|e| self.io(dir, e))
+    }
+
+    fn canonical(&mut self, path: &Path) -> Result<PathBuf, NodeError> {
+        check_path(&self.name, path)?;
+        let real = canonicalize_lenient(&self.host_path(path)).map_err(|e| self.io(path, e))?;
+        // Back to a node path: the host root is the node's `/`.
+        let root = fs::canonicalize(&self.root).unwrap_or_else(|_| self.root.clone());
+        Ok(match real.strip_prefix(&root) {
+            Ok(rel) => Path::new("/").join(rel),
+            // A link out of the node tree: keep the host path, which no node path starts with.
+            Err(_) => real,
+        })
     }
 
     fn remove_file(&mut self, path: &Path) -> Result<(), NodeError> {

@@ -54,6 +54,8 @@ pub struct Entry {
     /// The name, lossily decoded when it is not UTF-8 (such a name cannot be one of ours, but
     /// the kubelet would still load it, so it is reported).
     pub name: String,
+    /// The name exactly as the directory holds it (for opening it).
+    pub os_name: std::ffi::OsString,
     pub kind: Kind,
     pub target: Option<Kind>,
 }
@@ -61,31 +63,42 @@ pub struct Entry {
 /// Why a node operation failed. Every variant names the node and, where there is one, the path.
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
-    #[error("node {node}: {}: {detail}", path.display())]
+    #[error("{}{}: {detail}", at(node), path.display())]
     Io {
         node: String,
         path: PathBuf,
         detail: String,
     },
-    #[error("node {node}: {} is {size} bytes, over the {max}-byte limit", path.display())]
+    #[error("{}{} is {size} bytes, over the {max}-byte limit", at(node), path.display())]
     TooLarge {
         node: String,
         path: PathBuf,
         size: u64,
         max: u64,
     },
-    #[error("node {node}: {} is not a regular file", path.display())]
+    #[error("{}{} is not a regular file", at(node), path.display())]
     NotAFile { node: String, path: PathBuf },
-    #[error("node {node}: {} already exists", path.display())]
+    #[error("{}{} already exists", at(node), path.display())]
     Exists { node: String, path: PathBuf },
-    #[error("node {node}: unreachable: {detail}")]
+    #[error("{}{}: symbolic link loop (or too many levels of links)", at(node), path.display())]
+    Loop { node: String, path: PathBuf },
+    #[error("{}unreachable: {detail}", at(node))]
     Unreachable { node: String, detail: String },
-    #[error("node {node}: {} cannot be used as a node path: {why}", path.display())]
+    #[error("{}{} cannot be used as a node path: {why}", at(node), path.display())]
     BadPath {
         node: String,
         path: PathBuf,
         why: &'static str,
     },
+}
+
+/// `node NAME: ` before a message, or nothing for the implicit local node (named "").
+fn at(node: &str) -> String {
+    if node.is_empty() {
+        String::new()
+    } else {
+        format!("node {node}: ")
+    }
 }
 
 impl NodeError {
@@ -128,6 +141,10 @@ pub trait Node: Send {
     /// Create `dir` and its missing parents with `mode` (existing ones are left as they are).
     fn mkdir_all(&mut self, dir: &Path, mode: u32) -> Result<(), NodeError>;
 
+    /// `path` with every symbolic link resolved; the part below the longest existing ancestor
+    /// is appended as given (a directory about to be created is compared by its real place).
+    fn canonical(&mut self, path: &Path) -> Result<PathBuf, NodeError>;
+
     /// Remove a file (not a directory), then fsync its directory. Removing a file that does not
     /// exist is not an error (idempotent).
     fn remove_file(&mut self, path: &Path) -> Result<(), NodeError>;
@@ -140,14 +157,22 @@ pub trait Node: Send {
 /// Node paths are absolute, clean and printable: they end up in shell words (quoted), in
 /// messages and in manifests.
 pub fn check_path(node: &str, path: &Path) -> Result<(), NodeError> {
+    check_path_bytes(node, path, true)
+}
+
+/// [`check_path`]; a local node also takes file names that are not UTF-8 (the kubelet loads
+/// them, so sakr must be able to read them), which a shell word could not carry as safely.
+pub fn check_path_bytes(node: &str, path: &Path, require_utf8: bool) -> Result<(), NodeError> {
     let bad = |why| NodeError::BadPath {
         node: node.to_string(),
         path: path.to_path_buf(),
         why,
     };
-    let Some(text) = path.to_str() else {
+    let lossy = path.to_string_lossy();
+    if require_utf8 && path.to_str().is_none() {
         return Err(bad("not UTF-8"));
-    };
+    }
+    let text: &str = &lossy;
     if !text.starts_with('/') {
         return Err(bad("not absolute"));
     }

@@ -15,7 +15,7 @@
 //! A session that dies mid-write leaves at most the dot-prefixed temp file.
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -326,10 +326,11 @@ impl Node for ShellNode {
             let (Some(k), Some(t), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
                 return Err(self.failed(dir, "listing (unexpected output)", rc, &lines));
             };
-            let name = STANDARD
+            let raw = STANDARD
                 .decode(name.trim())
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .map_err(|_| self.failed(dir, "listing (unexpected output)", rc, &lines))?;
+            let name = String::from_utf8_lossy(&raw).into_owned();
+            let os_name = std::os::unix::ffi::OsStringExt::from_vec(raw);
             let target = match t {
                 "f" => Some(Kind::File),
                 "d" => Some(Kind::Dir),
@@ -341,7 +342,12 @@ impl Node for ShellNode {
             } else {
                 target.unwrap_or(Kind::Other)
             };
-            out.push(Entry { name, kind, target });
+            out.push(Entry {
+                name,
+                os_name,
+                kind,
+                target,
+            });
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
@@ -431,6 +437,25 @@ impl Node for ShellNode {
             return Err(self.failed(path, "removing", rc, &lines));
         }
         Ok(())
+    }
+
+    fn canonical(&mut self, path: &Path) -> Result<PathBuf, NodeError> {
+        check_path(&self.name, path)?;
+        // Walk up to the longest existing ancestor, resolve it (`readlink -f`: coreutils and
+        // busybox), append the rest.
+        let script = format!(
+            "p={p}\nrest=\nwhile [ ! -e \"$p\" ] && [ \"$p\" != / ]; do rest=\"/${{p##*/}}$rest\"; p=${{p%/*}}; [ -n \"$p\" ] || p=/; done\n\
+             r=$(readlink -f \"$p\") || exit 1\nprintf 'PATH %s%s\\n' \"${{r%/}}\" \"$rest\"",
+            p = quote(path_str(path))
+        );
+        let (rc, lines) = self.run(&script)?;
+        match lines.first().and_then(|l| l.strip_prefix("PATH ")) {
+            Some(p) if rc == 0 => {
+                let p = if p.is_empty() { "/" } else { p };
+                Ok(PathBuf::from(p))
+            }
+            _ => Err(self.failed(path, "resolving", rc, &lines)),
+        }
     }
 
     fn sessions(&self) -> u32 {
