@@ -161,12 +161,13 @@ impl ShellNode {
             // The session's fixed environment: private files from creation, C locale for
             // parseable tool output, the usual sbin directories for `sudo`-less roots.
             let prelude = "umask 077; LC_ALL=C; export LC_ALL; PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH; export PATH\n";
-            if let Err(e) = self
-                .chan
-                .as_mut()
-                .map_or(Ok(()), |c| c.send(prelude.as_bytes()))
-            {
-                return Err(self.fail(format!("cannot send to the remote shell: {e}")));
+            let chan = self.chan.as_mut().expect("just opened");
+            if let Err(e) = chan.send(prelude.as_bytes()) {
+                let d = chan.diagnostics();
+                return Err(self.fail(format!(
+                    "cannot send to the remote shell ({e}){}",
+                    with_detail(&d)
+                )));
             }
         }
         let marker = format!("__SAKR_{}_RC=", self.nonce);
@@ -509,6 +510,7 @@ pub struct ProcessChannel {
     stdin: Option<std::process::ChildStdin>,
     rx: mpsc::Receiver<io::Result<Vec<u8>>>,
     stderr: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    stderr_done: std::thread::JoinHandle<()>,
 }
 
 /// Keep at most this much of the remote's stderr (ssh's diagnostics are a few lines).
@@ -527,7 +529,7 @@ impl ProcessChannel {
         let stderr = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let sink = stderr.clone();
         let mut err = child.stderr.take().expect("piped");
-        std::thread::spawn(move || {
+        let stderr_done = std::thread::spawn(move || {
             let mut chunk = [0u8; 4096];
             while let Ok(n) = io::Read::read(&mut err, &mut chunk) {
                 if n == 0 {
@@ -545,6 +547,7 @@ impl ProcessChannel {
             stdin,
             rx,
             stderr,
+            stderr_done,
         })
     }
 }
@@ -565,10 +568,10 @@ impl Channel for ProcessChannel {
     }
 
     fn diagnostics(&mut self) -> String {
-        // Give the process a moment to say why it ended.
-        let until = Instant::now() + Duration::from_millis(500);
+        // Give the process a moment to end, and its stderr to be read to the end.
+        let until = Instant::now() + Duration::from_millis(1000);
         while Instant::now() < until {
-            if let Ok(Some(_)) = self.child.try_wait() {
+            if matches!(self.child.try_wait(), Ok(Some(_))) && self.stderr_done.is_finished() {
                 break;
             }
             std::thread::sleep(Duration::from_millis(20));
