@@ -287,6 +287,26 @@ pub struct ManifestArgs {
     pub action: ManifestAction,
     #[command(flatten)]
     pub paths: ManifestPaths,
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+}
+
+/// Which control-plane nodes to act on (DESIGN §7). Without `--node`: this machine.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Nodes")]
+pub struct NodeArgs {
+    /// A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh
+    /// client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node's
+    /// tree on this machine. Paths (--manifests-dir, key files) are the node's own.
+    #[arg(long = "node", value_name = "NAME=URL", global = true)]
+    pub nodes: Vec<String>,
+    /// The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config");
+    /// your ssh config, agent, ProxyJump and known_hosts apply.
+    #[arg(long, value_name = "CMD", global = true, default_value = "ssh")]
+    pub ssh_command: String,
+    /// Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo).
+    #[arg(long, global = true)]
+    pub sudo: bool,
 }
 
 /// Where the static-pod manifests are (every `sakr manifest` subcommand; before or after it).

@@ -10,6 +10,9 @@ use crate::output::Printer;
 use crate::text::printable;
 
 pub fn run(args: ManifestArgs, printer: &Printer) -> anyhow::Result<()> {
+    if !args.nodes.nodes.is_empty() {
+        return super::manifest_nodes::run(args, printer);
+    }
     let state = load(&args.paths)?;
     match args.action {
         ManifestAction::Show => show(&state, printer),
@@ -44,7 +47,7 @@ pub(crate) fn classify(e: OpsError) -> anyhow::Error {
 // never the parser's internals. Strings are as written in the manifests (JSON escapes them).
 
 #[derive(Serialize)]
-struct ShowJson {
+pub(crate) struct ShowJson {
     apiserver: ApiserverJson,
     controller_manager: Option<ControllerManagerJson>,
     hazards: Vec<HazardJson>,
@@ -134,7 +137,7 @@ fn private_key_json(
     }
 }
 
-fn show_json(state: &State, hazards: &[crate::manifests::Hazard]) -> ShowJson {
+pub(crate) fn show_json(state: &State, hazards: &[crate::manifests::Hazard]) -> ShowJson {
     use crate::manifests::SaFlag;
     let api = &state.apiserver;
     let m = &api.manifest;
@@ -227,7 +230,6 @@ fn private_key_text(kid: Option<&String>, problem: Option<&KeyFileFact>) -> Stri
 }
 
 fn show(state: &State, printer: &Printer) -> anyhow::Result<()> {
-    let api = &state.apiserver;
     let hazards = state.hazards();
     let errors = hazards.iter().filter(|h| h.is_error()).count();
     let broken = || -> anyhow::Result<()> {
@@ -243,6 +245,19 @@ fn show(state: &State, printer: &Printer) -> anyhow::Result<()> {
         printer.json_doc(&show_json(state, &hazards));
         return broken();
     }
+    printer.data(&show_text(state));
+    for h in &hazards {
+        printer.warn(&h.to_string());
+    }
+    if hazards.is_empty() {
+        printer.note("no hazards found");
+    }
+    broken()
+}
+
+/// The text report of one node's manifests (flags, key files with kids), without hazards.
+pub(crate) fn show_text(state: &State) -> String {
+    let api = &state.apiserver;
     let facts = &state.facts;
     // Everything below but sakr's own labels and kids comes from the manifests or the directory.
     let p = |s: &str| printable(s).into_owned();
@@ -302,14 +317,7 @@ fn show(state: &State, printer: &Printer) -> anyhow::Result<()> {
             ));
         }
     }
-    printer.data(&out);
-    for h in &hazards {
-        printer.warn(&h.to_string());
-    }
-    if hazards.is_empty() {
-        printer.note("no hazards found");
-    }
-    broken()
+    out
 }
 
 #[derive(Serialize)]

@@ -9,6 +9,7 @@ mod jwks;
 mod keygen;
 mod kid;
 mod manifest;
+mod manifest_nodes;
 mod publish;
 mod rehearse;
 mod rotate;

@@ -10,9 +10,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::model::{Doc, Manifest, ParseError};
+use super::{MAX_MANIFEST_BYTES, Role};
 use crate::node::local::LocalNode;
 use crate::node::{Entry, Kind, Node, NodeError};
-use super::{MAX_MANIFEST_BYTES, Role};
 
 /// The manifests found in a directory.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,6 +12,7 @@
 //! - [`hazards`]: the checks `sakr manifest show` reports, the kubeadm `extraArgs` hint, and
 //!   stray backup files the kubelet would start.
 
+pub mod compare;
 pub mod edit;
 pub mod hazards;
 pub mod locate;

@@ -105,7 +105,14 @@ pub fn locate_target(
     host_root: &Path,
 ) -> Result<Target, OpsError> {
     let mut node = LocalNode::new("", "/");
-    Ok(locate_target_reading(&mut node, manifests_dir, apiserver, controller_manager, host_root)?.0)
+    Ok(locate_target_reading(
+        &mut node,
+        manifests_dir,
+        apiserver,
+        controller_manager,
+        host_root,
+    )?
+    .0)
 }
 
 /// [`open_on`] this machine.
@@ -135,8 +142,13 @@ pub fn open_on(
     controller_manager: Option<&Path>,
     host_root: &Path,
 ) -> Result<State, OpsError> {
-    let (target, read) =
-        locate_target_reading(node, manifests_dir, apiserver, controller_manager, host_root)?;
+    let (target, read) = locate_target_reading(
+        node,
+        manifests_dir,
+        apiserver,
+        controller_manager,
+        host_root,
+    )?;
     load_with(node, &target, &read)
 }
 

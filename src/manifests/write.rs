@@ -76,7 +76,11 @@ pub fn write_atomic_with(
 }
 
 /// [`write_atomic`] on `node`: keeps the manifest's mode and owner (0600 for a new file).
-pub fn write_atomic_on(node: &mut dyn Node, path: &Path, new_bytes: &[u8]) -> Result<(), WriteError> {
+pub fn write_atomic_on(
+    node: &mut dyn Node,
+    path: &Path,
+    new_bytes: &[u8],
+) -> Result<(), WriteError> {
     if path.file_name().is_none() {
         return Err(WriteError::BadPath {
             path: path.to_path_buf(),
@@ -112,7 +116,11 @@ pub fn backup_on(
     let name = path.file_name().ok_or_else(bad)?;
     // Compared where they really are: a link or `..` must not smuggle the backups into the
     // directory the kubelet watches.
-    let manifests_dir = node.canonical(path)?.parent().ok_or_else(bad)?.to_path_buf();
+    let manifests_dir = node
+        .canonical(path)?
+        .parent()
+        .ok_or_else(bad)?
+        .to_path_buf();
     let resolved = node.canonical(backup_dir)?;
     if resolved.starts_with(&manifests_dir) {
         return Err(WriteError::BackupInsideManifests {

@@ -15,6 +15,7 @@ mod jwks;
 mod keygen;
 mod kid;
 mod manifest;
+mod manifest_nodes;
 mod node_transport;
 mod publish;
 mod publish_cmd;

@@ -1,0 +1,341 @@
+//! `sakr manifest … --node NAME=ssh://…` (issue 15) against three real OpenSSH nodes, each with
+//! its own `/etc/kubernetes`: show with the differences between nodes, trust / sign-with /
+//! retire with byte-exact results on every node (the same bytes the local edit writes, which
+//! the golden tests pin), a node that goes away midway, and refusals that write nothing.
+
+use std::path::Path;
+
+use crate::servers::sshd::SshNodes;
+use crate::support::*;
+
+/// A node tree like kubeadm's: the fixture manifests, and sa.key / sa.pub plus a new pair.
+fn seed(nodes: &SshNodes, k: usize, new_pair: &Path) {
+    let kube = nodes.kube_dir(k);
+    let m = kube.join("manifests");
+    let pki = kube.join("pki");
+    std::fs::create_dir_all(&m).unwrap();
+    std::fs::create_dir_all(&pki).unwrap();
+    for f in ["kube-apiserver.yaml", "kube-controller-manager.yaml"] {
+        std::fs::copy(fixture(&format!("manifests/{f}")), m.join(f)).unwrap();
+    }
+    for f in ["sa.key", "sa.pub", "sa-new.key", "sa-new.pub"] {
+        std::fs::copy(new_pair.join(f), pki.join(f)).unwrap();
+    }
+}
+
+fn keys() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    for name in ["sa", "sa-new"] {
+        sakr()
+            .args([
+                "keygen",
+                "-q",
+                "-a",
+                "ecdsa-p256",
+                "--name",
+                name,
+                "--out-dir",
+            ])
+            .arg(d.path())
+            .assert()
+            .success();
+    }
+    d
+}
+
+fn on_nodes(nodes: &SshNodes, which: &[usize], args: &[&str]) -> std::process::Output {
+    let mut c = sakr();
+    c.arg("manifest").args(args);
+    for k in which {
+        c.arg("--node").arg(format!("cp-{k}={}", nodes.url(*k)));
+    }
+    c.arg("--ssh-command").arg(nodes.ssh_command());
+    c.output().unwrap()
+}
+
+fn apiserver(nodes: &SshNodes, k: usize) -> Vec<u8> {
+    std::fs::read(nodes.kube_dir(k).join("manifests/kube-apiserver.yaml")).unwrap()
+}
+
+/// What the local edit writes for the same manifests: the transport must not change a byte.
+fn local_edit(pair: &Path, args: &[&str]) -> (Vec<u8>, Vec<u8>) {
+    let root = tempfile::tempdir().unwrap();
+    let kube = root.path().join("etc/kubernetes");
+    std::fs::create_dir_all(kube.join("manifests")).unwrap();
+    std::fs::create_dir_all(kube.join("pki")).unwrap();
+    for f in ["kube-apiserver.yaml", "kube-controller-manager.yaml"] {
+        std::fs::copy(
+            fixture(&format!("manifests/{f}")),
+            kube.join("manifests").join(f),
+        )
+        .unwrap();
+    }
+    for f in ["sa.key", "sa.pub", "sa-new.key", "sa-new.pub"] {
+        std::fs::copy(pair.join(f), kube.join("pki").join(f)).unwrap();
+    }
+    for step in args.split(|a| *a == ";") {
+        let out = sakr()
+            .arg("manifest")
+            .args(step)
+            .arg("--manifests-dir")
+            .arg(kube.join("manifests"))
+            .arg("--host-root")
+            .arg(root.path())
+            .arg("--backup-dir")
+            .arg(root.path().join("b"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{step:?}: {}", stderr(&out));
+    }
+    (
+        std::fs::read(kube.join("manifests/kube-apiserver.yaml")).unwrap(),
+        std::fs::read(kube.join("manifests/kube-controller-manager.yaml")).unwrap(),
+    )
+}
+
+#[test]
+fn trust_sign_with_and_retire_over_three_nodes_byte_exact() {
+    let pair = keys();
+    let nodes = SshNodes::start(3);
+    for k in 1..=3 {
+        seed(&nodes, k, pair.path());
+    }
+    let all = [1, 2, 3];
+    let out = on_nodes(&nodes, &all, &["show"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    for k in all {
+        assert!(stdout(&out).contains(&format!("== node cp-{k} (ssh://")));
+    }
+    assert!(
+        stderr(&out).contains("the 3 nodes agree"),
+        "{}",
+        stderr(&out)
+    );
+
+    // sign-with before trust: refused on every node, nothing written anywhere.
+    let before: Vec<_> = all.iter().map(|k| apiserver(&nodes, *k)).collect();
+    let out = on_nodes(
+        &nodes,
+        &all,
+        &["sign-with", "/etc/kubernetes/pki/sa-new.key"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was written on any node"),
+        "{}",
+        stderr(&out)
+    );
+    let after: Vec<_> = all.iter().map(|k| apiserver(&nodes, *k)).collect();
+    assert_eq!(before, after);
+
+    let steps: [&[&str]; 3] = [
+        &["trust", "/etc/kubernetes/pki/sa-new.pub"],
+        &["sign-with", "/etc/kubernetes/pki/sa-new.key"],
+        &["retire", "/etc/kubernetes/pki/sa.pub"],
+    ];
+    let mut so_far: Vec<&str> = Vec::new();
+    for step in steps {
+        let out = on_nodes(&nodes, &all, step);
+        assert!(out.status.success(), "{step:?}: {}", stderr(&out));
+        if !so_far.is_empty() {
+            so_far.push(";");
+        }
+        so_far.extend_from_slice(step);
+        let (want_api, want_cm) = local_edit(pair.path(), &so_far);
+        for k in all {
+            assert_eq!(apiserver(&nodes, k), want_api, "{step:?} on node {k}");
+            assert_eq!(
+                std::fs::read(
+                    nodes
+                        .kube_dir(k)
+                        .join("manifests/kube-controller-manager.yaml")
+                )
+                .unwrap(),
+                want_cm,
+                "{step:?} on node {k}"
+            );
+            // Backups beside, never inside, the manifests directory.
+            let names: Vec<_> = std::fs::read_dir(nodes.kube_dir(k).join("manifests"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            assert_eq!(names.len(), 2, "{names:?}");
+        }
+        // Idempotent: again changes nothing.
+        let out = on_nodes(&nodes, &all, step);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(
+            stderr(&out).matches("already done").count(),
+            3,
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn show_calls_out_nodes_that_disagree_and_exits_1() {
+    let pair = keys();
+    let nodes = SshNodes::start(2);
+    for k in 1..=2 {
+        seed(&nodes, k, pair.path());
+    }
+    // Node 2 alone trusts and signs with the new key: node 1 rejects its tokens.
+    let out = on_nodes(&nodes, &[2], &["trust", "/etc/kubernetes/pki/sa-new.pub"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = on_nodes(
+        &nodes,
+        &[2],
+        &["sign-with", "/etc/kubernetes/pki/sa-new.key"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = on_nodes(&nodes, &[1, 2], &["show"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cp-2 signs with kid")
+            && stderr(&out).contains("cp-1 does not trust"),
+        "{}",
+        stderr(&out)
+    );
+    let out = sakr()
+        .args(["-o", "json", "manifest", "show"])
+        .arg("--node")
+        .arg(format!("cp-1={}", nodes.url(1)))
+        .arg("--node")
+        .arg(format!("cp-2={}", nodes.url(2)))
+        .arg("--ssh-command")
+        .arg(nodes.ssh_command())
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    assert_eq!(doc["nodes"].as_array().unwrap().len(), 2);
+    let kinds: Vec<&str> = doc["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"signing_kid_not_trusted"), "{kinds:?}");
+}
+
+#[test]
+fn a_node_that_goes_away_midway_stops_the_edit_and_a_rerun_finishes() {
+    let pair = keys();
+    let nodes = SshNodes::start(3);
+    for k in 1..=3 {
+        seed(&nodes, k, pair.path());
+    }
+    let before = apiserver(&nodes, 1);
+    // Take node 2 down right before its edit is applied (debug-build hook).
+    let hook = nodes.dir().join("hook.sh");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = cp-2 ] && {} kill {} 2\nexit 0\n",
+            crate::servers::sshd::script().display(),
+            nodes.dir().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut c = sakr();
+    c.env("SAKR_TEST_BEFORE_NODE", &hook).args([
+        "manifest",
+        "trust",
+        "/etc/kubernetes/pki/sa-new.pub",
+    ]);
+    for k in 1..=3 {
+        c.arg("--node").arg(format!("cp-{k}={}", nodes.url(k)));
+    }
+    let out = c
+        .arg("--ssh-command")
+        .arg(nodes.ssh_command())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("node cp-2")
+            && err.contains("done: cp-1")
+            && err.contains("not done: cp-2, cp-3"),
+        "{err}"
+    );
+    // Every file old or new: node 1 new, nodes 2 and 3 as they were.
+    let after1 = apiserver(&nodes, 1);
+    assert_ne!(after1, before);
+    assert_eq!(apiserver(&nodes, 2), before);
+    assert_eq!(apiserver(&nodes, 3), before);
+    for k in 1..=3 {
+        let names: Vec<_> = std::fs::read_dir(nodes.kube_dir(k).join("manifests"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| !n.starts_with('.'))
+            .collect();
+        assert_eq!(names.len(), 2, "node {k}: {names:?}");
+    }
+    // Node 2 back: the same command finishes the job.
+    nodes.restart(2);
+    let out = on_nodes(
+        &nodes,
+        &[1, 2, 3],
+        &["trust", "/etc/kubernetes/pki/sa-new.pub"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    for k in 1..=3 {
+        assert_eq!(apiserver(&nodes, k), after1, "node {k}");
+    }
+}
+
+#[test]
+fn bad_node_selections_exit_2_naming_the_node_and_write_nothing() {
+    let pair = keys();
+    let nodes = SshNodes::start(1);
+    seed(&nodes, 1, pair.path());
+    let before = apiserver(&nodes, 1);
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![format!("cp-1=ssh://root:hunter2@{}", "127.0.0.1")],
+            "password",
+        ),
+        (
+            vec![
+                format!("cp-1={}", nodes.url(1)),
+                "cp-1=ssh://elsewhere".into(),
+            ],
+            "given twice",
+        ),
+        (vec!["cp-1".into()], "pod transport"),
+        (vec!["CP_1=ssh://x".into()], "not a Kubernetes node name"),
+    ];
+    for (sel, expect) in cases {
+        let mut c = sakr();
+        c.args(["manifest", "trust", "/etc/kubernetes/pki/sa-new.pub"]);
+        for s in &sel {
+            c.arg("--node").arg(s);
+        }
+        let out = c
+            .arg("--ssh-command")
+            .arg(nodes.ssh_command())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{sel:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(expect), "{sel:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("hunter2"));
+        assert_eq!(apiserver(&nodes, 1), before);
+    }
+    // A node without the manifests: named, nothing written on the node that has them.
+    let empty = tempfile::tempdir().unwrap();
+    let out = sakr()
+        .args(["manifest", "trust", "/etc/kubernetes/pki/sa-new.pub"])
+        .arg("--node")
+        .arg(format!("cp-1={}", nodes.url(1)))
+        .arg("--node")
+        .arg(format!("cp-9=local://{}", empty.path().display()))
+        .arg("--ssh-command")
+        .arg(nodes.ssh_command())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("node cp-9"), "{}", stderr(&out));
+    assert_eq!(apiserver(&nodes, 1), before);
+}
