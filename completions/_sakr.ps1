@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Generate a new ServiceAccount signing key pair')
+            [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Key pairs on the control-plane nodes')
             [CompletionResult]::new('kid', 'kid', [CompletionResultType]::ParameterValue, 'Print the kid, algorithm and PEM block type of every key in the files')
             [CompletionResult]::new('jwks', 'jwks', [CompletionResultType]::ParameterValue, 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys')
             [CompletionResult]::new('discovery', 'discovery', [CompletionResultType]::ParameterValue, 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer')
@@ -51,9 +52,12 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('--algorithm', '--algorithm', [CompletionResultType]::ParameterName, 'Key algorithm. RSA keys sign RS256, ECDSA keys ES256/ES384/ES512')
             [CompletionResult]::new('--out-dir', '--out-dir', [CompletionResultType]::ParameterName, 'Directory to write the key files into')
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Base name of the key files (NAME.key, NAME.pub)')
+            [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node''s tree on this machine. Paths (--manifests-dir, key files) are the node''s own')
+            [CompletionResult]::new('--ssh-command', '--ssh-command', [CompletionResultType]::ParameterName, 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace existing NAME.key / NAME.pub')
+            [CompletionResult]::new('--sudo', '--sudo', [CompletionResultType]::ParameterName, 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
@@ -63,6 +67,51 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sakr;keys' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never color stderr (also: the NO_COLOR environment variable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Put a bring-your-own key pair on every node: KEY (0600) and PUB in DIR, same names')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sakr;keys;install' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The directory on each node (e.g. /etc/kubernetes/pki)')
+            [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node''s tree on this machine. Paths (--manifests-dir, key files) are the node''s own')
+            [CompletionResult]::new('--ssh-command', '--ssh-command', [CompletionResultType]::ParameterName, 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('--sudo', '--sudo', [CompletionResultType]::ParameterName, 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never color stderr (also: the NO_COLOR environment variable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sakr;keys;help' {
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Put a bring-your-own key pair on every node: KEY (0600) and PUB in DIR, same names')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sakr;keys;help;install' {
+            break
+        }
+        'sakr;keys;help;help' {
             break
         }
         'sakr;kid' {
@@ -194,8 +243,11 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('--apiserver', '--apiserver', [CompletionResultType]::ParameterName, 'The kube-apiserver manifest (instead of --manifests-dir)')
             [CompletionResult]::new('--controller-manager', '--controller-manager', [CompletionResultType]::ParameterName, 'The kube-controller-manager manifest (with --apiserver)')
             [CompletionResult]::new('--host-root', '--host-root', [CompletionResultType]::ParameterName, 'Resolve hostPath volumes under DIR (for a node''s files copied elsewhere)')
+            [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node''s tree on this machine. Paths (--manifests-dir, key files) are the node''s own')
+            [CompletionResult]::new('--ssh-command', '--ssh-command', [CompletionResultType]::ParameterName, 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('--sudo', '--sudo', [CompletionResultType]::ParameterName, 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
@@ -217,8 +269,11 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('--apiserver', '--apiserver', [CompletionResultType]::ParameterName, 'The kube-apiserver manifest (instead of --manifests-dir)')
             [CompletionResult]::new('--controller-manager', '--controller-manager', [CompletionResultType]::ParameterName, 'The kube-controller-manager manifest (with --apiserver)')
             [CompletionResult]::new('--host-root', '--host-root', [CompletionResultType]::ParameterName, 'Resolve hostPath volumes under DIR (for a node''s files copied elsewhere)')
+            [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node''s tree on this machine. Paths (--manifests-dir, key files) are the node''s own')
+            [CompletionResult]::new('--ssh-command', '--ssh-command', [CompletionResultType]::ParameterName, 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('--sudo', '--sudo', [CompletionResultType]::ParameterName, 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
@@ -236,10 +291,13 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('--apiserver', '--apiserver', [CompletionResultType]::ParameterName, 'The kube-apiserver manifest (instead of --manifests-dir)')
             [CompletionResult]::new('--controller-manager', '--controller-manager', [CompletionResultType]::ParameterName, 'The kube-controller-manager manifest (with --apiserver)')
             [CompletionResult]::new('--host-root', '--host-root', [CompletionResultType]::ParameterName, 'Resolve hostPath volumes under DIR (for a node''s files copied elsewhere)')
+            [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node''s tree on this machine. Paths (--manifests-dir, key files) are the node''s own')
+            [CompletionResult]::new('--ssh-command', '--ssh-command', [CompletionResultType]::ParameterName, 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the unified diff and change nothing')
             [CompletionResult]::new('--no-check-files', '--no-check-files', [CompletionResultType]::ParameterName, 'Do not require key files to exist at their host paths (preparing manifests for another machine)')
+            [CompletionResult]::new('--sudo', '--sudo', [CompletionResultType]::ParameterName, 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
@@ -257,10 +315,13 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('--apiserver', '--apiserver', [CompletionResultType]::ParameterName, 'The kube-apiserver manifest (instead of --manifests-dir)')
             [CompletionResult]::new('--controller-manager', '--controller-manager', [CompletionResultType]::ParameterName, 'The kube-controller-manager manifest (with --apiserver)')
             [CompletionResult]::new('--host-root', '--host-root', [CompletionResultType]::ParameterName, 'Resolve hostPath volumes under DIR (for a node''s files copied elsewhere)')
+            [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node''s tree on this machine. Paths (--manifests-dir, key files) are the node''s own')
+            [CompletionResult]::new('--ssh-command', '--ssh-command', [CompletionResultType]::ParameterName, 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the unified diff and change nothing')
             [CompletionResult]::new('--no-check-files', '--no-check-files', [CompletionResultType]::ParameterName, 'Do not require key files to exist at their host paths (preparing manifests for another machine)')
+            [CompletionResult]::new('--sudo', '--sudo', [CompletionResultType]::ParameterName, 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
@@ -278,10 +339,13 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('--apiserver', '--apiserver', [CompletionResultType]::ParameterName, 'The kube-apiserver manifest (instead of --manifests-dir)')
             [CompletionResult]::new('--controller-manager', '--controller-manager', [CompletionResultType]::ParameterName, 'The kube-controller-manager manifest (with --apiserver)')
             [CompletionResult]::new('--host-root', '--host-root', [CompletionResultType]::ParameterName, 'Resolve hostPath volumes under DIR (for a node''s files copied elsewhere)')
+            [CompletionResult]::new('--node', '--node', [CompletionResultType]::ParameterName, 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node''s tree on this machine. Paths (--manifests-dir, key files) are the node''s own')
+            [CompletionResult]::new('--ssh-command', '--ssh-command', [CompletionResultType]::ParameterName, 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the unified diff and change nothing')
             [CompletionResult]::new('--no-check-files', '--no-check-files', [CompletionResultType]::ParameterName, 'Do not require key files to exist at their host paths (preparing manifests for another machine)')
+            [CompletionResult]::new('--sudo', '--sudo', [CompletionResultType]::ParameterName, 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
@@ -478,6 +542,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
         }
         'sakr;help' {
             [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Generate a new ServiceAccount signing key pair')
+            [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Key pairs on the control-plane nodes')
             [CompletionResult]::new('kid', 'kid', [CompletionResultType]::ParameterValue, 'Print the kid, algorithm and PEM block type of every key in the files')
             [CompletionResult]::new('jwks', 'jwks', [CompletionResultType]::ParameterValue, 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys')
             [CompletionResult]::new('discovery', 'discovery', [CompletionResultType]::ParameterValue, 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer')
@@ -492,6 +557,13 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             break
         }
         'sakr;help;keygen' {
+            break
+        }
+        'sakr;help;keys' {
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Put a bring-your-own key pair on every node: KEY (0600) and PUB in DIR, same names')
+            break
+        }
+        'sakr;help;keys;install' {
             break
         }
         'sakr;help;kid' {

@@ -34,6 +34,9 @@ _sakr() {
             sakr,keygen)
                 cmd="sakr__subcmd__keygen"
                 ;;
+            sakr,keys)
+                cmd="sakr__subcmd__keys"
+                ;;
             sakr,kid)
                 cmd="sakr__subcmd__kid"
                 ;;
@@ -70,6 +73,9 @@ _sakr() {
             sakr__subcmd__help,keygen)
                 cmd="sakr__subcmd__help__subcmd__keygen"
                 ;;
+            sakr__subcmd__help,keys)
+                cmd="sakr__subcmd__help__subcmd__keys"
+                ;;
             sakr__subcmd__help,kid)
                 cmd="sakr__subcmd__help__subcmd__kid"
                 ;;
@@ -87,6 +93,9 @@ _sakr() {
                 ;;
             sakr__subcmd__help,verify)
                 cmd="sakr__subcmd__help__subcmd__verify"
+                ;;
+            sakr__subcmd__help__subcmd__keys,install)
+                cmd="sakr__subcmd__help__subcmd__keys__subcmd__install"
                 ;;
             sakr__subcmd__help__subcmd__manifest,retire)
                 cmd="sakr__subcmd__help__subcmd__manifest__subcmd__retire"
@@ -111,6 +120,18 @@ _sakr() {
                 ;;
             sakr__subcmd__help__subcmd__rotate,status)
                 cmd="sakr__subcmd__help__subcmd__rotate__subcmd__status"
+                ;;
+            sakr__subcmd__keys,help)
+                cmd="sakr__subcmd__keys__subcmd__help"
+                ;;
+            sakr__subcmd__keys,install)
+                cmd="sakr__subcmd__keys__subcmd__install"
+                ;;
+            sakr__subcmd__keys__subcmd__help,help)
+                cmd="sakr__subcmd__keys__subcmd__help__subcmd__help"
+                ;;
+            sakr__subcmd__keys__subcmd__help,install)
+                cmd="sakr__subcmd__keys__subcmd__help__subcmd__install"
                 ;;
             sakr__subcmd__manifest,help)
                 cmd="sakr__subcmd__manifest__subcmd__help"
@@ -179,7 +200,7 @@ _sakr() {
 
     case "${cmd}" in
         sakr)
-            opts="-o -q -v -h -V --output --quiet --verbose --no-color --help --version keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help"
+            opts="-o -q -v -h -V --output --quiet --verbose --no-color --help --version keygen keys kid jwks discovery publish verify drift manifest rotate rehearse completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -307,7 +328,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__help)
-            opts="keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help"
+            opts="keygen keys kid jwks discovery publish verify drift manifest rotate rehearse completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -393,6 +414,34 @@ _sakr() {
         sakr__subcmd__help__subcmd__keygen)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__help__subcmd__keys)
+            opts="install"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__help__subcmd__keys__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -639,7 +688,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__keygen)
-            opts="-a -o -q -v -h -V --algorithm --out-dir --name --force --output --quiet --verbose --no-color --help --version"
+            opts="-a -o -q -v -h -V --algorithm --out-dir --name --force --node --ssh-command --sudo --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -658,6 +707,112 @@ _sakr() {
                     return 0
                     ;;
                 --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__keys)
+            opts="-o -q -v -h -V --output --quiet --verbose --no-color --help --version install help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__keys__subcmd__help)
+            opts="install help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__keys__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__keys__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__keys__subcmd__install)
+            opts="-o -q -v -h -V --dir --node --ssh-command --sudo --output --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-command)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -699,7 +854,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest)
-            opts="-o -q -v -h -V --manifests-dir --apiserver --controller-manager --host-root --output --quiet --verbose --no-color --help --version show trust sign-with retire help"
+            opts="-o -q -v -h -V --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --output --quiet --verbose --no-color --help --version show trust sign-with retire help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -718,6 +873,14 @@ _sakr() {
                     return 0
                     ;;
                 --host-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-command)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -821,7 +984,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest__subcmd__retire)
-            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -844,6 +1007,14 @@ _sakr() {
                     return 0
                     ;;
                 --host-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-command)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -863,7 +1034,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest__subcmd__show)
-            opts="-o -q -v -h -V --manifests-dir --apiserver --controller-manager --host-root --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -882,6 +1053,14 @@ _sakr() {
                     return 0
                     ;;
                 --host-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-command)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -901,7 +1080,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest__subcmd__sign__subcmd__with)
-            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -924,6 +1103,14 @@ _sakr() {
                     return 0
                     ;;
                 --host-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-command)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -943,7 +1130,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest__subcmd__trust)
-            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -966,6 +1153,14 @@ _sakr() {
                     return 0
                     ;;
                 --host-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ssh-command)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -30,6 +30,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand keygen 'Generate a new ServiceAccount signing key pair'
+            cand keys 'Key pairs on the control-plane nodes'
             cand kid 'Print the kid, algorithm and PEM block type of every key in the files'
             cand jwks 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
             cand discovery 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
@@ -47,9 +48,12 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand --algorithm 'Key algorithm. RSA keys sign RS256, ECDSA keys ES256/ES384/ES512'
             cand --out-dir 'Directory to write the key files into'
             cand --name 'Base name of the key files (NAME.key, NAME.pub)'
+            cand --node 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node''s tree on this machine. Paths (--manifests-dir, key files) are the node''s own'
+            cand --ssh-command 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply'
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --force 'Replace existing NAME.key / NAME.pub'
+            cand --sudo 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
             cand -q 'Print only data and errors (no notes or progress)'
             cand --quiet 'Print only data and errors (no notes or progress)'
             cand -v 'Explain what is being done on stderr'
@@ -59,6 +63,46 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'sakr;keys'= {
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand install 'Put a bring-your-own key pair on every node: KEY (0600) and PUB in DIR, same names'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sakr;keys;install'= {
+            cand --dir 'The directory on each node (e.g. /etc/kubernetes/pki)'
+            cand --node 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node''s tree on this machine. Paths (--manifests-dir, key files) are the node''s own'
+            cand --ssh-command 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply'
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --sudo 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sakr;keys;help'= {
+            cand install 'Put a bring-your-own key pair on every node: KEY (0600) and PUB in DIR, same names'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sakr;keys;help;install'= {
+        }
+        &'sakr;keys;help;help'= {
         }
         &'sakr;kid'= {
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
@@ -183,8 +227,11 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand --apiserver 'The kube-apiserver manifest (instead of --manifests-dir)'
             cand --controller-manager 'The kube-controller-manager manifest (with --apiserver)'
             cand --host-root 'Resolve hostPath volumes under DIR (for a node''s files copied elsewhere)'
+            cand --node 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node''s tree on this machine. Paths (--manifests-dir, key files) are the node''s own'
+            cand --ssh-command 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply'
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --sudo 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
             cand -q 'Print only data and errors (no notes or progress)'
             cand --quiet 'Print only data and errors (no notes or progress)'
             cand -v 'Explain what is being done on stderr'
@@ -205,8 +252,11 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand --apiserver 'The kube-apiserver manifest (instead of --manifests-dir)'
             cand --controller-manager 'The kube-controller-manager manifest (with --apiserver)'
             cand --host-root 'Resolve hostPath volumes under DIR (for a node''s files copied elsewhere)'
+            cand --node 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node''s tree on this machine. Paths (--manifests-dir, key files) are the node''s own'
+            cand --ssh-command 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply'
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --sudo 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
             cand -q 'Print only data and errors (no notes or progress)'
             cand --quiet 'Print only data and errors (no notes or progress)'
             cand -v 'Explain what is being done on stderr'
@@ -223,10 +273,13 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand --apiserver 'The kube-apiserver manifest (instead of --manifests-dir)'
             cand --controller-manager 'The kube-controller-manager manifest (with --apiserver)'
             cand --host-root 'Resolve hostPath volumes under DIR (for a node''s files copied elsewhere)'
+            cand --node 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node''s tree on this machine. Paths (--manifests-dir, key files) are the node''s own'
+            cand --ssh-command 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply'
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --dry-run 'Print the unified diff and change nothing'
             cand --no-check-files 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+            cand --sudo 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
             cand -q 'Print only data and errors (no notes or progress)'
             cand --quiet 'Print only data and errors (no notes or progress)'
             cand -v 'Explain what is being done on stderr'
@@ -243,10 +296,13 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand --apiserver 'The kube-apiserver manifest (instead of --manifests-dir)'
             cand --controller-manager 'The kube-controller-manager manifest (with --apiserver)'
             cand --host-root 'Resolve hostPath volumes under DIR (for a node''s files copied elsewhere)'
+            cand --node 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node''s tree on this machine. Paths (--manifests-dir, key files) are the node''s own'
+            cand --ssh-command 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply'
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --dry-run 'Print the unified diff and change nothing'
             cand --no-check-files 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+            cand --sudo 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
             cand -q 'Print only data and errors (no notes or progress)'
             cand --quiet 'Print only data and errors (no notes or progress)'
             cand -v 'Explain what is being done on stderr'
@@ -263,10 +319,13 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand --apiserver 'The kube-apiserver manifest (instead of --manifests-dir)'
             cand --controller-manager 'The kube-controller-manager manifest (with --apiserver)'
             cand --host-root 'Resolve hostPath volumes under DIR (for a node''s files copied elsewhere)'
+            cand --node 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node''s tree on this machine. Paths (--manifests-dir, key files) are the node''s own'
+            cand --ssh-command 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply'
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --dry-run 'Print the unified diff and change nothing'
             cand --no-check-files 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+            cand --sudo 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
             cand -q 'Print only data and errors (no notes or progress)'
             cand --quiet 'Print only data and errors (no notes or progress)'
             cand -v 'Explain what is being done on stderr'
@@ -443,6 +502,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
         }
         &'sakr;help'= {
             cand keygen 'Generate a new ServiceAccount signing key pair'
+            cand keys 'Key pairs on the control-plane nodes'
             cand kid 'Print the kid, algorithm and PEM block type of every key in the files'
             cand jwks 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
             cand discovery 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
@@ -456,6 +516,11 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sakr;help;keygen'= {
+        }
+        &'sakr;help;keys'= {
+            cand install 'Put a bring-your-own key pair on every node: KEY (0600) and PUB in DIR, same names'
+        }
+        &'sakr;help;keys;install'= {
         }
         &'sakr;help;kid'= {
         }

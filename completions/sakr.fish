@@ -32,6 +32,7 @@ complete -c sakr -n "__fish_sakr_needs_command" -l no-color -d 'Never color stde
 complete -c sakr -n "__fish_sakr_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sakr -n "__fish_sakr_needs_command" -s V -l version -d 'Print version'
 complete -c sakr -n "__fish_sakr_needs_command" -f -a "keygen" -d 'Generate a new ServiceAccount signing key pair'
+complete -c sakr -n "__fish_sakr_needs_command" -f -a "keys" -d 'Key pairs on the control-plane nodes'
 complete -c sakr -n "__fish_sakr_needs_command" -f -a "kid" -d 'Print the kid, algorithm and PEM block type of every key in the files'
 complete -c sakr -n "__fish_sakr_needs_command" -f -a "jwks" -d 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
 complete -c sakr -n "__fish_sakr_needs_command" -f -a "discovery" -d 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
@@ -51,14 +52,39 @@ ecdsa-p384\t''
 ecdsa-p521\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l out-dir -d 'Directory to write the key files into' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l name -d 'Base name of the key files (NAME.key, NAME.pub)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l node -d 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node\'s tree on this machine. Paths (--manifests-dir, key files) are the node\'s own' -r
+complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l ssh-command -d 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply' -r
 complete -c sakr -n "__fish_sakr_using_subcommand keygen" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l force -d 'Replace existing NAME.key / NAME.pub'
+complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l sudo -d 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
 complete -c sakr -n "__fish_sakr_using_subcommand keygen" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
 complete -c sakr -n "__fish_sakr_using_subcommand keygen" -s v -l verbose -d 'Explain what is being done on stderr'
 complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
 complete -c sakr -n "__fish_sakr_using_subcommand keygen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sakr -n "__fish_sakr_using_subcommand keygen" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and not __fish_seen_subcommand_from install help" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and not __fish_seen_subcommand_from install help" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and not __fish_seen_subcommand_from install help" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and not __fish_seen_subcommand_from install help" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and not __fish_seen_subcommand_from install help" -s h -l help -d 'Print help'
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and not __fish_seen_subcommand_from install help" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and not __fish_seen_subcommand_from install help" -f -a "install" -d 'Put a bring-your-own key pair on every node: KEY (0600) and PUB in DIR, same names'
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and not __fish_seen_subcommand_from install help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -l dir -d 'The directory on each node (e.g. /etc/kubernetes/pki)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -l node -d 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node\'s tree on this machine. Paths (--manifests-dir, key files) are the node\'s own' -r
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -l ssh-command -d 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply' -r
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -l sudo -d 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "install" -d 'Put a bring-your-own key pair on every node: KEY (0600) and PUB in DIR, same names'
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sakr -n "__fish_sakr_using_subcommand kid" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand kid" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
@@ -145,8 +171,11 @@ complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l host-root -d 'Resolve hostPath volumes under DIR (for a node\'s files copied elsewhere)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l node -d 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node\'s tree on this machine. Paths (--manifests-dir, key files) are the node\'s own' -r
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l ssh-command -d 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply' -r
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l sudo -d 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -s v -l verbose -d 'Explain what is being done on stderr'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
@@ -161,8 +190,11 @@ complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subc
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l host-root -d 'Resolve hostPath volumes under DIR (for a node\'s files copied elsewhere)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l node -d 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node\'s tree on this machine. Paths (--manifests-dir, key files) are the node\'s own' -r
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l ssh-command -d 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply' -r
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l sudo -d 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Explain what is being done on stderr'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
@@ -173,10 +205,13 @@ complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subc
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l host-root -d 'Resolve hostPath volumes under DIR (for a node\'s files copied elsewhere)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l node -d 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node\'s tree on this machine. Paths (--manifests-dir, key files) are the node\'s own' -r
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l ssh-command -d 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply' -r
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l dry-run -d 'Print the unified diff and change nothing'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l no-check-files -d 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l sudo -d 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -s v -l verbose -d 'Explain what is being done on stderr'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
@@ -187,10 +222,13 @@ complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subc
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l host-root -d 'Resolve hostPath volumes under DIR (for a node\'s files copied elsewhere)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l node -d 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node\'s tree on this machine. Paths (--manifests-dir, key files) are the node\'s own' -r
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l ssh-command -d 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply' -r
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l dry-run -d 'Print the unified diff and change nothing'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l no-check-files -d 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l sudo -d 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -s v -l verbose -d 'Explain what is being done on stderr'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
@@ -201,10 +239,13 @@ complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subc
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l host-root -d 'Resolve hostPath volumes under DIR (for a node\'s files copied elsewhere)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l node -d 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node\'s tree on this machine. Paths (--manifests-dir, key files) are the node\'s own' -r
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l ssh-command -d 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply' -r
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l dry-run -d 'Print the unified diff and change nothing'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l no-check-files -d 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l sudo -d 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -s v -l verbose -d 'Explain what is being done on stderr'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
@@ -316,18 +357,20 @@ complete -c sakr -n "__fish_sakr_using_subcommand completions" -s v -l verbose -
 complete -c sakr -n "__fish_sakr_using_subcommand completions" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
 complete -c sakr -n "__fish_sakr_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sakr -n "__fish_sakr_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "keygen" -d 'Generate a new ServiceAccount signing key pair'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "kid" -d 'Print the kid, algorithm and PEM block type of every key in the files'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "jwks" -d 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "discovery" -d 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "publish" -d 'Publish the JWKS and the OIDC discovery document where relying parties fetch them'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "verify" -d 'Decode a ServiceAccount token and check its kid, alg, signature, issuer and expiry'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "drift" -d 'Compare the kids each apiserver serves, the kids published under the issuer, and local keys'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "manifest" -d 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "rotate" -d 'The staged rotation, resumable: start once, then `next` until done (safe from cron or CI)'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "rehearse" -d 'Run the whole rotation in a scratch directory and show every change'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen keys kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "keygen" -d 'Generate a new ServiceAccount signing key pair'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen keys kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "keys" -d 'Key pairs on the control-plane nodes'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen keys kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "kid" -d 'Print the kid, algorithm and PEM block type of every key in the files'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen keys kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "jwks" -d 'Build the JWKS kube-apiserver would serve at /openid/v1/jwks for these keys'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen keys kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "discovery" -d 'Build the OIDC discovery document (/.well-known/openid-configuration) for an issuer'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen keys kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "publish" -d 'Publish the JWKS and the OIDC discovery document where relying parties fetch them'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen keys kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "verify" -d 'Decode a ServiceAccount token and check its kid, alg, signature, issuer and expiry'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen keys kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "drift" -d 'Compare the kids each apiserver serves, the kids published under the issuer, and local keys'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen keys kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "manifest" -d 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen keys kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "rotate" -d 'The staged rotation, resumable: start once, then `next` until done (safe from cron or CI)'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen keys kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "rehearse" -d 'Run the whole rotation in a scratch directory and show every change'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen keys kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen keys kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "install" -d 'Put a bring-your-own key pair on every node: KEY (0600) and PUB in DIR, same names'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from manifest" -f -a "show" -d 'List the service-account flags with each key\'s kid, and warn about every hazard'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from manifest" -f -a "trust" -d 'Append --service-account-key-file=PUB after the last one (the "trust" stage)'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from manifest" -f -a "sign-with" -d 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage)'

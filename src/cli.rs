@@ -51,6 +51,7 @@ pub enum OutputFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Keygen(KeygenArgs),
+    Keys(KeysArgs),
     Kid(KidArgs),
     Jwks(JwksArgs),
     Discovery(DiscoveryArgs),
@@ -83,6 +84,38 @@ pub struct KeygenArgs {
     /// Replace existing NAME.key / NAME.pub.
     #[arg(long)]
     pub force: bool,
+    /// With --node: generate once, in memory, and write the same pair to every node (never to
+    /// this machine's disk); --out-dir is then the node's directory (e.g. /etc/kubernetes/pki).
+    #[command(flatten)]
+    pub nodes: NodeArgs,
+}
+
+/// Key pairs on the control-plane nodes.
+#[derive(Debug, Args)]
+pub struct KeysArgs {
+    #[command(subcommand)]
+    pub action: KeysAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysAction {
+    /// Put a bring-your-own key pair on every node: KEY (0600) and PUB in DIR, same names.
+    ///
+    /// Refused when KEY and PUB are not one pair, or when a node already has a different file
+    /// by either name (the same file is fine: a re-run).
+    Install {
+        /// The private key (RSA PRIVATE KEY, EC PRIVATE KEY or PRIVATE KEY).
+        #[arg(value_name = "KEY")]
+        key: PathBuf,
+        /// Its public key.
+        #[arg(value_name = "PUB")]
+        public: PathBuf,
+        /// The directory on each node (e.g. /etc/kubernetes/pki).
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        #[command(flatten)]
+        nodes: NodeArgs,
+    },
 }
 
 /// Print the kid, algorithm and PEM block type of every key in the files.

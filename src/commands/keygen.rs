@@ -21,6 +21,9 @@ struct Report<'a> {
 
 pub fn run(args: KeygenArgs, printer: &Printer) -> anyhow::Result<()> {
     crate::keys::name::validate(&args.name)?;
+    if !args.nodes.nodes.is_empty() {
+        return on_nodes(args, printer);
+    }
     let key_path = args.out_dir.join(format!("{}.key", args.name));
     let pub_path = args.out_dir.join(format!("{}.pub", args.name));
     if !args.out_dir.is_dir() {
@@ -72,5 +75,43 @@ pub fn run(args: KeygenArgs, printer: &Printer) -> anyhow::Result<()> {
             generated.public.alg()
         ));
     }
+    Ok(())
+}
+
+/// `keygen --node …`: one pair generated in memory, the same bytes written to every node.
+fn on_nodes(args: KeygenArgs, printer: &Printer) -> anyhow::Result<()> {
+    if !args.out_dir.is_absolute() {
+        bail!(
+            "--out-dir {}: with --node, the absolute directory on the nodes (e.g. /etc/kubernetes/pki)",
+            args.out_dir.display()
+        );
+    }
+    if args.force {
+        bail!(
+            "--force is not taken with --node: sakr never replaces a key file on a node; choose another --name"
+        );
+    }
+    let mut targets = super::keys::connect(&args.nodes)?;
+    let generated = generate::generate(args.algorithm)?;
+    let public = generated.public.to_pem();
+    let key_name = format!("{}.key", args.name);
+    let pub_name = format!("{}.pub", args.name);
+    let report = super::keys::install(
+        &mut targets,
+        &args.out_dir,
+        &[
+            super::keys::PairFile {
+                name: &key_name,
+                bytes: generated.private_pem.expose(),
+                mode: 0o600,
+            },
+            super::keys::PairFile {
+                name: &pub_name,
+                bytes: public.as_bytes(),
+                mode: 0o644,
+            },
+        ],
+    )?;
+    super::keys::print(&generated.public.kid(), &args.out_dir, report, printer);
     Ok(())
 }

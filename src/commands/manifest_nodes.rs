@@ -125,6 +125,8 @@ pub fn run(args: ManifestArgs, printer: &Printer) -> anyhow::Result<()> {
 struct NodeShow {
     node: String,
     via: String,
+    /// Transport sessions this command opened to the node (ssh processes).
+    sessions: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
@@ -174,6 +176,7 @@ fn show(targets: &mut [Target], printer: &Printer) -> anyhow::Result<()> {
                 report.nodes.push(NodeShow {
                     node: t.spec.name.clone(),
                     via,
+                    sessions: t.node.sessions(),
                     error: None,
                     manifests: Some(super::manifest::show_json(&state, &hazards)),
                 });
@@ -192,6 +195,7 @@ fn show(targets: &mut [Target], printer: &Printer) -> anyhow::Result<()> {
                 report.nodes.push(NodeShow {
                     node: t.spec.name.clone(),
                     via,
+                    sessions: t.node.sessions(),
                     error: Some(text),
                     manifests: None,
                 });
@@ -244,6 +248,8 @@ fn show(targets: &mut [Target], printer: &Printer) -> anyhow::Result<()> {
 struct NodeEdit {
     node: String,
     via: String,
+    /// Transport sessions this command opened to the node (ssh processes).
+    sessions: u32,
     already: bool,
     applied: bool,
     changes: Vec<ops::FileChange>,
@@ -298,6 +304,7 @@ fn edit(
         let mut entry = NodeEdit {
             node: name.clone(),
             via: t.spec.via.to_string(),
+            sessions: 0,
             already: plan.already(),
             applied: false,
             changes: plan.changes.clone(),
@@ -305,6 +312,7 @@ fn edit(
             error: None,
         };
         if failure.is_some() {
+            entry.sessions = t.node.sessions();
             report.not_done.push(name);
             report.nodes.push(entry);
             continue;
@@ -348,6 +356,7 @@ fn edit(
                 }
             }
         }
+        entry.sessions = t.node.sessions();
         report.nodes.push(entry);
     }
     if printer.json() {

@@ -7,6 +7,7 @@ mod discovery;
 mod drift;
 mod jwks;
 mod keygen;
+mod keys;
 mod kid;
 mod manifest;
 mod manifest_nodes;
@@ -28,6 +29,7 @@ use crate::text::printable;
 pub fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<()> {
     match command {
         Command::Keygen(a) => keygen::run(a, printer),
+        Command::Keys(a) => keys::run(a, printer),
         Command::Kid(a) => kid::run(a, printer),
         Command::Jwks(a) => jwks::run(a, printer),
         Command::Discovery(a) => discovery::run(a, printer),

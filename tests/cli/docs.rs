@@ -320,6 +320,7 @@ fn troubleshooting_fragments_exist_in_the_source() {
 #[rustfmt::skip]
 const INDIRECT: &[(&str, &str, &str)] = &[
     ("src/commands/manifest.rs", "&h.to_string()", "hazard"),
+    ("src/commands/manifest_nodes.rs", "node {}: {h}", "hazard"),
     ("src/commands/manifest.rs", "n", "manifest plan note"),
     ("src/commands/manifest.rs", "{:#}", "OpsError::Refused, manifest edit refusal"),
     ("src/rotation/run.rs", "{:#}", "OpsError::Refused, manifest edit refusal"),

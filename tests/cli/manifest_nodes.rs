@@ -339,3 +339,177 @@ fn bad_node_selections_exit_2_naming_the_node_and_write_nothing() {
     assert!(stderr(&out).contains("node cp-9"), "{}", stderr(&out));
     assert_eq!(apiserver(&nodes, 1), before);
 }
+
+/// `keygen --node`: one pair, the same bytes on every node, 0600, nothing on this machine;
+/// `keys install`: a bring-your-own pair, refused when it is not one pair or a node has another
+/// file by that name.
+#[test]
+fn one_key_pair_on_every_node() {
+    let nodes = SshNodes::start(2);
+    for k in 1..=2 {
+        std::fs::create_dir_all(nodes.kube_dir(k).join("pki")).unwrap();
+    }
+    let cwd = tempfile::tempdir().unwrap();
+    let mut c = sakr();
+    c.current_dir(cwd.path()).args([
+        "keygen",
+        "-a",
+        "ecdsa-p256",
+        "--name",
+        "sa-2026q4",
+        "--out-dir",
+        "/etc/kubernetes/pki",
+    ]);
+    for k in 1..=2 {
+        c.arg("--node").arg(format!("cp-{k}={}", nodes.url(k)));
+    }
+    let out = c
+        .arg("--ssh-command")
+        .arg(nodes.ssh_command())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let kid = stdout(&out).trim().to_string();
+    let read = |k: usize, f: &str| std::fs::read(nodes.kube_dir(k).join("pki").join(f)).unwrap();
+    assert_eq!(read(1, "sa-2026q4.key"), read(2, "sa-2026q4.key"));
+    assert_eq!(read(1, "sa-2026q4.pub"), read(2, "sa-2026q4.pub"));
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(nodes.kube_dir(2).join("pki/sa-2026q4.key"))
+            .unwrap()
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+    // The kid printed is the pair's, as openssl computes it from the public key on node 2.
+    let pub2 = nodes.kube_dir(2).join("pki/sa-2026q4.pub");
+    assert_eq!(
+        kid,
+        openssl_kid(&format!("cat {}", pub2.display()), cwd.path())
+    );
+    assert_eq!(
+        std::fs::read_dir(cwd.path()).unwrap().count(),
+        0,
+        "nothing on this machine"
+    );
+
+    // keys install: the pair from node 1, installed under another directory on both nodes.
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("sa-byo.key"), read(1, "sa-2026q4.key")).unwrap();
+    std::fs::write(local.path().join("sa-byo.pub"), read(1, "sa-2026q4.pub")).unwrap();
+    let install = |key: &str, public: &str| {
+        let mut c = sakr();
+        c.args(["keys", "install"])
+            .arg(local.path().join(key))
+            .arg(local.path().join(public))
+            .args(["--dir", "/etc/kubernetes/pki"]);
+        for k in 1..=2 {
+            c.arg("--node").arg(format!("cp-{k}={}", nodes.url(k)));
+        }
+        c.arg("--ssh-command")
+            .arg(nodes.ssh_command())
+            .output()
+            .unwrap()
+    };
+    let out = install("sa-byo.key", "sa-byo.pub");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(2, "sa-byo.key"), read(1, "sa-2026q4.key"));
+    // Again: the same files are there; nothing to do.
+    let out = install("sa-byo.key", "sa-byo.pub");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("already there"), "{}", stderr(&out));
+    // Not one pair: refused (1), nothing written.
+    sakr()
+        .args([
+            "keygen",
+            "-q",
+            "-a",
+            "ecdsa-p256",
+            "--name",
+            "other",
+            "--out-dir",
+        ])
+        .arg(local.path())
+        .assert()
+        .success();
+    let out = install("sa-byo.key", "other.pub");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not one key pair"),
+        "{}",
+        stderr(&out)
+    );
+    // A different file by that name on node 2: refused on every node.
+    std::fs::write(nodes.kube_dir(2).join("pki/other.key"), b"someone else's").unwrap();
+    let out = install("other.key", "other.pub");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("node cp-2"), "{}", stderr(&out));
+    assert!(
+        !nodes.kube_dir(1).join("pki/other.key").exists(),
+        "nothing written on node 1"
+    );
+}
+
+/// Issue 15's goal, measured: ssh sessions per node per command (at most two for an edit,
+/// whatever the number of files). Prints the table docs/performance.md quotes.
+#[test]
+fn transport_sessions_per_node_per_command() {
+    let pair = keys();
+    let nodes = SshNodes::start(3);
+    for k in 1..=3 {
+        seed(&nodes, k, pair.path());
+    }
+    let mut rows = Vec::new();
+    for (what, args) in [
+        ("manifest show", vec!["show"]),
+        (
+            "manifest trust",
+            vec!["trust", "/etc/kubernetes/pki/sa-new.pub"],
+        ),
+        (
+            "manifest sign-with",
+            vec!["sign-with", "/etc/kubernetes/pki/sa-new.key"],
+        ),
+        (
+            "manifest retire",
+            vec!["retire", "/etc/kubernetes/pki/sa.pub"],
+        ),
+        (
+            "manifest retire (again: nothing to do)",
+            vec!["retire", "/etc/kubernetes/pki/sa.pub"],
+        ),
+    ] {
+        let mut c = sakr();
+        c.args(["-o", "json", "manifest"]).args(&args);
+        for k in 1..=3 {
+            c.arg("--node").arg(format!("cp-{k}={}", nodes.url(k)));
+        }
+        let out = c
+            .arg("--ssh-command")
+            .arg(nodes.ssh_command())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{what}: {}", stderr(&out));
+        let doc = json(&out);
+        let sessions: Vec<u64> = doc["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["sessions"].as_u64().unwrap())
+            .collect();
+        assert!(
+            sessions.iter().all(|s| (1..=2).contains(s)),
+            "{what}: {sessions:?}"
+        );
+        rows.push(format!(
+            "| `{what}` | 3 | {} |",
+            sessions
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(" / ")
+        ));
+    }
+    println!(
+        "| command | nodes | ssh sessions per node |\n|---|---:|---|\n{}",
+        rows.join("\n")
+    );
+}
