@@ -412,6 +412,25 @@ fn one_key_pair_on_every_node() {
     let out = install("sa-byo.key", "sa-byo.pub");
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(read(2, "sa-byo.key"), read(1, "sa-2026q4.key"));
+    // The JSON report of the same (a re-run: present everywhere), against the schema.
+    let mut c = sakr();
+    c.args(["-o", "json", "keys", "install"])
+        .arg(local.path().join("sa-byo.key"))
+        .arg(local.path().join("sa-byo.pub"))
+        .args(["--dir", "/etc/kubernetes/pki"]);
+    for k in 1..=2 {
+        c.arg("--node").arg(format!("cp-{k}={}", nodes.url(k)));
+    }
+    let out = c
+        .arg("--ssh-command")
+        .arg(nodes.ssh_command())
+        .output()
+        .unwrap();
+    crate::json_schema::assert_valid("keys_install", &out, 0);
+    assert_eq!(
+        json(&out)["nodes"][1]["present"].as_array().unwrap().len(),
+        2
+    );
     // Again: the same files are there; nothing to do.
     let out = install("sa-byo.key", "sa-byo.pub");
     assert!(out.status.success(), "{}", stderr(&out));
@@ -488,6 +507,12 @@ fn transport_sessions_per_node_per_command() {
             .output()
             .unwrap();
         assert!(out.status.success(), "{what}: {}", stderr(&out));
+        let def = if args[0] == "show" {
+            "manifest_show_nodes".to_string()
+        } else {
+            format!("manifest_{}", args[0])
+        };
+        crate::json_schema::assert_valid(&def, &out, 0);
         let doc = json(&out);
         let sessions: Vec<u64> = doc["nodes"]
             .as_array()
