@@ -243,6 +243,13 @@ impl Cluster {
     }
 }
 
+/// The most sakr reads of one API response: a TokenRequest, a JWKS, a discovery document, an
+/// EndpointSlice list are a few KiB; an apiserver endpoint that streams more is not one.
+pub(super) const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+
+/// One request, bounded in time (`limit`, the whole exchange) and size
+/// ([`MAX_RESPONSE_BYTES`]); an error status becomes [`ClusterError::Api`] with the `Status`
+/// kube-apiserver sent, as kube's own `request_text` would report it.
 pub(super) async fn send_text(
     client: &kube::Client,
     method: &'static str,
@@ -250,9 +257,59 @@ pub(super) async fn send_text(
     req: http::Request<Vec<u8>>,
     limit: Duration,
 ) -> Result<String, ClusterError> {
-    match tokio::time::timeout(limit, client.request_text(req)).await {
-        Ok(Ok(text)) => Ok(text),
-        Ok(Err(e)) => Err(super::from_kube(method, url, e)),
+    use http_body_util::BodyExt as _;
+    let exchange = async {
+        let res = client
+            .send(req.map(kube::client::Body::from))
+            .await
+            .map_err(|e| super::from_kube(method, url, e))?;
+        let status = res.status();
+        let mut body = res.into_body();
+        let mut buf: Vec<u8> = Vec::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| super::from_kube(method, url, e))?;
+            if let Ok(data) = frame.into_data() {
+                if buf.len() + data.len() > MAX_RESPONSE_BYTES {
+                    return Err(ClusterError::BadResponse {
+                        method,
+                        url: url.to_string(),
+                        reason: format!(
+                            "the answer is over {MAX_RESPONSE_BYTES} bytes; not read further"
+                        ),
+                    });
+                }
+                buf.extend_from_slice(&data);
+            }
+        }
+        if !status.is_success() {
+            #[derive(serde::Deserialize, Default)]
+            struct Status {
+                #[serde(default)]
+                reason: String,
+                #[serde(default)]
+                message: String,
+            }
+            let st: Status = serde_json::from_slice(&buf).unwrap_or_default();
+            return Err(ClusterError::Api {
+                method,
+                url: url.to_string(),
+                code: status.as_u16(),
+                reason: if st.reason.is_empty() {
+                    status.canonical_reason().unwrap_or_default().to_string()
+                } else {
+                    st.reason
+                },
+                message: crate::text::printable(&st.message).into_owned(),
+            });
+        }
+        String::from_utf8(buf).map_err(|_| ClusterError::BadResponse {
+            method,
+            url: url.to_string(),
+            reason: "the answer is not UTF-8".into(),
+        })
+    };
+    match tokio::time::timeout(limit, exchange).await {
+        Ok(r) => r,
         Err(_) => Err(ClusterError::Timeout {
             method,
             url: url.to_string(),

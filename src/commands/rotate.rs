@@ -94,6 +94,17 @@ pub(crate) fn parse_duration(field: &str, text: &str) -> anyhow::Result<i64> {
     Ok(secs as i64)
 }
 
+/// `--overlap`: at most ten years, far beyond any sensible overlap, which keeps every date sum of
+/// the retire window representable.
+fn overlap(text: &str) -> anyhow::Result<i64> {
+    const MAX_SECONDS: i64 = 10 * 366 * 86_400;
+    let secs = parse_duration("--overlap", text)?;
+    if secs > MAX_SECONDS {
+        bail!("--overlap {text:?}: more than ten years");
+    }
+    Ok(secs)
+}
+
 pub(crate) fn manifest_config(m: &ManifestLocation, now: jiff::Timestamp) -> ManifestConfig {
     let backup_dir = m.backup_dir.clone().unwrap_or_else(|| {
         crate::manifests::ops::default_backup_dir(
@@ -163,7 +174,7 @@ fn start(a: RotateStartArgs, printer: &Printer) -> anyhow::Result<()> {
         publish,
         apiservers,
         token_cluster,
-        overlap_seconds: parse_duration("--overlap", &a.overlap)?,
+        overlap_seconds: overlap(&a.overlap)?,
         simulated_clock: false,
     };
     let started = run::start(&opts, now).map_err(exit_for)?;

@@ -797,7 +797,14 @@ fn stage_retire(
     opts: &NextOptions,
     r: &mut StepReport,
 ) -> Result<()> {
-    let not_before = retire_not_before(state).expect("switch is done before retire");
+    // None: the window runs past the end of representable time (a state file or --overlap far
+    // out of range) — never retire on that, and never panic.
+    let Some(not_before) = retire_not_before(state) else {
+        return Err(RotateError::Refused(format!(
+            "the retire window (switch + {}s) runs past any representable time; the state's overlap_seconds is out of range",
+            retire_window_of(state).total_seconds
+        )));
+    };
     if now < not_before {
         let w = retire_window_of(state);
         return Err(RotateError::GateClosed(format!(

@@ -46,7 +46,8 @@ pub fn retire_window(overlap_seconds: i64, cache_max_age: Option<i64>) -> Window
         refresh_seconds: KUBELET_REFRESH_SECONDS,
         overlap_seconds,
         cache_max_age_seconds: cache,
-        total_seconds: base + cache,
+        // Saturating: both come from flags or a state file (input).
+        total_seconds: base.saturating_add(cache),
     }
 }
 

@@ -413,3 +413,30 @@ fn status_shows_times_to_the_second_and_the_time_left() {
     // switch + 24h10s + the default max-age of 3600 s, seconds after the switch: 25h00m.
     assert!(retire.contains("(in 25h00m)"), "{retire}");
 }
+
+/// Issue 13, "durations and times that overflow date arithmetic": a state whose overlap runs
+/// past representable time is refused at retire (exit 1) and shown by status, never a panic.
+#[test]
+fn an_overlap_past_representable_time_is_refused_not_a_panic() {
+    let r = Rotation::start(&["--single-node"]);
+    assert_eq!(r.rotate(&["next"]).status.code(), Some(0)); // publish
+    assert_eq!(r.rotate(&["next"]).status.code(), Some(0)); // trust
+    assert_eq!(r.rotate(&["next"]).status.code(), Some(0)); // switch
+    let tok = r.node.root.path().join("token");
+    std::fs::write(&tok, mint(&r.pki("sa-next.key"))).unwrap();
+    let out = r.rotate(&["next", "--token-file", tok.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut s = r.state_json();
+    s["overlap_seconds"] = serde_json::json!(i64::MAX);
+    std::fs::write(&r.state, serde_json::to_string_pretty(&s).unwrap()).unwrap();
+    let out = r.rotate(&["next"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("runs past any representable time"),
+        "{}",
+        stderr(&out)
+    );
+    let out = r.rotate(&["status"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(r.pki("sa.pub").exists(), "nothing retired");
+}
