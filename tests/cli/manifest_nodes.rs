@@ -43,13 +43,18 @@ fn keys() -> tempfile::TempDir {
     d
 }
 
+/// `--node cp-K=ssh://…` for each of `which`, and the harness's `--ssh-command`.
+fn select(c: &mut assert_cmd::Command, nodes: &SshNodes, which: impl IntoIterator<Item = usize>) {
+    for k in which {
+        c.arg("--node").arg(format!("cp-{k}={}", nodes.url(k)));
+    }
+    c.arg("--ssh-command").arg(nodes.ssh_command());
+}
+
 fn on_nodes(nodes: &SshNodes, which: &[usize], args: &[&str]) -> std::process::Output {
     let mut c = sakr();
     c.arg("manifest").args(args);
-    for k in which {
-        c.arg("--node").arg(format!("cp-{k}={}", nodes.url(*k)));
-    }
-    c.arg("--ssh-command").arg(nodes.ssh_command());
+    select(&mut c, nodes, which.iter().copied());
     c.output().unwrap()
 }
 
@@ -135,8 +140,24 @@ fn trust_sign_with_and_retire_over_three_nodes_byte_exact() {
     ];
     let mut so_far: Vec<&str> = Vec::new();
     for step in steps {
+        // The kubelet must never see a non-dot file appear in any manifests directory.
+        let watches: Vec<_> = all
+            .iter()
+            .map(|k| crate::node_transport::Watch::start(&nodes.kube_dir(*k).join("manifests")))
+            .collect();
         let out = on_nodes(&nodes, &all, step);
         assert!(out.status.success(), "{step:?}: {}", stderr(&out));
+        for (k, w) in all.iter().zip(watches) {
+            let events = w.stop();
+            assert!(!events.is_empty(), "{step:?} node {k}: no event at all");
+            for (event, name) in &events {
+                match event.as_str() {
+                    "CREATE" => assert!(name.starts_with('.'), "node {k}: {event} {name}"),
+                    "MOVED_TO" => assert!(name.ends_with(".yaml"), "node {k}: {event} {name}"),
+                    other => panic!("node {k}: unexpected {other} {name}"),
+                }
+            }
+        }
         if !so_far.is_empty() {
             so_far.push(";");
         }
@@ -244,14 +265,8 @@ fn a_node_that_goes_away_midway_stops_the_edit_and_a_rerun_finishes() {
         "trust",
         "/etc/kubernetes/pki/sa-new.pub",
     ]);
-    for k in 1..=3 {
-        c.arg("--node").arg(format!("cp-{k}={}", nodes.url(k)));
-    }
-    let out = c
-        .arg("--ssh-command")
-        .arg(nodes.ssh_command())
-        .output()
-        .unwrap();
+    select(&mut c, &nodes, 1..=3);
+    let out = c.output().unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
@@ -360,14 +375,8 @@ fn one_key_pair_on_every_node() {
         "--out-dir",
         "/etc/kubernetes/pki",
     ]);
-    for k in 1..=2 {
-        c.arg("--node").arg(format!("cp-{k}={}", nodes.url(k)));
-    }
-    let out = c
-        .arg("--ssh-command")
-        .arg(nodes.ssh_command())
-        .output()
-        .unwrap();
+    select(&mut c, &nodes, 1..=2);
+    let out = c.output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let kid = stdout(&out).trim().to_string();
     let read = |k: usize, f: &str| std::fs::read(nodes.kube_dir(k).join("pki").join(f)).unwrap();
@@ -401,13 +410,8 @@ fn one_key_pair_on_every_node() {
             .arg(local.path().join(key))
             .arg(local.path().join(public))
             .args(["--dir", "/etc/kubernetes/pki"]);
-        for k in 1..=2 {
-            c.arg("--node").arg(format!("cp-{k}={}", nodes.url(k)));
-        }
-        c.arg("--ssh-command")
-            .arg(nodes.ssh_command())
-            .output()
-            .unwrap()
+        select(&mut c, &nodes, 1..=2);
+        c.output().unwrap()
     };
     let out = install("sa-byo.key", "sa-byo.pub");
     assert!(out.status.success(), "{}", stderr(&out));
@@ -418,14 +422,8 @@ fn one_key_pair_on_every_node() {
         .arg(local.path().join("sa-byo.key"))
         .arg(local.path().join("sa-byo.pub"))
         .args(["--dir", "/etc/kubernetes/pki"]);
-    for k in 1..=2 {
-        c.arg("--node").arg(format!("cp-{k}={}", nodes.url(k)));
-    }
-    let out = c
-        .arg("--ssh-command")
-        .arg(nodes.ssh_command())
-        .output()
-        .unwrap();
+    select(&mut c, &nodes, 1..=2);
+    let out = c.output().unwrap();
     crate::json_schema::assert_valid("keys_install", &out, 0);
     assert_eq!(
         json(&out)["nodes"][1]["present"].as_array().unwrap().len(),
@@ -498,14 +496,8 @@ fn transport_sessions_per_node_per_command() {
     ] {
         let mut c = sakr();
         c.args(["-o", "json", "manifest"]).args(&args);
-        for k in 1..=3 {
-            c.arg("--node").arg(format!("cp-{k}={}", nodes.url(k)));
-        }
-        let out = c
-            .arg("--ssh-command")
-            .arg(nodes.ssh_command())
-            .output()
-            .unwrap();
+        select(&mut c, &nodes, 1..=3);
+        let out = c.output().unwrap();
         assert!(out.status.success(), "{what}: {}", stderr(&out));
         let def = if args[0] == "show" {
             "manifest_show_nodes".to_string()

@@ -37,10 +37,10 @@ fn seed(nodes: &SshNodes, k: usize) -> std::path::PathBuf {
 }
 
 /// inotify on a directory: every create / moved_to event's file name, once stopped.
-struct Watch(std::process::Child);
+pub struct Watch(std::process::Child);
 
 impl Watch {
-    fn start(dir: &Path) -> Watch {
+    pub fn start(dir: &Path) -> Watch {
         let mut c = Command::new("inotifywait")
             .args(["-m", "-e", "create,moved_to", "--format", "%e %f"])
             .arg(dir)
@@ -57,7 +57,7 @@ impl Watch {
         Watch(c)
     }
 
-    fn stop(mut self) -> Vec<(String, String)> {
+    pub fn stop(mut self) -> Vec<(String, String)> {
         std::thread::sleep(Duration::from_millis(300));
         self.0.kill().unwrap();
         let out = self.0.wait_with_output().unwrap();
