@@ -688,7 +688,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__keygen)
-            opts="-a -o -q -v -h -V --algorithm --out-dir --name --force --node --ssh-command --sudo --output --quiet --verbose --no-color --help --version"
+            opts="-a -o -q -v -h -V --algorithm --out-dir --name --force --node --ssh-command --sudo --control-plane --via --kubeconfig --context --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -715,6 +715,18 @@ _sakr() {
                     return 0
                     ;;
                 --ssh-command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "pod ssh" -- "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -798,7 +810,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__keys__subcmd__install)
-            opts="-o -q -v -h -V --dir --node --ssh-command --sudo --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --dir --node --ssh-command --sudo --control-plane --via --kubeconfig --context --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -813,6 +825,18 @@ _sakr() {
                     return 0
                     ;;
                 --ssh-command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "pod ssh" -- "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -854,7 +878,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest)
-            opts="-o -q -v -h -V --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --output --quiet --verbose --no-color --help --version show trust sign-with retire help"
+            opts="-o -q -v -h -V --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --control-plane --via --kubeconfig --context --output --quiet --verbose --no-color --help --version show trust sign-with retire help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -881,6 +905,18 @@ _sakr() {
                     return 0
                     ;;
                 --ssh-command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "pod ssh" -- "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -984,7 +1020,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest__subcmd__retire)
-            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --control-plane --via --kubeconfig --context --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1015,6 +1051,18 @@ _sakr() {
                     return 0
                     ;;
                 --ssh-command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "pod ssh" -- "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1034,7 +1082,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest__subcmd__show)
-            opts="-o -q -v -h -V --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --control-plane --via --kubeconfig --context --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1061,6 +1109,18 @@ _sakr() {
                     return 0
                     ;;
                 --ssh-command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "pod ssh" -- "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1080,7 +1140,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest__subcmd__sign__subcmd__with)
-            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --control-plane --via --kubeconfig --context --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1111,6 +1171,18 @@ _sakr() {
                     return 0
                     ;;
                 --ssh-command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "pod ssh" -- "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1130,7 +1202,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest__subcmd__trust)
-            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --control-plane --via --kubeconfig --context --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1161,6 +1233,18 @@ _sakr() {
                     return 0
                     ;;
                 --ssh-command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "pod ssh" -- "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

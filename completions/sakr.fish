@@ -54,10 +54,15 @@ complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l out-dir -d 'Directo
 complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l name -d 'Base name of the key files (NAME.key, NAME.pub)' -r
 complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l node -d 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node\'s tree on this machine. Paths (--manifests-dir, key files) are the node\'s own' -r
 complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l ssh-command -d 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply' -r
+complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l via -d 'How --control-plane nodes are reached: ssh to each Node\'s InternalIP (with --ssh-command; the ssh config may map those addresses), or a pod on each node' -r -f -a "pod\t''
+ssh\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l kubeconfig -d 'kubeconfig for --control-plane [default: KUBECONFIG, ~/.kube/config, in-cluster]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l context -d 'kubeconfig context for --control-plane' -r
 complete -c sakr -n "__fish_sakr_using_subcommand keygen" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l force -d 'Replace existing NAME.key / NAME.pub'
 complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l sudo -d 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
+complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l control-plane -d 'Every Node labelled node-role.kubernetes.io/control-plane (or the legacy master label), listed through --kubeconfig and reached as --via says'
 complete -c sakr -n "__fish_sakr_using_subcommand keygen" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
 complete -c sakr -n "__fish_sakr_using_subcommand keygen" -s v -l verbose -d 'Explain what is being done on stderr'
 complete -c sakr -n "__fish_sakr_using_subcommand keygen" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
@@ -75,9 +80,14 @@ complete -c sakr -n "__fish_sakr_using_subcommand keys; and not __fish_seen_subc
 complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -l dir -d 'The directory on each node (e.g. /etc/kubernetes/pki)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -l node -d 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node\'s tree on this machine. Paths (--manifests-dir, key files) are the node\'s own' -r
 complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -l ssh-command -d 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply' -r
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -l via -d 'How --control-plane nodes are reached: ssh to each Node\'s InternalIP (with --ssh-command; the ssh config may map those addresses), or a pod on each node' -r -f -a "pod\t''
+ssh\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -l kubeconfig -d 'kubeconfig for --control-plane [default: KUBECONFIG, ~/.kube/config, in-cluster]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -l context -d 'kubeconfig context for --control-plane' -r
 complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -l sudo -d 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
+complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -l control-plane -d 'Every Node labelled node-role.kubernetes.io/control-plane (or the legacy master label), listed through --kubeconfig and reached as --via says'
 complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
 complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -s v -l verbose -d 'Explain what is being done on stderr'
 complete -c sakr -n "__fish_sakr_using_subcommand keys; and __fish_seen_subcommand_from install" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
@@ -173,9 +183,14 @@ complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l host-root -d 'Resolve hostPath volumes under DIR (for a node\'s files copied elsewhere)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l node -d 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node\'s tree on this machine. Paths (--manifests-dir, key files) are the node\'s own' -r
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l ssh-command -d 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply' -r
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l via -d 'How --control-plane nodes are reached: ssh to each Node\'s InternalIP (with --ssh-command; the ssh config may map those addresses), or a pod on each node' -r -f -a "pod\t''
+ssh\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l kubeconfig -d 'kubeconfig for --control-plane [default: KUBECONFIG, ~/.kube/config, in-cluster]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l context -d 'kubeconfig context for --control-plane' -r
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l sudo -d 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l control-plane -d 'Every Node labelled node-role.kubernetes.io/control-plane (or the legacy master label), listed through --kubeconfig and reached as --via says'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -s v -l verbose -d 'Explain what is being done on stderr'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
@@ -192,9 +207,14 @@ complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subc
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l host-root -d 'Resolve hostPath volumes under DIR (for a node\'s files copied elsewhere)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l node -d 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node\'s tree on this machine. Paths (--manifests-dir, key files) are the node\'s own' -r
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l ssh-command -d 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply' -r
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l via -d 'How --control-plane nodes are reached: ssh to each Node\'s InternalIP (with --ssh-command; the ssh config may map those addresses), or a pod on each node' -r -f -a "pod\t''
+ssh\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l kubeconfig -d 'kubeconfig for --control-plane [default: KUBECONFIG, ~/.kube/config, in-cluster]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l context -d 'kubeconfig context for --control-plane' -r
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l sudo -d 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l control-plane -d 'Every Node labelled node-role.kubernetes.io/control-plane (or the legacy master label), listed through --kubeconfig and reached as --via says'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Explain what is being done on stderr'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
@@ -207,11 +227,16 @@ complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subc
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l host-root -d 'Resolve hostPath volumes under DIR (for a node\'s files copied elsewhere)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l node -d 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node\'s tree on this machine. Paths (--manifests-dir, key files) are the node\'s own' -r
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l ssh-command -d 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply' -r
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l via -d 'How --control-plane nodes are reached: ssh to each Node\'s InternalIP (with --ssh-command; the ssh config may map those addresses), or a pod on each node' -r -f -a "pod\t''
+ssh\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l kubeconfig -d 'kubeconfig for --control-plane [default: KUBECONFIG, ~/.kube/config, in-cluster]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l context -d 'kubeconfig context for --control-plane' -r
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l dry-run -d 'Print the unified diff and change nothing'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l no-check-files -d 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l sudo -d 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l control-plane -d 'Every Node labelled node-role.kubernetes.io/control-plane (or the legacy master label), listed through --kubeconfig and reached as --via says'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -s v -l verbose -d 'Explain what is being done on stderr'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
@@ -224,11 +249,16 @@ complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subc
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l host-root -d 'Resolve hostPath volumes under DIR (for a node\'s files copied elsewhere)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l node -d 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node\'s tree on this machine. Paths (--manifests-dir, key files) are the node\'s own' -r
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l ssh-command -d 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply' -r
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l via -d 'How --control-plane nodes are reached: ssh to each Node\'s InternalIP (with --ssh-command; the ssh config may map those addresses), or a pod on each node' -r -f -a "pod\t''
+ssh\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l kubeconfig -d 'kubeconfig for --control-plane [default: KUBECONFIG, ~/.kube/config, in-cluster]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l context -d 'kubeconfig context for --control-plane' -r
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l dry-run -d 'Print the unified diff and change nothing'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l no-check-files -d 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l sudo -d 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l control-plane -d 'Every Node labelled node-role.kubernetes.io/control-plane (or the legacy master label), listed through --kubeconfig and reached as --via says'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -s v -l verbose -d 'Explain what is being done on stderr'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
@@ -241,11 +271,16 @@ complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subc
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l host-root -d 'Resolve hostPath volumes under DIR (for a node\'s files copied elsewhere)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l node -d 'A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node\'s tree on this machine. Paths (--manifests-dir, key files) are the node\'s own' -r
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l ssh-command -d 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config"); your ssh config, agent, ProxyJump and known_hosts apply' -r
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l via -d 'How --control-plane nodes are reached: ssh to each Node\'s InternalIP (with --ssh-command; the ssh config may map those addresses), or a pod on each node' -r -f -a "pod\t''
+ssh\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l kubeconfig -d 'kubeconfig for --control-plane [default: KUBECONFIG, ~/.kube/config, in-cluster]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l context -d 'kubeconfig context for --control-plane' -r
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l dry-run -d 'Print the unified diff and change nothing'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l no-check-files -d 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l sudo -d 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l control-plane -d 'Every Node labelled node-role.kubernetes.io/control-plane (or the legacy master label), listed through --kubeconfig and reached as --via says'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -s v -l verbose -d 'Explain what is being done on stderr'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'

@@ -340,6 +340,35 @@ pub struct NodeArgs {
     /// Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo).
     #[arg(long, global = true)]
     pub sudo: bool,
+    /// Every Node labelled node-role.kubernetes.io/control-plane (or the legacy master label),
+    /// listed through --kubeconfig and reached as --via says.
+    #[arg(long, global = true)]
+    pub control_plane: bool,
+    /// How --control-plane nodes are reached: ssh to each Node's InternalIP (with
+    /// --ssh-command; the ssh config may map those addresses), or a pod on each node.
+    #[arg(long, global = true, value_enum, default_value_t = Via::Pod, requires = "control_plane")]
+    pub via: Via,
+    /// kubeconfig for --control-plane [default: KUBECONFIG, ~/.kube/config, in-cluster].
+    #[arg(long, global = true, value_name = "FILE", requires = "control_plane")]
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context for --control-plane.
+    #[arg(long, global = true, requires = "control_plane")]
+    pub context: Option<String>,
+}
+
+/// How `--control-plane` nodes are reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Via {
+    #[default]
+    Pod,
+    Ssh,
+}
+
+impl NodeArgs {
+    /// Whether any node was selected (otherwise: this machine).
+    pub fn any(&self) -> bool {
+        !self.nodes.is_empty() || self.control_plane
+    }
 }
 
 /// Where the static-pod manifests are (every `sakr manifest` subcommand; before or after it).

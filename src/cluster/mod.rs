@@ -16,6 +16,7 @@ mod apiserver;
 mod connect;
 pub mod drift;
 mod issuer;
+pub mod nodes;
 mod token;
 
 pub use apiserver::{ApiserverEndpoints, DiscoveryDoc, EndpointAddress, EndpointSource};

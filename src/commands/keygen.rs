@@ -21,7 +21,7 @@ struct Report<'a> {
 
 pub fn run(args: KeygenArgs, printer: &Printer) -> anyhow::Result<()> {
     crate::keys::name::validate(&args.name)?;
-    if !args.nodes.nodes.is_empty() {
+    if args.nodes.any() {
         return on_nodes(args, printer);
     }
     let key_path = args.out_dir.join(format!("{}.key", args.name));

@@ -23,7 +23,7 @@ use crate::output::Printer;
 
 /// The selected nodes, with node paths (a `local:///ROOT` node maps them under ROOT).
 pub(crate) fn connect(args: &NodeArgs) -> anyhow::Result<Vec<(NodeSpec, Box<dyn Node>)>> {
-    let specs = select::parse_all(&args.nodes)?;
+    let specs = specs(args)?;
     let ssh_opts = SshOptions {
         command: SshOptions::parse_command(&args.ssh_command).map_err(anyhow::Error::msg)?,
         sudo: args.sudo,
@@ -49,6 +49,49 @@ pub(crate) fn connect(args: &NodeArgs) -> anyhow::Result<Vec<(NodeSpec, Box<dyn 
         out.push((spec, node));
     }
     Ok(out)
+}
+
+/// The nodes `--node` names, then (`--control-plane`) every control-plane Node of the cluster
+/// not named already; each reached as `--via` says.
+pub(crate) fn specs(args: &NodeArgs) -> anyhow::Result<Vec<NodeSpec>> {
+    let mut specs = select::parse_all(&args.nodes)?;
+    if !args.control_plane {
+        return Ok(specs);
+    }
+    if args.via == crate::cli::Via::Pod {
+        bail!(
+            "--control-plane --via pod: the pod transport is not available in this version of sakr; use --via ssh (each Node's InternalIP, through --ssh-command)"
+        );
+    }
+    let opts = crate::cluster::ClusterOptions {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+    };
+    let found = crate::cluster::runtime()?.block_on(async {
+        let cluster = crate::cluster::Cluster::connect(&opts).await?;
+        cluster.control_plane_nodes().await
+    })?;
+    if found.is_empty() {
+        bail!(
+            "--control-plane: the cluster has no Node labelled {} or {}",
+            crate::cluster::nodes::CONTROL_PLANE_LABEL,
+            crate::cluster::nodes::LEGACY_MASTER_LABEL
+        );
+    }
+    for n in found {
+        if specs.iter().any(|s| s.name == n.name) {
+            continue;
+        }
+        let host = n.internal_ip.with_context(|| {
+            format!(
+                "--control-plane: Node {} reports no InternalIP to reach it over ssh; name it with --node {}=ssh://HOST",
+                n.name, n.name
+            )
+        })?;
+        let spec = select::parse(&format!("{}=ssh://{host}", n.name))?;
+        specs.push(spec);
+    }
+    Ok(specs)
 }
 
 /// One file of the pair.
@@ -183,8 +226,8 @@ pub fn run(args: KeysArgs, printer: &Printer) -> anyhow::Result<()> {
             dir,
             nodes,
         } => {
-            if nodes.nodes.is_empty() {
-                bail!("keys install needs --node (one per control-plane node)");
+            if !nodes.any() {
+                bail!("keys install needs --node (one per control-plane node) or --control-plane");
             }
             if !dir.is_absolute() {
                 bail!(

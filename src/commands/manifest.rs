@@ -10,7 +10,7 @@ use crate::output::Printer;
 use crate::text::printable;
 
 pub fn run(args: ManifestArgs, printer: &Printer) -> anyhow::Result<()> {
-    if !args.nodes.nodes.is_empty() {
+    if args.nodes.any() {
         return super::manifest_nodes::run(args, printer);
     }
     let state = load(&args.paths)?;

@@ -16,7 +16,7 @@ use crate::manifests::compare::{self, Difference, NodeFacts};
 use crate::manifests::ops::{self, Action, State};
 use crate::node::Node;
 use crate::node::local::LocalNode;
-use crate::node::select::{self, NodeSpec, Via};
+use crate::node::select::{NodeSpec, Via};
 use crate::node::ssh::{self, SshOptions};
 use crate::output::Printer;
 use crate::text::printable;
@@ -34,7 +34,7 @@ struct Target {
 }
 
 fn connect(args: &ManifestArgs) -> anyhow::Result<Vec<Target>> {
-    let specs = select::parse_all(&args.nodes.nodes)?;
+    let specs = super::keys::specs(&args.nodes)?;
     if args.paths.host_root != Path::new("/") {
         bail!(
             "--host-root is for this machine's files; give a node tree as --node NAME=local:///ROOT"

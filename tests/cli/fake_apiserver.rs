@@ -103,7 +103,12 @@ struct Shared {
     ports: Mutex<Vec<u16>>,
     dead_port: u16,
     log: Mutex<Vec<String>>,
+    /// `GET /api/v1/nodes`: `(name, labels, InternalIP)`; set with [`FakeCluster::set_nodes`].
+    nodes: Mutex<Vec<FakeNode>>,
 }
+
+/// A Node of `GET /api/v1/nodes`: name, label keys, InternalIP.
+type FakeNode = (String, Vec<String>, Option<String>);
 
 pub struct FakeCluster {
     rt: Option<tokio::runtime::Runtime>,
@@ -245,6 +250,7 @@ impl FakeCluster {
             ports: Mutex::new(ports.clone()),
             dead_port: free_port(),
             log: Mutex::new(Vec::new()),
+            nodes: Mutex::new(Vec::new()),
         });
 
         for (index, listener) in listeners.into_iter().enumerate() {
@@ -331,6 +337,20 @@ users:
     }
 
     /// `"{apiserver index} {METHOD} {path}"` of every request served, in order.
+    /// The Nodes `GET /api/v1/nodes` lists: `(name, label keys, InternalIP)`.
+    pub fn set_nodes(&self, nodes: &[(&str, &[&str], Option<&str>)]) {
+        *self.shared.nodes.lock().unwrap() = nodes
+            .iter()
+            .map(|(n, l, ip)| {
+                (
+                    n.to_string(),
+                    l.iter().map(|x| x.to_string()).collect(),
+                    ip.map(str::to_string),
+                )
+            })
+            .collect();
+    }
+
     pub fn requests(&self) -> Vec<String> {
         self.shared.log.lock().unwrap().clone()
     }
@@ -471,6 +491,45 @@ async fn handle(shared: &Shared, index: usize, req: Request<Incoming>) -> Resp {
 
     let keys = &shared.keys[index];
     match (method.as_str(), segs.as_slice()) {
+        ("GET", ["api", "v1", "nodes"]) => {
+            // A label selector that names a key selects the Nodes carrying that label.
+            let selector = url::form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == "labelSelector")
+                .map(|(_, v)| v.into_owned());
+            let items: Vec<serde_json::Value> = shared
+                .nodes
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|(_, labels, _)| selector.as_ref().is_none_or(|s| labels.contains(s)))
+                .map(|(name, labels, ip)| {
+                    let labels: serde_json::Map<String, serde_json::Value> = labels
+                        .iter()
+                        .map(|l| (l.clone(), serde_json::Value::String(String::new())))
+                        .collect();
+                    let mut addresses =
+                        vec![serde_json::json!({"type": "Hostname", "address": name})];
+                    if let Some(ip) = ip {
+                        addresses.push(serde_json::json!({"type": "InternalIP", "address": ip}));
+                    }
+                    serde_json::json!({
+                        "metadata": {"name": name, "labels": labels},
+                        "status": {"addresses": addresses}
+                    })
+                })
+                .collect();
+            json(
+                StatusCode::OK,
+                "application/json",
+                serde_json::json!({
+                    "kind": "NodeList",
+                    "apiVersion": "v1",
+                    "metadata": {"resourceVersion": "1"},
+                    "items": items
+                })
+                .to_string(),
+            )
+        }
         ("GET", ["openid", "v1", "jwks"]) => json(
             StatusCode::OK,
             "application/jwk-set+json",

@@ -530,3 +530,99 @@ fn transport_sessions_per_node_per_command() {
         rows.join("\n")
     );
 }
+
+/// `--control-plane --via ssh`: the control-plane Nodes from the API (control-plane and legacy
+/// master labels; a worker left out), each reached at its InternalIP through the operator's ssh
+/// config (which maps those addresses to the test nodes).
+#[test]
+fn control_plane_nodes_from_the_cluster_over_ssh() {
+    use crate::fake_apiserver::{EndpointsMode, FakeCluster, Spec};
+    let pair = keys();
+    let nodes = SshNodes::start(2);
+    for k in 1..=2 {
+        seed(&nodes, k, pair.path());
+    }
+    let cluster = FakeCluster::start(Spec {
+        signing_key: sakr::keys::secret::Secret::new(
+            std::fs::read(pair.path().join("sa.key")).unwrap(),
+        ),
+        apiserver_keys: vec![vec![]],
+        published: None,
+        service_accounts: vec![],
+        pods: vec![],
+        endpoints: EndpointsMode::Slices,
+        exec_v4_only: false,
+    });
+    cluster.set_nodes(&[
+        (
+            "cp-a",
+            &["node-role.kubernetes.io/control-plane"],
+            Some("10.255.0.1"),
+        ),
+        (
+            "cp-b",
+            &["node-role.kubernetes.io/master"],
+            Some("10.255.0.2"),
+        ),
+        ("worker-1", &[], Some("10.255.0.9")),
+    ]);
+    // The operator's ssh config: the Nodes' InternalIPs are the two test nodes.
+    let config = nodes.dir().join("cp_config");
+    std::fs::write(
+        &config,
+        format!(
+            // Include first: an Include after a Host line would belong to that Host block.
+            "Include {}\nHost 10.255.0.1\n  HostName 127.0.0.1\n  Port {}\n  User root\nHost 10.255.0.2\n  HostName 127.0.0.1\n  Port {}\n  User root\n",
+            nodes.ssh_config().display(),
+            nodes.port(1),
+            nodes.port(2)
+        ),
+    )
+    .unwrap();
+    let out = sakr()
+        .args([
+            "-o",
+            "json",
+            "manifest",
+            "show",
+            "--control-plane",
+            "--via",
+            "ssh",
+        ])
+        .arg("--kubeconfig")
+        .arg(&cluster.kubeconfig)
+        .arg("--ssh-command")
+        .arg(format!("ssh -F {}", config.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}\n{}", stderr(&out), stdout(&out));
+    let doc = json(&out);
+    let got: Vec<(String, String)> = doc["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["node"].as_str().unwrap().to_string(),
+                n["via"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("cp-a".to_string(), "ssh://10.255.0.1".to_string()),
+            ("cp-b".to_string(), "ssh://10.255.0.2".to_string())
+        ]
+    );
+    assert!(doc["nodes"][1]["error"].is_null(), "{doc}");
+    // --via pod is not offered as working: a clear error, nothing listed.
+    let out = sakr()
+        .args(["manifest", "show", "--control-plane"])
+        .arg("--kubeconfig")
+        .arg(&cluster.kubeconfig)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--via ssh"), "{}", stderr(&out));
+}
