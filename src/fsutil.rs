@@ -43,51 +43,93 @@ pub enum FsError {
     Exists { path: PathBuf },
 }
 
-/// Read a whole input file, refusing directories, devices and anything over `max` bytes.
-///
-/// The checks are made on the opened file (not the path, which could change in between), and
-/// the read is capped too, for a file that grows while it is read.
-pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, FsError> {
-    use std::io::Read as _;
+/// Whether an input path may be a symbolic link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Links {
+    /// Followed, as the kubelet follows them (key files, manifests, documents given as flags).
+    Follow,
+    /// Refused ([`FsError::NotAFile`]): a link planted where root reads or renames (published
+    /// objects, the rotation state) must not redirect it.
+    Refuse,
+}
+
+/// Open an input file for a capped read: never blocking on a FIFO (`O_NONBLOCK`), a link
+/// followed or refused as `links` says, and anything but a regular file refused. The checks are
+/// made on the opened file (not the path, which could change in between); its metadata is
+/// returned for callers that check more (owner, mode) before reading.
+pub fn open_input(path: &Path, links: Links) -> Result<(fs::File, fs::Metadata), FsError> {
+    use std::os::unix::fs::OpenOptionsExt as _;
     let read_err = |source| FsError::Read {
         path: path.to_path_buf(),
         source,
     };
-    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer; no effect on
-    // a regular file.
-    let file = {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(path)
-            .map_err(read_err)?
+    let not_a_file = || FsError::NotAFile {
+        path: path.to_path_buf(),
+    };
+    let mut flags = libc::O_NONBLOCK;
+    if links == Links::Refuse {
+        flags |= libc::O_NOFOLLOW;
+    }
+    let file = match fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(flags)
+        .open(path)
+    {
+        Ok(f) => f,
+        // ELOOP is how O_NOFOLLOW reports a link.
+        Err(e) if links == Links::Refuse && e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(not_a_file());
+        }
+        Err(e) => return Err(read_err(e)),
     };
     let meta = file.metadata().map_err(read_err)?;
     if !meta.is_file() {
-        return Err(FsError::NotAFile {
-            path: path.to_path_buf(),
-        });
+        return Err(not_a_file());
     }
+    Ok((file, meta))
+}
+
+/// Read a file opened by [`open_input`] whole, refusing anything over `max` bytes (checked
+/// before reading, and again while reading, for a file that grows meanwhile).
+pub fn read_opened(
+    path: &Path,
+    file: fs::File,
+    meta: &fs::Metadata,
+    max: u64,
+) -> Result<Vec<u8>, FsError> {
+    use std::io::Read as _;
+    let too_large = |size| FsError::TooLarge {
+        path: path.to_path_buf(),
+        size,
+        max,
+    };
     if meta.len() > max {
-        return Err(FsError::TooLarge {
-            path: path.to_path_buf(),
-            size: meta.len(),
-            max,
-        });
+        return Err(too_large(meta.len()));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     file.take(max + 1)
         .read_to_end(&mut bytes)
-        .map_err(read_err)?;
-    if bytes.len() as u64 > max {
-        return Err(FsError::TooLarge {
+        .map_err(|source| FsError::Read {
             path: path.to_path_buf(),
-            size: bytes.len() as u64,
-            max,
-        });
+            source,
+        })?;
+    if bytes.len() as u64 > max {
+        return Err(too_large(bytes.len() as u64));
     }
     Ok(bytes)
+}
+
+/// Read a whole input file, links followed, refusing directories, devices, FIFOs and anything
+/// over `max` bytes.
+pub fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, FsError> {
+    let (file, meta) = open_input(path, Links::Follow)?;
+    read_opened(path, file, &meta, max)
+}
+
+/// [`read_capped`], refusing a symbolic link as it refuses a FIFO or a device.
+pub fn read_capped_no_follow(path: &Path, max: u64) -> Result<Vec<u8>, FsError> {
+    let (file, meta) = open_input(path, Links::Refuse)?;
+    read_opened(path, file, &meta, max)
 }
 
 /// A key file that could not be read or parsed; names the file.

@@ -15,83 +15,24 @@ use crate::cli::{KeysAction, KeysArgs, NodeArgs};
 use crate::exit::Refused;
 use crate::fsutil::WriteOptions;
 use crate::keys::secret::Secret;
-use crate::node::local::LocalNode;
-use crate::node::select::{self, NodeSpec, Via};
-use crate::node::ssh::{self, SshOptions};
+use crate::node::select::{NodeSpec, Via};
 use crate::node::{Kind, Node};
 use crate::output::Printer;
 
 /// The selected nodes, with node paths (a `local:///ROOT` node maps them under ROOT).
 pub(crate) fn connect(args: &NodeArgs) -> anyhow::Result<Vec<(NodeSpec, Box<dyn Node>)>> {
-    let specs = specs(args)?;
-    let ssh_opts = SshOptions {
-        command: SshOptions::parse_command(&args.ssh_command).map_err(anyhow::Error::msg)?,
-        sudo: args.sudo,
-        ..SshOptions::default()
-    };
-    let mut out: Vec<(NodeSpec, Box<dyn Node>)> = Vec::new();
-    for spec in specs {
-        let node: Box<dyn Node> = match &spec.via {
-            Via::Pod => bail!(
-                "--node {}: the pod transport is not available in this version of sakr; reach the node over ssh (--node {}=ssh://HOST)",
-                spec.name,
-                spec.name
-            ),
-            Via::Ssh { user, host, port } => Box::new(ssh::node(
-                &spec.name,
-                user.as_deref(),
-                host,
-                *port,
-                &ssh_opts,
-            )),
-            Via::Local { root } => Box::new(LocalNode::new(&spec.name, root.clone())),
-        };
-        out.push((spec, node));
-    }
-    Ok(out)
-}
-
-/// The nodes `--node` names, then (`--control-plane`) every control-plane Node of the cluster
-/// not named already; each reached as `--via` says.
-pub(crate) fn specs(args: &NodeArgs) -> anyhow::Result<Vec<NodeSpec>> {
-    let mut specs = select::parse_all(&args.nodes)?;
-    if !args.control_plane {
-        return Ok(specs);
-    }
-    if args.via == crate::cli::Via::Pod {
-        bail!(
-            "--control-plane --via pod: the pod transport is not available in this version of sakr; use --via ssh (each Node's InternalIP, through --ssh-command)"
-        );
-    }
-    let opts = crate::cluster::ClusterOptions {
-        kubeconfig: args.kubeconfig.clone(),
-        context: args.context.clone(),
-    };
-    let found = crate::cluster::runtime()?.block_on(async {
-        let cluster = crate::cluster::Cluster::connect(&opts).await?;
-        cluster.control_plane_nodes().await
-    })?;
-    if found.is_empty() {
-        bail!(
-            "--control-plane: the cluster has no Node labelled {} or {}",
-            crate::cluster::nodes::CONTROL_PLANE_LABEL,
-            crate::cluster::nodes::LEGACY_MASTER_LABEL
-        );
-    }
-    for n in found {
-        if specs.iter().any(|s| s.name == n.name) {
-            continue;
-        }
-        let host = n.internal_ip.with_context(|| {
-            format!(
-                "--control-plane: Node {} reports no InternalIP to reach it over ssh; name it with --node {}=ssh://HOST",
-                n.name, n.name
-            )
-        })?;
-        let spec = select::parse(&format!("{}=ssh://{host}", n.name))?;
-        specs.push(spec);
-    }
-    Ok(specs)
+    let ssh = super::nodes::ssh_options(args)?;
+    super::nodes::specs(args)?
+        .into_iter()
+        .map(|spec| {
+            let root = match &spec.via {
+                Via::Local { root } => root.clone(),
+                _ => PathBuf::from("/"),
+            };
+            let node = super::nodes::node_for(&spec, &ssh, &root)?;
+            Ok((spec, node))
+        })
+        .collect()
 }
 
 /// One file of the pair.

@@ -15,9 +15,7 @@ use crate::exit::ChecksFailed;
 use crate::manifests::compare::{self, Difference, NodeFacts};
 use crate::manifests::ops::{self, Action, State};
 use crate::node::Node;
-use crate::node::local::LocalNode;
 use crate::node::select::{NodeSpec, Via};
-use crate::node::ssh::{self, SshOptions};
 use crate::output::Printer;
 use crate::text::printable;
 
@@ -34,17 +32,13 @@ struct Target {
 }
 
 fn connect(args: &ManifestArgs) -> anyhow::Result<Vec<Target>> {
-    let specs = super::keys::specs(&args.nodes)?;
+    let specs = super::nodes::specs(&args.nodes)?;
     if args.paths.host_root != Path::new("/") {
         bail!(
             "--host-root is for this machine's files; give a node tree as --node NAME=local:///ROOT"
         );
     }
-    let ssh_opts = SshOptions {
-        command: SshOptions::parse_command(&args.nodes.ssh_command).map_err(anyhow::Error::msg)?,
-        sudo: args.nodes.sudo,
-        ..SshOptions::default()
-    };
+    let ssh = super::nodes::ssh_options(&args.nodes)?;
     let paths = &args.paths;
     let mut out = Vec::new();
     for spec in specs {
@@ -52,20 +46,12 @@ fn connect(args: &ManifestArgs) -> anyhow::Result<Vec<Target>> {
             p.as_ref()
                 .map(|p| root.join(p.strip_prefix("/").unwrap_or(p)))
         };
+        // A `local:///ROOT` tree is the manifests' host root (hostPaths resolved, and checked
+        // not to leave it, by the manifest code), so every node's own `/` is its node path.
+        let node = super::nodes::node_for(&spec, &ssh, Path::new("/"))?;
         let t = match &spec.via {
-            Via::Pod => bail!(
-                "--node {}: the pod transport is not available in this version of sakr; reach the node over ssh (--node {}=ssh://HOST)",
-                spec.name,
-                spec.name
-            ),
-            Via::Ssh { user, host, port } => Target {
-                node: Box::new(ssh::node(
-                    &spec.name,
-                    user.as_deref(),
-                    host,
-                    *port,
-                    &ssh_opts,
-                )),
+            Via::Pod | Via::Ssh { .. } => Target {
+                node,
                 manifests_dir: paths.manifests_dir.clone(),
                 apiserver: paths.apiserver.clone(),
                 controller_manager: paths.controller_manager.clone(),
@@ -75,7 +61,7 @@ fn connect(args: &ManifestArgs) -> anyhow::Result<Vec<Target>> {
             Via::Local { root } => {
                 let root = root.clone();
                 Target {
-                    node: Box::new(LocalNode::new(&spec.name, "/")),
+                    node,
                     manifests_dir: Some(
                         under(&root, &paths.manifests_dir)
                             .unwrap_or_else(|| root.join("etc/kubernetes/manifests")),

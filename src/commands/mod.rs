@@ -11,6 +11,7 @@ mod keys;
 mod kid;
 mod manifest;
 mod manifest_nodes;
+mod nodes;
 mod publish;
 mod rehearse;
 mod rotate;

@@ -15,7 +15,7 @@
 //! target directory is followed (issue 13.7): a directory on the way to an object that is a
 //! symbolic link is refused (checked per component with `symlink_metadata`, under the lock), and
 //! an object is read with `O_NOFOLLOW`, only if it is a regular file (never a FIFO that would
-//! hang the read, a device or a link), and at most [`MAX_OBJECT_BYTES`] ([`read_capped_no_follow`]). The write renames over
+//! hang the read, a device or a link), and at most [`MAX_OBJECT_BYTES`] ([`fsutil::read_capped_no_follow`]). The write renames over
 //! the object's own directory entry, which never follows a link either. The target directory
 //! itself is what the operator named, and may be a link.
 //!
@@ -122,7 +122,7 @@ impl FileStore {
 
     /// The object at `path` (checked by [`Self::checked_path`]); `None` when absent.
     fn read(&self, key: &str, path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
-        match read_capped_no_follow(path, MAX_OBJECT_BYTES) {
+        match fsutil::read_capped_no_follow(path, MAX_OBJECT_BYTES) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(FsError::Read { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
                 Ok(None)
@@ -250,53 +250,6 @@ impl ObjectStore for FileStore {
         })?;
         Ok(etag_of(bytes))
     }
-}
-
-/// [`fsutil::read_capped`] for a path that must not be a symbolic link itself (`O_NOFOLLOW`): a
-/// published object, where a planted link would make root read (and report on) any file. A
-/// symlink at `path` is [`FsError::NotAFile`], like a FIFO or a device; the checks are made on
-/// the opened file and the read is capped, as in [`fsutil::read_capped`].
-fn read_capped_no_follow(path: &Path, max: u64) -> Result<Vec<u8>, FsError> {
-    use std::io::Read as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let read_err = |source| FsError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let not_a_file = || FsError::NotAFile {
-        path: path.to_path_buf(),
-    };
-    // O_NONBLOCK: a FIFO would otherwise block the open until a writer comes.
-    let file = match fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)
-    {
-        Ok(file) => file,
-        // ELOOP is how O_NOFOLLOW reports a symlink.
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(not_a_file()),
-        Err(e) => return Err(read_err(e)),
-    };
-    let meta = file.metadata().map_err(read_err)?;
-    if !meta.is_file() {
-        return Err(not_a_file());
-    }
-    let too_large = |size| FsError::TooLarge {
-        path: path.to_path_buf(),
-        size,
-        max,
-    };
-    if meta.len() > max {
-        return Err(too_large(meta.len()));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(max + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_err)?;
-    if bytes.len() as u64 > max {
-        return Err(too_large(bytes.len() as u64));
-    }
-    Ok(bytes)
 }
 
 #[cfg(test)]

@@ -246,33 +246,35 @@ pub fn publish_url_without_credentials(to: &str) -> String {
 /// not a symlink, a regular file, not writable by group or others, owned by root or by us, in a
 /// directory that others cannot write (or that has the sticky bit). Capped like every input.
 fn read_trusted(path: &Path) -> Result<Vec<u8>, StateError> {
-    use std::io::Read as _;
-    use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
+    use crate::fsutil::{self, FsError, Links};
+    use std::os::unix::fs::MetadataExt as _;
     let untrusted = |why: String| StateError::Untrusted {
         path: path.to_path_buf(),
         why,
     };
-    let read_err = |source| StateError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    // O_NOFOLLOW: a symlink planted at the state path must not redirect sakr's reads and, at
-    // the next save, its rename; O_NONBLOCK: a FIFO must not hang the run.
-    let file = match std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)
-    {
-        Ok(f) => f,
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-            return Err(untrusted("it is a symbolic link".into()));
+    // No link: a symlink planted at the state path must not redirect sakr's reads and, at the
+    // next save, its rename; never blocking: a FIFO must not hang the run.
+    let (file, meta) = match fsutil::open_input(path, Links::Refuse) {
+        Ok(opened) => opened,
+        Err(FsError::NotAFile { .. }) => {
+            let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+            return Err(untrusted(
+                if link {
+                    "it is a symbolic link"
+                } else {
+                    "it is not a regular file"
+                }
+                .into(),
+            ));
         }
-        Err(e) => return Err(read_err(e)),
+        Err(FsError::Read { source, .. }) => {
+            return Err(StateError::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+        Err(e) => return Err(StateError::Write(e)),
     };
-    let meta = file.metadata().map_err(read_err)?;
-    if !meta.is_file() {
-        return Err(untrusted("it is not a regular file".into()));
-    }
     if meta.mode() & 0o022 != 0 {
         return Err(untrusted(format!(
             "its mode {:04o} lets others write it",
@@ -300,19 +302,13 @@ fn read_trusted(path: &Path) -> Result<Vec<u8>, StateError> {
             dir.display()
         )));
     }
-    let max = crate::fsutil::MAX_INPUT_BYTES;
-    let mut bytes = Vec::new();
-    file.take(max + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_err)?;
-    if bytes.len() as u64 > max {
-        return Err(StateError::Write(crate::fsutil::FsError::TooLarge {
+    fsutil::read_opened(path, file, &meta, fsutil::MAX_INPUT_BYTES).map_err(|e| match e {
+        FsError::Read { source, .. } => StateError::Read {
             path: path.to_path_buf(),
-            size: bytes.len() as u64,
-            max,
-        }));
-    }
-    Ok(bytes)
+            source,
+        },
+        e => StateError::Write(e),
+    })
 }
 
 #[cfg(test)]
