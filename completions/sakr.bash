@@ -688,7 +688,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__keygen)
-            opts="-a -o -q -v -h -V --algorithm --out-dir --name --force --node --ssh-command --sudo --control-plane --via --kubeconfig --context --output --quiet --verbose --no-color --help --version"
+            opts="-a -o -q -v -h -V --algorithm --out-dir --name --force --node --ssh-command --sudo --control-plane --via --node-image --node-namespace --kubeconfig --context --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -720,6 +720,14 @@ _sakr() {
                     ;;
                 --via)
                     COMPREPLY=($(compgen -W "pod ssh" -- "${cur}"))
+                    return 0
+                    ;;
+                --node-image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)
@@ -810,7 +818,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__keys__subcmd__install)
-            opts="-o -q -v -h -V --dir --node --ssh-command --sudo --control-plane --via --kubeconfig --context --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --dir --node --ssh-command --sudo --control-plane --via --node-image --node-namespace --kubeconfig --context --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -830,6 +838,14 @@ _sakr() {
                     ;;
                 --via)
                     COMPREPLY=($(compgen -W "pod ssh" -- "${cur}"))
+                    return 0
+                    ;;
+                --node-image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)
@@ -878,7 +894,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest)
-            opts="-o -q -v -h -V --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --control-plane --via --kubeconfig --context --output --quiet --verbose --no-color --help --version show trust sign-with retire help"
+            opts="-o -q -v -h -V --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --control-plane --via --node-image --node-namespace --kubeconfig --context --output --quiet --verbose --no-color --help --version show trust sign-with retire help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -910,6 +926,14 @@ _sakr() {
                     ;;
                 --via)
                     COMPREPLY=($(compgen -W "pod ssh" -- "${cur}"))
+                    return 0
+                    ;;
+                --node-image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)
@@ -1020,7 +1044,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest__subcmd__retire)
-            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --control-plane --via --kubeconfig --context --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --control-plane --via --node-image --node-namespace --kubeconfig --context --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1056,6 +1080,14 @@ _sakr() {
                     ;;
                 --via)
                     COMPREPLY=($(compgen -W "pod ssh" -- "${cur}"))
+                    return 0
+                    ;;
+                --node-image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)
@@ -1082,7 +1114,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest__subcmd__show)
-            opts="-o -q -v -h -V --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --control-plane --via --kubeconfig --context --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --control-plane --via --node-image --node-namespace --kubeconfig --context --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1114,6 +1146,14 @@ _sakr() {
                     ;;
                 --via)
                     COMPREPLY=($(compgen -W "pod ssh" -- "${cur}"))
+                    return 0
+                    ;;
+                --node-image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)
@@ -1140,7 +1180,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest__subcmd__sign__subcmd__with)
-            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --control-plane --via --kubeconfig --context --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --control-plane --via --node-image --node-namespace --kubeconfig --context --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1176,6 +1216,14 @@ _sakr() {
                     ;;
                 --via)
                     COMPREPLY=($(compgen -W "pod ssh" -- "${cur}"))
+                    return 0
+                    ;;
+                --node-image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)
@@ -1202,7 +1250,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest__subcmd__trust)
-            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --control-plane --via --kubeconfig --context --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --control-plane --via --node-image --node-namespace --kubeconfig --context --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1238,6 +1286,14 @@ _sakr() {
                     ;;
                 --via)
                     COMPREPLY=($(compgen -W "pod ssh" -- "${cur}"))
+                    return 0
+                    ;;
+                --node-image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --kubeconfig)
@@ -1322,7 +1378,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__rehearse)
-            opts="-a -o -q -v -h -V --manifests-dir --keep --algorithm --output --quiet --verbose --no-color --help --version"
+            opts="-a -o -q -v -h -V --manifests-dir --keep --algorithm --nodes --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1342,6 +1398,10 @@ _sakr() {
                     ;;
                 -a)
                     COMPREPLY=($(compgen -W "rsa-2048 rsa-3072 rsa-4096 ecdsa-p256 ecdsa-p384 ecdsa-p521" -- "${cur}"))
+                    return 0
+                    ;;
+                --nodes)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --output)

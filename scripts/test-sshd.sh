@@ -42,6 +42,7 @@ cmd_install() {
     command -v inotifywait >/dev/null || need+=(inotify-tools)
     command -v ssh-keygen >/dev/null || need+=(openssh-client)
     command -v unshare >/dev/null || need+=(util-linux)
+    [[ -x /bin/busybox ]] || need+=(busybox-static)
     if ((${#need[@]} == 0)); then
         return
     fi

@@ -328,10 +328,11 @@ pub struct ManifestArgs {
 #[derive(Debug, Args, Clone, Default)]
 #[command(next_help_heading = "Nodes")]
 pub struct NodeArgs {
-    /// A control-plane node (repeatable): NAME=ssh://[USER@]HOST[:PORT] through the system ssh
-    /// client (HOST may be an alias of your ssh config), or NAME=local:///ROOT for a node's
-    /// tree on this machine. Paths (--manifests-dir, key files) are the node's own.
-    #[arg(long = "node", value_name = "NAME=URL", global = true)]
+    /// A control-plane node (repeatable): NAME alone is the Kubernetes Node of that name,
+    /// reached through a short-lived pod on it (--kubeconfig); NAME=ssh://[USER@]HOST[:PORT]
+    /// through the system ssh client (HOST may be an alias of your ssh config); NAME=local:///ROOT
+    /// for a node's tree on this machine. Paths (--manifests-dir, key files) are the node's own.
+    #[arg(long = "node", value_name = "NAME[=URL]", global = true)]
     pub nodes: Vec<String>,
     /// The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config");
     /// your ssh config, agent, ProxyJump and known_hosts apply.
@@ -344,15 +345,23 @@ pub struct NodeArgs {
     /// listed through --kubeconfig and reached as --via says.
     #[arg(long, global = true)]
     pub control_plane: bool,
-    /// How --control-plane nodes are reached: ssh to each Node's InternalIP (with
-    /// --ssh-command; the ssh config may map those addresses), or a pod on each node.
+    /// How --control-plane nodes are reached: a pod on each node, or ssh to each Node's
+    /// InternalIP (with --ssh-command; the ssh config may map those addresses).
     #[arg(long, global = true, value_enum, default_value_t = Via::Pod, requires = "control_plane")]
     pub via: Via,
-    /// kubeconfig for --control-plane [default: KUBECONFIG, ~/.kube/config, in-cluster].
-    #[arg(long, global = true, value_name = "FILE", requires = "control_plane")]
+    /// The image of node pods: any image with a POSIX shell, base64, mktemp, stat, sync and
+    /// readlink (busybox or coreutils); mirror it for air-gapped clusters.
+    #[arg(long, global = true, value_name = "IMAGE", default_value = crate::cluster::node_pod::DEFAULT_IMAGE)]
+    pub node_image: String,
+    /// The namespace node pods run in (it must admit hostPath pods: Pod Security "privileged").
+    #[arg(long, global = true, value_name = "NS", default_value = "kube-system")]
+    pub node_namespace: String,
+    /// kubeconfig for node pods and --control-plane [default: KUBECONFIG, ~/.kube/config,
+    /// in-cluster].
+    #[arg(long, global = true, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
-    /// kubeconfig context for --control-plane.
-    #[arg(long, global = true, requires = "control_plane")]
+    /// kubeconfig context for node pods and --control-plane.
+    #[arg(long, global = true)]
     pub context: Option<String>,
 }
 
@@ -594,4 +603,9 @@ pub struct RehearseArgs {
     /// Algorithm of the new key (the same default as `keygen` and `rotate start`).
     #[arg(long, short = 'a', value_enum, default_value_t = Algorithm::Rsa2048)]
     pub algorithm: Algorithm,
+    /// Rehearse over N node trees: cp-1 runs the rotation, and each stage's change reaches
+    /// cp-2 … cp-N from the same seat (keys install, manifest trust / sign-with / retire over
+    /// local:// nodes, old keys archived), each node's diff shown.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub nodes: u16,
 }

@@ -16,6 +16,7 @@ mod apiserver;
 mod connect;
 pub mod drift;
 mod issuer;
+pub mod node_pod;
 pub mod nodes;
 mod token;
 

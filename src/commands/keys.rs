@@ -21,15 +21,15 @@ use crate::output::Printer;
 
 /// The selected nodes, with node paths (a `local:///ROOT` node maps them under ROOT).
 pub(crate) fn connect(args: &NodeArgs) -> anyhow::Result<Vec<(NodeSpec, Box<dyn Node>)>> {
-    let ssh = super::nodes::ssh_options(args)?;
-    super::nodes::specs(args)?
+    let (specs, transports) = super::nodes::resolve(args)?;
+    specs
         .into_iter()
         .map(|spec| {
             let root = match &spec.via {
                 Via::Local { root } => root.clone(),
                 _ => PathBuf::from("/"),
             };
-            let node = super::nodes::node_for(&spec, &ssh, &root)?;
+            let node = super::nodes::node_for(&spec, &transports, &root)?;
             Ok((spec, node))
         })
         .collect()

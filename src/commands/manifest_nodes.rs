@@ -20,7 +20,7 @@ use crate::output::Printer;
 use crate::text::printable;
 
 /// One selected node, connected lazily (nothing runs until its first read).
-struct Target {
+pub(crate) struct Target {
     spec: NodeSpec,
     node: Box<dyn Node>,
     /// The node's manifests directory, `--apiserver` and `--controller-manager` as sakr reads
@@ -32,13 +32,12 @@ struct Target {
 }
 
 fn connect(args: &ManifestArgs) -> anyhow::Result<Vec<Target>> {
-    let specs = super::nodes::specs(&args.nodes)?;
+    let (specs, transports) = super::nodes::resolve(&args.nodes)?;
     if args.paths.host_root != Path::new("/") {
         bail!(
             "--host-root is for this machine's files; give a node tree as --node NAME=local:///ROOT"
         );
     }
-    let ssh = super::nodes::ssh_options(&args.nodes)?;
     let paths = &args.paths;
     let mut out = Vec::new();
     for spec in specs {
@@ -48,7 +47,7 @@ fn connect(args: &ManifestArgs) -> anyhow::Result<Vec<Target>> {
         };
         // A `local:///ROOT` tree is the manifests' host root (hostPaths resolved, and checked
         // not to leave it, by the manifest code), so every node's own `/` is its node path.
-        let node = super::nodes::node_for(&spec, &ssh, Path::new("/"))?;
+        let node = super::nodes::node_for(&spec, &transports, Path::new("/"))?;
         let t = match &spec.via {
             Via::Pod | Via::Ssh { .. } => Target {
                 node,
@@ -79,6 +78,23 @@ fn connect(args: &ManifestArgs) -> anyhow::Result<Vec<Target>> {
     Ok(out)
 }
 
+/// A node tree on this machine, as `--node NAME=local:///ROOT` with the default paths.
+pub(crate) fn local_target(name: &str, root: &Path) -> Target {
+    Target {
+        spec: NodeSpec {
+            name: name.to_string(),
+            via: Via::Local {
+                root: root.to_path_buf(),
+            },
+        },
+        node: Box::new(crate::node::local::LocalNode::new(name, "/")),
+        manifests_dir: Some(root.join("etc/kubernetes/manifests")),
+        apiserver: None,
+        controller_manager: None,
+        host_root: root.to_path_buf(),
+    }
+}
+
 fn open(t: &mut Target) -> anyhow::Result<State> {
     ops::open_on(
         t.node.as_mut(),
@@ -87,8 +103,17 @@ fn open(t: &mut Target) -> anyhow::Result<State> {
         t.controller_manager.as_deref(),
         &t.host_root,
     )
-    .map_err(super::manifest::classify)
-    .with_context(|| format!("node {}", t.spec.name))
+    .map_err(|e| {
+        let e = super::manifest::classify(e);
+        // Name the node once: a node error (unreachable, bad path) already starts with it.
+        if e.to_string()
+            .starts_with(&format!("node {}: ", t.spec.name))
+        {
+            e
+        } else {
+            e.context(format!("node {}", t.spec.name))
+        }
+    })
 }
 
 pub fn run(args: ManifestArgs, printer: &Printer) -> anyhow::Result<()> {
@@ -111,7 +136,7 @@ pub fn run(args: ManifestArgs, printer: &Printer) -> anyhow::Result<()> {
 struct NodeShow {
     node: String,
     via: String,
-    /// Transport sessions this command opened to the node (ssh processes).
+    /// Transport sessions this command opened to the node (ssh processes, pod execs).
     sessions: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
@@ -231,26 +256,29 @@ fn show(targets: &mut [Target], printer: &Printer) -> anyhow::Result<()> {
 }
 
 #[derive(Serialize)]
-struct NodeEdit {
+pub(crate) struct NodeEdit {
     node: String,
     via: String,
-    /// Transport sessions this command opened to the node (ssh processes).
+    /// Transport sessions this command opened to the node (ssh processes, pod execs).
     sessions: u32,
     already: bool,
     applied: bool,
-    changes: Vec<ops::FileChange>,
+    pub changes: Vec<ops::FileChange>,
     backups: Vec<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
 
 #[derive(Serialize)]
-struct EditReport {
+pub(crate) struct EditReport {
     action: Action,
     dry_run: bool,
-    nodes: Vec<NodeEdit>,
+    pub nodes: Vec<NodeEdit>,
     done: Vec<String>,
     not_done: Vec<String>,
+    /// The kubeadm ClusterConfiguration advice after a change (said once by the caller).
+    #[serde(skip)]
+    pub kubeadm_hint: Option<String>,
 }
 
 fn edit(
@@ -259,6 +287,24 @@ fn edit(
     opts: &ManifestOpts,
     printer: &Printer,
 ) -> anyhow::Result<()> {
+    let report = edit_nodes(targets, action, opts, printer)?;
+    if printer.json() {
+        printer.json_doc(&report);
+    } else if let Some(hint) = &report.kubeadm_hint {
+        printer.note(ops::KUBEADM_HINT_LEAD);
+        printer.note(hint);
+    }
+    Ok(())
+}
+
+/// Plan every node, then apply node by node (text diffs printed as each node is done); the
+/// report, for `-o json` or a caller's own document.
+pub(crate) fn edit_nodes(
+    targets: &mut [Target],
+    action: Action,
+    opts: &ManifestOpts,
+    printer: &Printer,
+) -> anyhow::Result<EditReport> {
     // Plan every node before writing any: every refusal (a node that does not trust the key
     // sign-with would use, a key file missing on one node) stops the command with nothing
     // written anywhere.
@@ -283,6 +329,7 @@ fn edit(
         nodes: Vec::new(),
         done: Vec::new(),
         not_done: Vec::new(),
+        kubeadm_hint: None,
     };
     let mut failure = None;
     for (t, (plan, backup_dir, _state)) in targets.iter_mut().zip(&plans) {
@@ -345,12 +392,13 @@ fn edit(
         entry.sessions = t.node.sessions();
         report.nodes.push(entry);
     }
-    if printer.json() {
-        printer.json_doc(&report);
-    } else if opts.dry_run {
+    if opts.dry_run && !printer.json() {
         printer.note("dry run: nothing written on any node");
     }
     if let Some((node, why)) = failure {
+        if printer.json() {
+            printer.json_doc(&report);
+        }
         bail!(
             "node {node}: {why}; done: {}; not done: {}. Run the same command again to finish (each node's edit is idempotent)",
             if report.done.is_empty() {
@@ -362,13 +410,11 @@ fn edit(
         );
     }
     if !opts.dry_run
-        && !printer.json()
         && let Some((plan, _, state)) = plans.iter().find(|(p, _, _)| !p.already())
     {
-        printer.note(ops::KUBEADM_HINT_LEAD);
-        printer.note(&state.kubeadm_hint_after(plan));
+        report.kubeadm_hint = Some(state.kubeadm_hint_after(plan));
     }
-    Ok(())
+    Ok(report)
 }
 
 /// Debug builds only (the tests): run `$SAKR_TEST_BEFORE_NODE NODE` before a node's edit is

@@ -14,6 +14,7 @@ mod manifest_nodes;
 mod nodes;
 mod publish;
 mod rehearse;
+mod rehearse_nodes;
 mod rotate;
 mod verify;
 

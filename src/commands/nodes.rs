@@ -9,6 +9,7 @@ use anyhow::{Context as _, bail};
 use crate::cli::NodeArgs;
 use crate::node::Node;
 use crate::node::local::LocalNode;
+use crate::node::pod::{self, PodOptions};
 use crate::node::select::{self, NodeSpec, Via};
 use crate::node::ssh::{self, SshOptions};
 
@@ -21,65 +22,152 @@ pub(crate) fn ssh_options(args: &NodeArgs) -> anyhow::Result<SshOptions> {
     })
 }
 
+/// How the selected nodes are reached: ssh options always, and a cluster connection when a
+/// node is reached by a pod (connected once, and every named Node checked to exist before
+/// anything runs on any node).
+pub(crate) struct Transports {
+    pub ssh: SshOptions,
+    pub pod: Option<PodOptions>,
+}
+
 /// The [`Node`] that reaches `spec`; a `local:///…` node has its `/` at `local_root` (the
 /// caller decides: its tree's root, or `/` with the tree as the manifests' host root).
 pub(crate) fn node_for(
     spec: &NodeSpec,
-    ssh: &SshOptions,
+    transports: &Transports,
     local_root: &Path,
 ) -> anyhow::Result<Box<dyn Node>> {
     Ok(match &spec.via {
-        Via::Pod => bail!(
-            "--node {}: the pod transport is not available in this version of sakr; reach the node over ssh (--node {}=ssh://HOST)",
-            spec.name,
-            spec.name
-        ),
-        Via::Ssh { user, host, port } => {
-            Box::new(ssh::node(&spec.name, user.as_deref(), host, *port, ssh))
+        Via::Pod => {
+            let opts = transports
+                .pod
+                .as_ref()
+                .context("internal: a pod node without a cluster connection")?;
+            Box::new(pod::node(&spec.name, opts))
         }
+        Via::Ssh { user, host, port } => Box::new(ssh::node(
+            &spec.name,
+            user.as_deref(),
+            host,
+            *port,
+            &transports.ssh,
+        )),
         Via::Local { .. } => Box::new(LocalNode::new(&spec.name, local_root)),
     })
 }
 
-/// The nodes `--node` names, then (`--control-plane`) every control-plane Node of the cluster
-/// not named already; each reached as `--via` says.
-pub(crate) fn specs(args: &NodeArgs) -> anyhow::Result<Vec<NodeSpec>> {
-    let mut specs = select::parse_all(&args.nodes)?;
-    if !args.control_plane {
-        return Ok(specs);
-    }
-    if args.via == crate::cli::Via::Pod {
-        bail!(
-            "--control-plane --via pod: the pod transport is not available in this version of sakr; use --via ssh (each Node's InternalIP, through --ssh-command)"
-        );
-    }
-    let opts = crate::cluster::ClusterOptions {
+fn cluster_options(args: &NodeArgs) -> crate::cluster::ClusterOptions {
+    crate::cluster::ClusterOptions {
         kubeconfig: args.kubeconfig.clone(),
         context: args.context.clone(),
-    };
-    let found = crate::cluster::runtime()?.block_on(async {
-        let cluster = crate::cluster::Cluster::connect(&opts).await?;
-        cluster.control_plane_nodes().await
-    })?;
-    if found.is_empty() {
+    }
+}
+
+/// The nodes `--node` names, then (`--control-plane`) every control-plane Node of the cluster
+/// not named already, each reached as `--via` says; and the transports to reach them. A
+/// `--node NAME` (pod) that is not a Node of the cluster is refused here, before any node is
+/// touched.
+pub(crate) fn resolve(args: &NodeArgs) -> anyhow::Result<(Vec<NodeSpec>, Transports)> {
+    let mut specs = select::parse_all(&args.nodes)?;
+    let ssh = ssh_options(args)?;
+    let needs_cluster = args.control_plane || specs.iter().any(|s| s.via == Via::Pod);
+    if !needs_cluster {
+        return Ok((specs, Transports { ssh, pod: None }));
+    }
+    check_pod_options(args)?;
+    let rt = crate::cluster::runtime()?;
+    let pods: Vec<&str> = specs
+        .iter()
+        .filter(|s| s.via == Via::Pod)
+        .map(|s| s.name.as_str())
+        .collect();
+    let cluster = rt
+        .block_on(crate::cluster::Cluster::connect(&cluster_options(args)))
+        .with_context(|| {
+            if pods.is_empty() {
+                "--control-plane lists the Nodes through the Kubernetes API".to_string()
+            } else {
+                format!(
+                    "--node {} (no =URL): reached by a pod on the node, through the Kubernetes API",
+                    pods.join(", --node ")
+                )
+            }
+        })?;
+    for s in specs.iter().filter(|s| s.via == Via::Pod) {
+        if !rt.block_on(cluster.node_exists(&s.name))? {
+            bail!(
+                "--node {}: the cluster ({}) has no Node named {}; `kubectl get nodes` lists them, or reach a machine over ssh with --node {}=ssh://HOST",
+                s.name,
+                cluster.server(),
+                s.name,
+                s.name
+            );
+        }
+    }
+    if args.control_plane {
+        let found = rt.block_on(cluster.control_plane_nodes())?;
+        if found.is_empty() {
+            bail!(
+                "--control-plane: the cluster has no Node labelled {} or {}",
+                crate::cluster::nodes::CONTROL_PLANE_LABEL,
+                crate::cluster::nodes::LEGACY_MASTER_LABEL
+            );
+        }
+        for n in found {
+            if specs.iter().any(|s| s.name == n.name) {
+                continue;
+            }
+            let spec = match args.via {
+                crate::cli::Via::Pod => select::parse(&n.name)?,
+                crate::cli::Via::Ssh => {
+                    let host = n.internal_ip.with_context(|| {
+                        format!(
+                            "--control-plane: Node {} reports no InternalIP to reach it over ssh; name it with --node {}=ssh://HOST",
+                            n.name, n.name
+                        )
+                    })?;
+                    select::parse(&format!("{}=ssh://{host}", n.name))?
+                }
+            };
+            specs.push(spec);
+        }
+    }
+    let pod = specs.iter().any(|s| s.via == Via::Pod).then(|| PodOptions {
+        cluster,
+        namespace: args.node_namespace.clone(),
+        image: args.node_image.clone(),
+    });
+    Ok((specs, Transports { ssh, pod }))
+}
+
+/// `--node-namespace` must be a namespace name and `--node-image` a plausible image reference
+/// (it reaches the pod spec verbatim).
+fn check_pod_options(args: &NodeArgs) -> anyhow::Result<()> {
+    let ns = &args.node_namespace;
+    let label_ok = !ns.is_empty()
+        && ns.len() <= 63
+        && ns
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !ns.starts_with('-')
+        && !ns.ends_with('-');
+    if !label_ok {
         bail!(
-            "--control-plane: the cluster has no Node labelled {} or {}",
-            crate::cluster::nodes::CONTROL_PLANE_LABEL,
-            crate::cluster::nodes::LEGACY_MASTER_LABEL
+            "--node-namespace {}: not a namespace name (lowercase letters, digits and '-', at most 63)",
+            crate::text::printable(ns)
         );
     }
-    for n in found {
-        if specs.iter().any(|s| s.name == n.name) {
-            continue;
-        }
-        let host = n.internal_ip.with_context(|| {
-            format!(
-                "--control-plane: Node {} reports no InternalIP to reach it over ssh; name it with --node {}=ssh://HOST",
-                n.name, n.name
-            )
-        })?;
-        let spec = select::parse(&format!("{}=ssh://{host}", n.name))?;
-        specs.push(spec);
+    let img = &args.node_image;
+    if img.is_empty()
+        || img.len() > 512
+        || img
+            .bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    {
+        bail!(
+            "--node-image {}: not an image reference",
+            crate::text::printable(img)
+        );
     }
-    Ok(specs)
+    Ok(())
 }

@@ -42,12 +42,22 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
             temp.path().to_path_buf()
         }
     };
-    let root = scratch.join("node");
+    let n_nodes = usize::from(args.nodes);
+    let root = if n_nodes > 1 {
+        super::rehearse_nodes::node_root(&scratch, 1)
+    } else {
+        scratch.join("node")
+    };
     let mdir = root.join("etc/kubernetes/manifests");
     std::fs::create_dir_all(&mdir)?;
     copy_manifests(args.manifests_dir.as_deref(), &mdir)?;
     let target = ops::locate_target(Some(&mdir), None, None, &root)?;
     stand_in_keys(&target)?;
+    let peers = if n_nodes > 1 {
+        Some(super::rehearse_nodes::Peers::setup(&scratch, n_nodes)?)
+    } else {
+        None
+    };
     let ms = ops::load(&target)?;
     let issuer = ms
         .apiserver
@@ -116,6 +126,7 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
         checks: Vec::new(),
         kubeadm_note: None,
         next_commands: next_commands(args.algorithm),
+        nodes: Vec::new(),
     };
     if !printer.json() {
         printer.data(&format!(
@@ -125,6 +136,15 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
             report.new_private_key,
             report.old_kid
         ));
+    }
+
+    if let Some(p) = &peers {
+        if !printer.json() {
+            printer.data(&format!(
+                "nodes: cp-1 runs the rotation; cp-2 … cp-{n_nodes} follow each stage from this seat\n"
+            ));
+        }
+        report.nodes = p.install_pair(&started.state, printer)?;
     }
 
     // A token from the old key, as pods hold right now: it must keep verifying until retire.
@@ -158,6 +178,10 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
                 });
                 if !printer.json() {
                     super::rotate::render_step(&r, printer);
+                }
+                if let (Some(p), Some(stage)) = (&peers, r.stage) {
+                    let state = RotationState::load(&state_path)?;
+                    p.follow(stage, &state, &mut report.nodes, printer)?;
                 }
                 let check = match r.stage {
                     Some(Stage::Verify) => {
@@ -201,11 +225,22 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
             Err(e) => return Err(super::rotate::exit_for(e)),
         }
     }
+    if let Some(p) = &peers {
+        p.compare(&scratch, &mut report.nodes)?;
+        if !printer.json() {
+            printer.data(&super::rehearse_nodes::table(&report.nodes));
+        }
+    }
     if printer.json() {
         printer.json_doc(&report);
     } else {
         if let Some(k) = &report.kubeadm_note {
             printer.note(&format!("note: {k}"));
+        }
+        if peers.is_some() {
+            printer.data(
+                "every node ends as cp-1 does. On a real HA control plane, after each `rotate next` on the first node, the same change on the others from the same seat (keys install, manifest trust / sign-with / retire --node NAME=ssh://HOST or --control-plane): see docs/rotation-guide.md.\n",
+            );
         }
         printer.data(&format!(
             "rehearsal complete: every stage passed. On a real single control-plane node:\n  {}\n  {}   # from cron, until it exits 0 with \"complete\"\n\
@@ -253,6 +288,9 @@ struct Rehearsal {
     kubeadm_note: Option<String>,
     /// What to run on a real node for the same rotation.
     next_commands: Vec<String>,
+    /// `--nodes N`: what reached cp-2 … cp-N at each stage.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    nodes: Vec<super::rehearse_nodes::NodeRehearsal>,
 }
 
 #[derive(Serialize)]

@@ -7,8 +7,8 @@
 //! - [`local::LocalNode`]: this machine (`--host-root` maps the node's `/` to a directory);
 //! - [`shell::ShellNode`] over [`ssh`]: the system OpenSSH client, so `~/.ssh/config`, the agent,
 //!   ProxyJump and known_hosts apply as the operator set them up;
-//! - (pod: a short-lived pod per node through the Kubernetes API, speaking the same shell
-//!   protocol as ssh over exec.)
+//! - [`shell::ShellNode`] over [`pod`]: a short-lived pod per node through the Kubernetes API
+//!   (`/etc/kubernetes` its only hostPath), speaking the same shell protocol over exec.
 //!
 //! The guarantees of the local writer hold on every transport: a dot-prefixed temp file in the
 //! target's own directory, fsync, rename, directory fsync; owner and mode kept where asked;
@@ -18,6 +18,7 @@
 //! Paths given to a [`Node`] are the node's own absolute paths (`/etc/kubernetes/pki/sa.key`).
 
 pub mod local;
+pub mod pod;
 pub mod select;
 pub mod shell;
 pub mod ssh;

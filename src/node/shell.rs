@@ -41,23 +41,17 @@ pub type Opener = Box<dyn FnMut() -> io::Result<Box<dyn Channel>> + Send>;
 pub fn line_reader(mut r: impl io::Read + Send + 'static) -> mpsc::Receiver<io::Result<Vec<u8>>> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let mut buf = Vec::new();
+        let mut lines = LineSplitter::default();
         let mut chunk = [0u8; 16 * 1024];
         loop {
             match r.read(&mut chunk) {
                 Ok(0) => {
-                    if !buf.is_empty() {
-                        let _ = tx.send(Ok(std::mem::take(&mut buf)));
-                    }
+                    lines.finish(&tx);
                     return;
                 }
                 Ok(n) => {
-                    buf.extend_from_slice(&chunk[..n]);
-                    while let Some(i) = buf.iter().position(|b| *b == b'\n') {
-                        let line: Vec<u8> = buf.drain(..=i).take(i).collect();
-                        if tx.send(Ok(line)).is_err() {
-                            return;
-                        }
+                    if !lines.push(&chunk[..n], &tx) {
+                        return;
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -69,6 +63,33 @@ pub fn line_reader(mut r: impl io::Read + Send + 'static) -> mpsc::Receiver<io::
         }
     });
     rx
+}
+
+/// Cuts a byte stream into `\n`-terminated lines for a [`line_reader`]-style receiver.
+#[derive(Default)]
+pub struct LineSplitter {
+    buf: Vec<u8>,
+}
+
+impl LineSplitter {
+    /// Add a chunk and send every complete line; false once the receiver is gone.
+    pub fn push(&mut self, chunk: &[u8], tx: &mpsc::Sender<io::Result<Vec<u8>>>) -> bool {
+        self.buf.extend_from_slice(chunk);
+        while let Some(i) = self.buf.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = self.buf.drain(..=i).take(i).collect();
+            if tx.send(Ok(line)).is_err() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// End of stream: send an unterminated last line, if any.
+    pub fn finish(&mut self, tx: &mpsc::Sender<io::Result<Vec<u8>>>) {
+        if !self.buf.is_empty() {
+            let _ = tx.send(Ok(std::mem::take(&mut self.buf)));
+        }
+    }
 }
 
 /// Receive from a [`line_reader`] until `deadline`.
@@ -97,6 +118,8 @@ pub struct ShellNode {
     sessions: u32,
     nonce: String,
     timeout: Duration,
+    /// The only directory this transport can see (the pod transport: `/etc/kubernetes`).
+    confine: Option<&'static str>,
 }
 
 /// Default bound on one operation (a write of a manifest takes milliseconds; ssh's own
@@ -134,12 +157,31 @@ impl ShellNode {
             sessions: 0,
             nonce: random_nonce(),
             timeout: OPERATION_TIMEOUT,
+            confine: None,
         }
     }
 
     pub fn with_timeout(mut self, timeout: Duration) -> ShellNode {
         self.timeout = timeout;
         self
+    }
+
+    /// Only paths under `dir` are valid on this node (the pod transport mounts nothing else).
+    pub fn confined_to(mut self, dir: &'static str) -> ShellNode {
+        self.confine = Some(dir);
+        self
+    }
+
+    fn check(&self, path: &Path) -> Result<(), NodeError> {
+        check_path(&self.name, path)?;
+        match self.confine {
+            Some(dir) if !path.starts_with(dir) => Err(NodeError::BadPath {
+                node: self.name.clone(),
+                path: path.to_path_buf(),
+                why: "outside /etc/kubernetes, the only host directory a node pod mounts (reach this node over ssh instead: --node NAME=ssh://HOST)",
+            }),
+            _ => Ok(()),
+        }
     }
 
     fn unreachable(&self, detail: String) -> NodeError {
@@ -254,7 +296,7 @@ impl Node for ShellNode {
     }
 
     fn read(&mut self, path: &Path, max: u64) -> Result<Option<Vec<u8>>, NodeError> {
-        check_path(&self.name, path)?;
+        self.check(path)?;
         let script = format!(
             "p={p}\n[ -e \"$p\" ] || {{ echo ABSENT; exit 0; }}\n[ -f \"$p\" ] || {{ echo NOTFILE; exit 0; }}\n\
              s=$(stat -L -c %s \"$p\") || exit 1\n[ \"$s\" -le {max} ] || {{ echo \"TOOLARGE $s\"; exit 0; }}\n\
@@ -306,7 +348,7 @@ impl Node for ShellNode {
     }
 
     fn list(&mut self, dir: &Path) -> Result<Vec<Entry>, NodeError> {
-        check_path(&self.name, dir)?;
+        self.check(dir)?;
         let script = format!(
             "d={d}\n[ -d \"$d\" ] || {{ echo \"not a directory\"; exit 1; }}\n\
              for f in \"$d\"/* \"$d\"/.[!.]* \"$d\"/..?*; do\n\
@@ -360,7 +402,7 @@ impl Node for ShellNode {
         bytes: &[u8],
         opts: WriteOptions,
     ) -> Result<(), NodeError> {
-        check_path(&self.name, path)?;
+        self.check(path)?;
         let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
             return Err(NodeError::BadPath {
                 node: self.name.clone(),
@@ -414,7 +456,7 @@ impl Node for ShellNode {
     }
 
     fn mkdir_all(&mut self, dir: &Path, mode: u32) -> Result<(), NodeError> {
-        check_path(&self.name, dir)?;
+        self.check(dir)?;
         let script = format!(
             "d={d}\n[ -d \"$d\" ] && exit 0\nmkdir -p \"$d\" && chmod {mode:o} \"$d\"",
             d = quote(path_str(dir))
@@ -427,7 +469,7 @@ impl Node for ShellNode {
     }
 
     fn remove_file(&mut self, path: &Path) -> Result<(), NodeError> {
-        check_path(&self.name, path)?;
+        self.check(path)?;
         let script = format!(
             "p={p}\nif [ -d \"$p\" ] && [ ! -L \"$p\" ]; then echo \"is a directory\"; exit 1; fi\n\
              [ -e \"$p\" ] || [ -L \"$p\" ] || exit 0\nrm -f \"$p\" && sync \"$(dirname \"$p\")\"",
@@ -441,7 +483,7 @@ impl Node for ShellNode {
     }
 
     fn canonical(&mut self, path: &Path) -> Result<PathBuf, NodeError> {
-        check_path(&self.name, path)?;
+        self.check(path)?;
         // Walk up to the longest existing ancestor, resolve it (`readlink -f`: coreutils and
         // busybox), append the rest.
         let script = format!(
@@ -466,7 +508,7 @@ impl Node for ShellNode {
 
 impl ShellNode {
     fn stat_with(&mut self, path: &Path, follow: bool) -> Result<Option<Meta>, NodeError> {
-        check_path(&self.name, path)?;
+        self.check(path)?;
         let script = if follow {
             format!(
                 "p={p}\n[ -e \"$p\" ] || {{ echo ABSENT; exit 0; }}\nstat -L -c '%f %u %g %s' \"$p\"",

@@ -105,6 +105,8 @@ struct Shared {
     log: Mutex<Vec<String>>,
     /// `GET /api/v1/nodes`: `(name, labels, InternalIP)`; set with [`FakeCluster::set_nodes`].
     nodes: Mutex<Vec<FakeNode>>,
+    /// Pods on nodes and the shells in them (the pod node transport).
+    node_pods: super::fake_node_pods::NodePods,
 }
 
 /// A Node of `GET /api/v1/nodes`: name, label keys, InternalIP.
@@ -251,6 +253,7 @@ impl FakeCluster {
             dead_port: free_port(),
             log: Mutex::new(Vec::new()),
             nodes: Mutex::new(Vec::new()),
+            node_pods: Default::default(),
         });
 
         for (index, listener) in listeners.into_iter().enumerate() {
@@ -351,6 +354,28 @@ users:
             .collect();
     }
 
+    /// Node `name`'s files are under `root` (its `/etc/kubernetes` is `root/etc/kubernetes`):
+    /// pods on it run, and a shell exec'ed in one sees them. The Node must also be listed by
+    /// [`FakeCluster::set_nodes`] for `GET /api/v1/nodes/{name}`.
+    pub fn set_node_tree(&self, name: &str, root: &std::path::Path) {
+        self.shared.node_pods.set_tree(name, root);
+    }
+
+    /// Every pod created so far, as posted (plus metadata and the initial status).
+    pub fn created_pods(&self) -> Vec<serde_json::Value> {
+        self.shared.node_pods.created()
+    }
+
+    /// `namespace/name` of every pod deleted so far.
+    pub fn deleted_pods(&self) -> Vec<String> {
+        self.shared.node_pods.deleted()
+    }
+
+    /// `namespace/name` of the pods that exist now.
+    pub fn live_pods(&self) -> Vec<String> {
+        self.shared.node_pods.live()
+    }
+
     pub fn requests(&self) -> Vec<String> {
         self.shared.log.lock().unwrap().clone()
     }
@@ -413,6 +438,15 @@ fn status(code: StatusCode, reason: &str, message: &str, details: serde_json::Va
     json(code, "application/json", v.to_string())
 }
 
+fn pod_not_found(name: &str) -> Resp {
+    status(
+        StatusCode::NOT_FOUND,
+        "NotFound",
+        &format!("pods \"{name}\" not found"),
+        serde_json::json!({"name": name, "kind": "pods"}),
+    )
+}
+
 fn not_found() -> Resp {
     status(
         StatusCode::NOT_FOUND,
@@ -438,7 +472,7 @@ fn forbidden(resource: &str, group: &str) -> Resp {
     )
 }
 
-async fn handle(shared: &Shared, index: usize, req: Request<Incoming>) -> Resp {
+async fn handle(shared: &Arc<Shared>, index: usize, req: Request<Incoming>) -> Resp {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
@@ -636,6 +670,48 @@ async fn handle(shared: &Shared, index: usize, req: Request<Incoming>) -> Resp {
                 .to_string(),
             )
         }
+        ("GET", ["api", "v1", "nodes", name]) => {
+            let nodes = shared.nodes.lock().unwrap();
+            match nodes.iter().find(|(n, _, _)| n == name) {
+                Some((n, labels, _)) => {
+                    let labels: serde_json::Map<String, serde_json::Value> = labels
+                        .iter()
+                        .map(|l| (l.clone(), serde_json::Value::String(String::new())))
+                        .collect();
+                    json(
+                        StatusCode::OK,
+                        "application/json",
+                        serde_json::json!({"kind": "Node", "apiVersion": "v1", "metadata": {"name": n, "labels": labels}}).to_string(),
+                    )
+                }
+                None => status(
+                    StatusCode::NOT_FOUND,
+                    "NotFound",
+                    &format!("nodes \"{name}\" not found"),
+                    serde_json::json!({"name": name, "kind": "nodes"}),
+                ),
+            }
+        }
+        ("POST", ["api", "v1", "namespaces", ns, "pods"]) => {
+            let ns = ns.to_string();
+            let Ok(body) = req.into_body().collect().await else {
+                return not_found();
+            };
+            let (code, obj) = shared.node_pods.create(&ns, &body.to_bytes());
+            json(code, "application/json", obj.to_string())
+        }
+        ("GET", ["api", "v1", "namespaces", ns, "pods", name]) => {
+            match shared.node_pods.get(ns, name) {
+                Some(obj) => json(StatusCode::OK, "application/json", obj.to_string()),
+                None => pod_not_found(name),
+            }
+        }
+        ("DELETE", ["api", "v1", "namespaces", ns, "pods", name]) => {
+            match shared.node_pods.delete(ns, name) {
+                Some(obj) => json(StatusCode::OK, "application/json", obj.to_string()),
+                None => pod_not_found(name),
+            }
+        }
         ("GET" | "POST", ["api", "v1", "namespaces", ns, "pods", name, "exec"]) => {
             let (ns, name) = (ns.to_string(), name.to_string());
             exec(shared, &ns, &name, &query, req).await
@@ -748,8 +824,69 @@ fn token_request(shared: &Shared, ns: &str, name: &str, body: &[u8]) -> Resp {
     )
 }
 
+/// The websocket upgrade of an exec: the subprotocol chosen and the client's key, or the
+/// `Status` kube-apiserver answers a request it cannot upgrade.
+fn ws_handshake(
+    shared: &Shared,
+    req: &Request<Incoming>,
+) -> Result<(&'static str, hyper::header::HeaderValue), Box<Resp>> {
+    let is_upgrade = req
+        .headers()
+        .get("upgrade")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    let offered: Vec<String> = req
+        .headers()
+        .get_all("sec-websocket-protocol")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(',').map(|s| s.trim().to_string()))
+        .collect();
+    let supported: &[&str] = if shared.exec_v4_only {
+        &["v4.channel.k8s.io"]
+    } else {
+        &["v5.channel.k8s.io", "v4.channel.k8s.io"]
+    };
+    let Some(protocol) = supported
+        .iter()
+        .copied()
+        .find(|p| offered.iter().any(|o| o == p))
+    else {
+        return Err(Box::new(status(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "Upgrade request required (websocket with a v4/v5.channel.k8s.io subprotocol)",
+            serde_json::Value::Null,
+        )));
+    };
+    let Some(key) = req.headers().get("sec-websocket-key").cloned() else {
+        return Err(Box::new(status(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "missing Sec-WebSocket-Key",
+            serde_json::Value::Null,
+        )));
+    };
+    if !is_upgrade {
+        return Err(Box::new(status(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "Upgrade request required",
+            serde_json::Value::Null,
+        )));
+    }
+
+    Ok((protocol, key))
+}
+
 /// Pod exec over the websocket remotecommand protocol.
-async fn exec(shared: &Shared, ns: &str, name: &str, query: &str, req: Request<Incoming>) -> Resp {
+async fn exec(
+    shared: &Arc<Shared>,
+    ns: &str,
+    name: &str,
+    query: &str,
+    req: Request<Incoming>,
+) -> Resp {
     let mut command = Vec::new();
     let mut container = None;
     for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
@@ -758,6 +895,9 @@ async fn exec(shared: &Shared, ns: &str, name: &str, query: &str, req: Request<I
             "container" => container = Some(v.into_owned()),
             _ => {}
         }
+    }
+    if shared.node_pods.exists(ns, name) {
+        return node_exec(shared, ns, name, &command, container, req).await;
     }
     let Some(pod) = shared
         .pods
@@ -795,52 +935,10 @@ async fn exec(shared: &Shared, ns: &str, name: &str, query: &str, req: Request<I
             );
         }
     }
-    let is_upgrade = req
-        .headers()
-        .get("upgrade")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
-    let offered: Vec<String> = req
-        .headers()
-        .get_all("sec-websocket-protocol")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(',').map(|s| s.trim().to_string()))
-        .collect();
-    let supported: &[&str] = if shared.exec_v4_only {
-        &["v4.channel.k8s.io"]
-    } else {
-        &["v5.channel.k8s.io", "v4.channel.k8s.io"]
+    let (protocol, key) = match ws_handshake(shared, &req) {
+        Ok(h) => h,
+        Err(resp) => return *resp,
     };
-    let Some(protocol) = supported
-        .iter()
-        .copied()
-        .find(|p| offered.iter().any(|o| o == p))
-    else {
-        return status(
-            StatusCode::BAD_REQUEST,
-            "BadRequest",
-            "Upgrade request required (websocket with a v4/v5.channel.k8s.io subprotocol)",
-            serde_json::Value::Null,
-        );
-    };
-    let Some(key) = req.headers().get("sec-websocket-key").cloned() else {
-        return status(
-            StatusCode::BAD_REQUEST,
-            "BadRequest",
-            "missing Sec-WebSocket-Key",
-            serde_json::Value::Null,
-        );
-    };
-    if !is_upgrade {
-        return status(
-            StatusCode::BAD_REQUEST,
-            "BadRequest",
-            "Upgrade request required",
-            serde_json::Value::Null,
-        );
-    }
-
     // What the container's `cat` prints.
     let (stdout, stderr, exit) = match command.as_slice() {
         [cat, path] if cat == "cat" => {
@@ -910,6 +1008,81 @@ async fn exec(shared: &Shared, ns: &str, name: &str, query: &str, req: Request<I
         }
         let _ = ws.send(frame(3, status_json.to_string().as_bytes())).await;
         let _ = ws.close(None).await;
+    });
+    Response::builder()
+        .status(StatusCode::SWITCHING_PROTOCOLS)
+        .header("Upgrade", "websocket")
+        .header("Connection", "Upgrade")
+        .header("Sec-WebSocket-Accept", accept)
+        .header("Sec-WebSocket-Protocol", protocol)
+        .body(Full::new(Bytes::new()))
+        .unwrap()
+}
+
+/// Exec in a node pod: `sh -s` against the node's files (see fake_node_pods.rs).
+async fn node_exec(
+    shared: &Arc<Shared>,
+    ns: &str,
+    name: &str,
+    command: &[String],
+    container: Option<String>,
+    req: Request<Incoming>,
+) -> Resp {
+    if container.as_deref().is_some_and(|c| c != "sakr") {
+        return status(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            &format!(
+                "container {} is not valid for pod {name}",
+                container.unwrap_or_default()
+            ),
+            serde_json::Value::Null,
+        );
+    }
+    if command != ["sh", "-s"] {
+        return status(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            &format!("this fake node pod runs only `sh -s`, not {command:?}"),
+            serde_json::Value::Null,
+        );
+    }
+    let (protocol, key) = match ws_handshake(shared, &req) {
+        Ok(h) => h,
+        Err(resp) => return *resp,
+    };
+    let Some(tree) = shared.node_pods.tree_of(ns, name) else {
+        return pod_not_found(name);
+    };
+    let child = match super::fake_node_pods::spawn_shell(&tree) {
+        Ok(c) => c,
+        Err(e) => {
+            return status(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                &format!("fake node pod: {e}"),
+                serde_json::Value::Null,
+            );
+        }
+    };
+    shared
+        .log
+        .lock()
+        .unwrap()
+        .push(format!("exec subprotocol {protocol}"));
+    let accept = tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+    let (shared, ns, name) = (shared.clone(), ns.to_string(), name.to_string());
+    tokio::spawn(async move {
+        let Ok(upgraded) = hyper::upgrade::on(req).await else {
+            return;
+        };
+        let ws = tokio_tungstenite::WebSocketStream::from_raw_socket(
+            TokioIo::new(upgraded),
+            Role::Server,
+            None,
+        )
+        .await;
+        super::fake_node_pods::session(&shared.node_pods, &ns, &name, ws, child).await;
     });
     Response::builder()
         .status(StatusCode::SWITCHING_PROTOCOLS)

@@ -287,6 +287,11 @@ fn rotate_start_next_status_and_abort_match_the_schema() {
 fn rehearse_matches_the_schema() {
     let out = sakr().args(["rehearse", "-o", "json"]).output().unwrap();
     assert_valid("rehearse", &out, 0);
+    let out = sakr()
+        .args(["rehearse", "-o", "json", "--nodes", "2", "-a", "ecdsa-p256"])
+        .output()
+        .unwrap();
+    assert_valid("rehearse", &out, 0);
 }
 
 /// The validator is not a rubber stamp: the schema refuses a document with a field renamed, one

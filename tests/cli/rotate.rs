@@ -490,3 +490,59 @@ fn rehearse_runs_every_stage_in_seconds() {
         before
     );
 }
+
+/// `rehearse --nodes 3`: cp-1 runs the rotation, cp-2 and cp-3 follow each stage from the same
+/// seat; every node ends with cp-1's manifests and key files, byte for byte (compared here,
+/// independently of sakr's own check), the old pair archived 0600 on each.
+#[test]
+fn rehearse_over_three_nodes_ends_with_every_node_alike() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let keep = tempfile::tempdir().unwrap();
+    let scratch = keep.path().join("r");
+    let out = sakr()
+        .args(["rehearse", "--nodes", "3", "-a", "ecdsa-p256", "--keep"])
+        .arg(&scratch)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for n in ["cp-2", "cp-3"] {
+        assert!(text.contains(&format!("== node {n}: installed")), "{text}");
+        assert!(text.contains(&format!("== node {n}: updated")), "{text}");
+        assert!(text.contains(&format!("== node {n}: archived")), "{text}");
+        let row = text
+            .lines()
+            .find(|l| l.starts_with(n) && l.ends_with("yes"))
+            .unwrap_or_else(|| panic!("no table row for {n}: {text}"));
+        assert!(row.contains("2 files  1 file   2 files"), "{row}");
+    }
+    let kube = |k: usize, rel: &str| scratch.join(format!("nodes/cp-{k}/etc/kubernetes/{rel}"));
+    for rel in [
+        "manifests/kube-apiserver.yaml",
+        "manifests/kube-controller-manager.yaml",
+        "pki/sa-new.key",
+        "pki/sa-new.pub",
+    ] {
+        let first = std::fs::read(kube(1, rel)).unwrap();
+        for k in [2, 3] {
+            assert_eq!(std::fs::read(kube(k, rel)).unwrap(), first, "cp-{k} {rel}");
+        }
+    }
+    let api = std::fs::read_to_string(kube(2, "manifests/kube-apiserver.yaml")).unwrap();
+    assert!(api.contains("--service-account-signing-key-file=/etc/kubernetes/pki/sa-new.key"));
+    assert!(!api.contains("--service-account-key-file=/etc/kubernetes/pki/sa.pub"));
+    for k in [2, 3] {
+        assert!(!kube(k, "pki/sa.key").exists(), "cp-{k} still has sa.key");
+        let archived = scratch.join(format!("nodes/cp-{k}/var/backups/sakr/sa.key"));
+        let mode = std::fs::metadata(&archived).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", archived.display());
+        assert_eq!(
+            std::fs::metadata(kube(k, "pki/sa-new.key"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o600
+        );
+    }
+}
