@@ -83,6 +83,21 @@ impl Cluster {
         read_jwks(&self.client, &self.url(JWKS_PATH)).await
     }
 
+    /// `GET /readyz` of the apiserver behind the kubeconfig: Ok when it answers `ok`.
+    pub async fn readyz(&self) -> Result<(), ClusterError> {
+        let url = self.url("/readyz");
+        let text = self.send_text("GET", &url, get("/readyz")).await?;
+        if text.trim() == "ok" {
+            Ok(())
+        } else {
+            Err(ClusterError::BadResponse {
+                method: "GET",
+                url,
+                reason: format!("not ready: {}", crate::text::printable(text.trim())),
+            })
+        }
+    }
+
     /// The discovery document the apiserver serves (its `--service-account-issuer` and
     /// `--service-account-jwks-uri`).
     pub async fn discovery(&self) -> Result<DiscoveryDoc, ClusterError> {

@@ -187,6 +187,18 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, ClusterError> {
 }
 
 impl ClusterError {
+    /// The apiserver is not answering as a running one does — the connection failed or timed
+    /// out, or it said it is unavailable (5xx, 429), or not ready — as while the kubelet
+    /// restarts it; not a configuration error (kubeconfig, credentials, RBAC, a bad request).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            ClusterError::Request { .. } | ClusterError::Timeout { .. } => true,
+            ClusterError::Api { code, .. } => *code == 429 || (500..=504).contains(code),
+            ClusterError::BadResponse { reason, .. } => reason.starts_with("not ready"),
+            _ => false,
+        }
+    }
+
     /// Whatever the variant, this error as one line with its causes.
     pub fn chain(&self) -> String {
         error_chain(self)

@@ -650,6 +650,19 @@ fn stage_switch(
             }
             r.notes
                 .push("single control-plane node: its manifest trusts the new key".into());
+            // With a kubeconfig, the running apiserver too: the kubelet takes a while to
+            // notice the trust edit and restart it, and until it has, tokens from the new key
+            // would be rejected.
+            if let Some(cfg) = opts
+                .token_cluster
+                .as_ref()
+                .or_else(|| state.cluster_for_tokens())
+            {
+                let server = live_apiserver_gate(cfg, &state.new.kid)?;
+                r.notes.push(format!(
+                    "the running kube-apiserver ({server}) is ready and serves the new kid"
+                ));
+            }
         }
         ApiserverCheck::Manual => {
             if state.apiservers_asserted.is_none() {
@@ -1055,16 +1068,60 @@ fn cluster_gate(cfg: &super::state::ClusterConfig, kid: &str) -> Result<()> {
     )))
 }
 
+/// A restarting apiserver is a closed gate (exit 3), not an error: said with what it was
+/// asked and why it is probably down.
+fn unavailable(server: &str, e: crate::cluster::ClusterError, after: &str) -> RotateError {
+    if e.is_unavailable() {
+        RotateError::GateClosed(format!(
+            "kube-apiserver at {server} is not answering ({}): the kubelet is restarting it after the {after} edit; run `sakr rotate next` again in a minute",
+            e.chain()
+        ))
+    } else {
+        other(e)
+    }
+}
+
+/// Switch gate of a single node with a kubeconfig: the running apiserver is ready and serves
+/// the new kid (it restarted on the trusted manifest). Returns the server asked.
+fn live_apiserver_gate(cfg: &super::state::ClusterConfig, kid: &str) -> Result<String> {
+    runtime()?.block_on(async {
+        let cluster = crate::cluster::Cluster::connect(&cluster_options(cfg))
+            .await
+            .map_err(other)?;
+        let server = cluster.server();
+        cluster
+            .readyz()
+            .await
+            .map_err(|e| unavailable(&server, e, "trust"))?;
+        let kids = cluster
+            .apiserver_jwks()
+            .await
+            .map_err(|e| unavailable(&server, e, "trust"))?;
+        if !kids.iter().any(|k| k == kid) {
+            return Err(RotateError::GateClosed(format!(
+                "kube-apiserver at {server} is ready but does not serve kid {kid} yet (it serves {}): the kubelet has not restarted it on the trusted manifest; run `sakr rotate next` again in a minute",
+                if kids.is_empty() {
+                    "none".to_string()
+                } else {
+                    kids.join(", ")
+                }
+            )));
+        }
+        Ok(server)
+    })
+}
+
 /// A fresh token from the TokenRequest API (`default/default`), as `kubectl create token`.
 fn cluster_token(cfg: &super::state::ClusterConfig) -> Result<crate::keys::secret::Secret> {
     runtime()?.block_on(async {
         let cluster = crate::cluster::Cluster::connect(&cluster_options(cfg))
             .await
             .map_err(other)?;
+        let server = cluster.server();
         let issued = cluster
             .request_token("default", "default", &[], None)
             .await
-            .map_err(other)?;
+            .map_err(|e| unavailable(&server, e, "switch"))?;
         Ok(issued.token)
     })
 }

@@ -107,6 +107,8 @@ struct Shared {
     nodes: Mutex<Vec<FakeNode>>,
     /// Pods on nodes and the shells in them (the pod node transport).
     node_pods: super::fake_node_pods::NodePods,
+    /// Per apiserver: the node manifest it restarts from, once watched.
+    watched: Mutex<Vec<Option<super::fake_restarts::Watched>>>,
 }
 
 /// A Node of `GET /api/v1/nodes`: name, label keys, InternalIP.
@@ -254,6 +256,7 @@ impl FakeCluster {
             log: Mutex::new(Vec::new()),
             nodes: Mutex::new(Vec::new()),
             node_pods: Default::default(),
+            watched: Mutex::new(spec.apiserver_keys.iter().map(|_| None).collect()),
         });
 
         for (index, listener) in listeners.into_iter().enumerate() {
@@ -265,6 +268,14 @@ impl FakeCluster {
                     let Ok((tcp, _)) = listener.accept().await else {
                         continue;
                     };
+                    // Restarting (tests/cli/fake_restarts.rs): nothing answers.
+                    if shared.watched.lock().unwrap()[index]
+                        .as_ref()
+                        .is_some_and(|w| w.is_down())
+                    {
+                        drop(tcp);
+                        continue;
+                    }
                     let shared = shared.clone();
                     let acceptor = acceptor.clone();
                     tokio::spawn(async move {
@@ -374,6 +385,37 @@ users:
     /// `namespace/name` of the pods that exist now.
     pub fn live_pods(&self) -> Vec<String> {
         self.shared.node_pods.live()
+    }
+
+    /// Apiserver `index` runs from the kube-apiserver manifest at `manifest` of the node whose
+    /// root is `host_root`, and restarts (down for `restart`) whenever it changes; see
+    /// tests/cli/fake_restarts.rs.
+    pub fn watch_manifest(
+        &self,
+        index: usize,
+        manifest: &std::path::Path,
+        host_root: &std::path::Path,
+        restart: std::time::Duration,
+    ) {
+        self.shared.watched.lock().unwrap()[index] = Some(super::fake_restarts::Watched::new(
+            manifest, host_root, restart,
+        ));
+        let shared = self.shared.clone();
+        self.rt.as_ref().unwrap().spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                if let Some(w) = shared.watched.lock().unwrap()[index].as_mut() {
+                    w.tick();
+                }
+            }
+        });
+    }
+
+    /// How many times apiserver `index` restarted from its watched manifest.
+    pub fn restarts(&self, index: usize) -> u32 {
+        self.shared.watched.lock().unwrap()[index]
+            .as_ref()
+            .map_or(0, |w| w.restarts)
     }
 
     pub fn requests(&self) -> Vec<String> {
@@ -523,8 +565,13 @@ async fn handle(shared: &Arc<Shared>, index: usize, req: Request<Incoming>) -> R
         );
     }
 
-    let keys = &shared.keys[index];
+    let live = shared.watched.lock().unwrap()[index]
+        .as_ref()
+        .map(|w| w.live.clone());
+    let keys = live.as_ref().map_or(&shared.keys[index], |l| &l.keys);
+    let issuer = live.as_ref().map_or(&shared.issuer, |l| &l.issuer);
     match (method.as_str(), segs.as_slice()) {
+        ("GET", ["readyz"]) => json(StatusCode::OK, "text/plain", "ok".into()),
         ("GET", ["api", "v1", "nodes"]) => {
             // A label selector that names a key selects the Nodes carrying that label.
             let selector = url::form_urlencoded::parse(query.as_bytes())
@@ -573,7 +620,7 @@ async fn handle(shared: &Arc<Shared>, index: usize, req: Request<Incoming>) -> R
             StatusCode::OK,
             "application/json",
             Discovery::new(
-                &shared.issuer,
+                issuer,
                 Some(&shared.jwks_uri),
                 keys.iter().map(PublicKey::alg),
             )
@@ -593,7 +640,7 @@ async fn handle(shared: &Arc<Shared>, index: usize, req: Request<Incoming>) -> R
             ],
         ) => {
             let body = req.into_body().collect().await.unwrap().to_bytes();
-            token_request(shared, ns, name, &body)
+            token_request(shared, live.as_ref(), ns, name, &body)
         }
         (
             "GET",
@@ -745,7 +792,15 @@ fn slices(shared: &Shared) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn token_request(shared: &Shared, ns: &str, name: &str, body: &[u8]) -> Resp {
+fn token_request(
+    shared: &Shared,
+    live: Option<&super::fake_restarts::Live>,
+    ns: &str,
+    name: &str,
+    body: &[u8],
+) -> Resp {
+    let issuer = live.map_or(&shared.issuer, |l| &l.issuer);
+    let signer = live.map_or(&shared.signer, |l| l.signer.as_ref());
     if !shared
         .service_accounts
         .iter()
@@ -792,11 +847,11 @@ fn token_request(shared: &Shared, ns: &str, name: &str, body: &[u8]) -> Resp {
             .filter_map(|v| v.as_str().map(str::to_string))
             .collect(),
         // --api-audiences defaults to the issuer.
-        _ => vec![shared.issuer.clone()],
+        _ => vec![issuer.clone()],
     };
     let now = jiff::Timestamp::now().as_second();
     let claims = kube_claims(&ClaimsSpec {
-        issuer: &shared.issuer,
+        issuer,
         audiences: &audiences,
         namespace: ns,
         service_account: name,
@@ -805,7 +860,7 @@ fn token_request(shared: &Shared, ns: &str, name: &str, body: &[u8]) -> Resp {
         now,
         ttl_seconds: seconds,
     });
-    let token = shared.signer.sign(&claims).unwrap();
+    let token = signer.sign(&claims).unwrap();
     let created = jiff::Timestamp::from_second(now).unwrap().to_string();
     let expires = jiff::Timestamp::from_second(now + seconds)
         .unwrap()
