@@ -24,7 +24,9 @@ pub fn render_all() -> Vec<(String, Vec<u8>)> {
         clap_complete::generate(shell, &mut command(), "sakr", &mut buf);
         files.push((format!("completions/{name}"), buf));
     }
-    let mut cmd = command();
+    // Man pages carry the bare version: `--version`'s commit and target (build.rs) would make the
+    // committed pages stale after every commit.
+    let mut cmd = command().version(env!("CARGO_PKG_VERSION"));
     cmd.build();
     man_pages(&cmd, "sakr", &mut files);
     let reference = clap_markdown::help_markdown_command_custom(

@@ -14,7 +14,13 @@ use crate::keys::generate::Algorithm;
 /// else to stderr. Exit codes: 0 done; 1 a check failed or an unsafe step was refused; 2 usage,
 /// input or runtime error; 3 (rotate) a gate is not open yet.
 #[derive(Debug, Parser)]
-#[command(name = "sakr", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "sakr",
+    // `sakr 0.1.0 (commit abcdef1234, x86_64-unknown-linux-gnu)`: build.rs.
+    version = env!("SAKR_LONG_VERSION"),
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
