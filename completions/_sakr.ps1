@@ -442,7 +442,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             break
         }
         'sakr;rotate;start' {
-            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The rotation''s state file (JSON; holds paths and kids, never key material)')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The rotation''s state: a file (JSON, 0600; paths and kids, never key material), or k8s://NAMESPACE/NAME for a ConfigMap with a Lease as the lock (CI runners taking turns)')
             [CompletionResult]::new('--key-dir', '--key-dir', [CompletionResultType]::ParameterName, 'Directory (on this node) for the new key pair [default: the current signing key''s directory]')
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Base name of the new key files [default: sa-<UTC date>]')
             [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'a')
@@ -475,7 +475,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             break
         }
         'sakr;rotate;next' {
-            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The rotation''s state file, as given to `rotate start`')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The rotation''s state, as given to `rotate start` (a file or k8s://NAMESPACE/NAME)')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'A fresh ServiceAccount token for the verify stage (`-` for stdin), e.g. from `kubectl create token default`')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'For the verify stage: ask this cluster for a fresh token (TokenRequest), when the rotation was started without --kubeconfig')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'kubeconfig context (with --kubeconfig)')
@@ -496,7 +496,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             break
         }
         'sakr;rotate;status' {
-            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The rotation''s state file, as given to `rotate start`')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The rotation''s state, as given to `rotate start` (a file or k8s://NAMESPACE/NAME)')
             [CompletionResult]::new('--at', '--at', [CompletionResultType]::ParameterName, 'at')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
@@ -512,7 +512,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             break
         }
         'sakr;rotate;abort' {
-            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The rotation''s state file, as given to `rotate start`')
+            [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The rotation''s state, as given to `rotate start` (a file or k8s://NAMESPACE/NAME)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'dry-run')

@@ -414,7 +414,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sakr;rotate;start'= {
-            cand --state 'The rotation''s state file (JSON; holds paths and kids, never key material)'
+            cand --state 'The rotation''s state: a file (JSON, 0600; paths and kids, never key material), or k8s://NAMESPACE/NAME for a ConfigMap with a Lease as the lock (CI runners taking turns)'
             cand --key-dir 'Directory (on this node) for the new key pair [default: the current signing key''s directory]'
             cand --name 'Base name of the new key files [default: sa-<UTC date>]'
             cand -a 'a'
@@ -446,7 +446,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand --version 'Print version'
         }
         &'sakr;rotate;next'= {
-            cand --state 'The rotation''s state file, as given to `rotate start`'
+            cand --state 'The rotation''s state, as given to `rotate start` (a file or k8s://NAMESPACE/NAME)'
             cand --token-file 'A fresh ServiceAccount token for the verify stage (`-` for stdin), e.g. from `kubectl create token default`'
             cand --kubeconfig 'For the verify stage: ask this cluster for a fresh token (TokenRequest), when the rotation was started without --kubeconfig'
             cand --context 'kubeconfig context (with --kubeconfig)'
@@ -466,7 +466,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand --version 'Print version'
         }
         &'sakr;rotate;status'= {
-            cand --state 'The rotation''s state file, as given to `rotate start`'
+            cand --state 'The rotation''s state, as given to `rotate start` (a file or k8s://NAMESPACE/NAME)'
             cand --at 'at'
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
@@ -481,7 +481,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand --version 'Print version'
         }
         &'sakr;rotate;abort'= {
-            cand --state 'The rotation''s state file, as given to `rotate start`'
+            cand --state 'The rotation''s state, as given to `rotate start` (a file or k8s://NAMESPACE/NAME)'
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --dry-run 'dry-run'

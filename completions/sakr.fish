@@ -317,7 +317,7 @@ complete -c sakr -n "__fish_sakr_using_subcommand rotate; and not __fish_seen_su
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and not __fish_seen_subcommand_from start next status abort help" -f -a "status" -d 'Every stage with its time, the gate of the next one, and the earliest retire time'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and not __fish_seen_subcommand_from start next status abort help" -f -a "abort" -d 'Before retire: sign with the old key again, keep trusting both, and record the abort'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and not __fish_seen_subcommand_from start next status abort help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l state -d 'The rotation\'s state file (JSON; holds paths and kids, never key material)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l state -d 'The rotation\'s state: a file (JSON, 0600; paths and kids, never key material), or k8s://NAMESPACE/NAME for a ConfigMap with a Lease as the lock (CI runners taking turns)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l key-dir -d 'Directory (on this node) for the new key pair [default: the current signing key\'s directory]' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l name -d 'Base name of the new key files [default: sa-<UTC date>]' -r
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s a -l algorithm -r -f -a "rsa-2048\t''
@@ -347,7 +347,7 @@ complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcom
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'
-complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l state -d 'The rotation\'s state file, as given to `rotate start`' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l state -d 'The rotation\'s state, as given to `rotate start` (a file or k8s://NAMESPACE/NAME)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l token-file -d 'A fresh ServiceAccount token for the verify stage (`-` for stdin), e.g. from `kubectl create token default`' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l kubeconfig -d 'For the verify stage: ask this cluster for a fresh token (TokenRequest), when the rotation was started without --kubeconfig' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l context -d 'kubeconfig context (with --kubeconfig)' -r
@@ -361,7 +361,7 @@ complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcom
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -s h -l help -d 'Print help'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -s V -l version -d 'Print version'
-complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -l state -d 'The rotation\'s state file, as given to `rotate start`' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -l state -d 'The rotation\'s state, as given to `rotate start` (a file or k8s://NAMESPACE/NAME)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -l at -r
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
@@ -370,7 +370,7 @@ complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcom
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
-complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from abort" -l state -d 'The rotation\'s state file, as given to `rotate start`' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from abort" -l state -d 'The rotation\'s state, as given to `rotate start` (a file or k8s://NAMESPACE/NAME)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from abort" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from abort" -l dry-run

@@ -500,7 +500,8 @@ pub enum RotateAction {
 /// Record the current signing key, generate the new one beside it, write the state file.
 #[derive(Debug, Args)]
 pub struct RotateStartArgs {
-    /// The rotation's state file (JSON; holds paths and kids, never key material).
+    /// The rotation's state: a file (JSON, 0600; paths and kids, never key material), or
+    /// k8s://NAMESPACE/NAME for a ConfigMap with a Lease as the lock (CI runners taking turns).
     #[arg(long, value_name = "FILE")]
     pub state: PathBuf,
     /// Directory (on this node) for the new key pair [default: the current signing key's directory].
@@ -547,7 +548,7 @@ pub struct RotateStartArgs {
 /// Perform the next stage whose gate is open (exit 3 while waiting).
 #[derive(Debug, Args)]
 pub struct RotateNextArgs {
-    /// The rotation's state file, as given to `rotate start`.
+    /// The rotation's state, as given to `rotate start` (a file or k8s://NAMESPACE/NAME).
     #[arg(long, value_name = "FILE")]
     pub state: PathBuf,
     /// Say what the next stage would do; change nothing.
@@ -575,7 +576,7 @@ pub struct RotateNextArgs {
 /// Every stage with its time, the gate of the next one, and the earliest retire time.
 #[derive(Debug, Args)]
 pub struct RotateStatusArgs {
-    /// The rotation's state file, as given to `rotate start`.
+    /// The rotation's state, as given to `rotate start` (a file or k8s://NAMESPACE/NAME).
     #[arg(long, value_name = "FILE")]
     pub state: PathBuf,
     #[arg(long, value_name = "TIME", hide = true)]
@@ -585,7 +586,7 @@ pub struct RotateStatusArgs {
 /// Before retire: sign with the old key again, keep trusting both, and record the abort.
 #[derive(Debug, Args)]
 pub struct RotateAbortArgs {
-    /// The rotation's state file, as given to `rotate start`.
+    /// The rotation's state, as given to `rotate start` (a file or k8s://NAMESPACE/NAME).
     #[arg(long, value_name = "FILE")]
     pub state: PathBuf,
     #[arg(long)]

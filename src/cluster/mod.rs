@@ -18,6 +18,7 @@ pub mod drift;
 mod issuer;
 pub mod node_pod;
 pub mod nodes;
+pub mod objects;
 mod token;
 
 pub use apiserver::{ApiserverEndpoints, DiscoveryDoc, EndpointAddress, EndpointSource};
@@ -175,6 +176,22 @@ pub(crate) fn kube_text(e: &kube::Error) -> String {
         kube::Error::Api(s) => format!("HTTP {} {}: {}", s.code, s.reason, s.message),
         e => error_chain(e),
     }
+}
+
+/// One kube call bounded by [`connect::READ_TIMEOUT`], its error naming the request.
+pub(crate) async fn bounded<T>(
+    method: &'static str,
+    url: &str,
+    fut: impl std::future::Future<Output = Result<T, kube::Error>>,
+) -> Result<T, ClusterError> {
+    tokio::time::timeout(connect::READ_TIMEOUT, fut)
+        .await
+        .map_err(|_| ClusterError::Timeout {
+            method,
+            url: url.to_string(),
+            secs: connect::READ_TIMEOUT.as_secs(),
+        })?
+        .map_err(|e| from_kube(method, url, e))
 }
 
 /// A single-threaded tokio runtime for the synchronous command layer: `cluster::runtime()?

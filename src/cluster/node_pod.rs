@@ -23,7 +23,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, AttachParams, AttachedProcess, DeleteParams, PostParams};
 
-use super::{Cluster, ClusterError, connect::READ_TIMEOUT};
+use super::{Cluster, ClusterError, bounded, connect::READ_TIMEOUT};
 
 /// The default `--node-image`: a small image with a POSIX shell and the tools the shell
 /// protocol uses (`base64`, `mktemp`, `stat -c`, `sync FILE`, `readlink -f`, `head -c`).
@@ -172,21 +172,6 @@ fn label_value(node: &str) -> String {
         v.pop();
     }
     v
-}
-
-async fn bounded<T>(
-    method: &'static str,
-    url: &str,
-    fut: impl std::future::Future<Output = Result<T, kube::Error>>,
-) -> Result<T, ClusterError> {
-    tokio::time::timeout(READ_TIMEOUT, fut)
-        .await
-        .map_err(|_| ClusterError::Timeout {
-            method,
-            url: url.to_string(),
-            secs: READ_TIMEOUT.as_secs(),
-        })?
-        .map_err(|e| super::from_kube(method, url, e))
 }
 
 impl Cluster {

@@ -67,7 +67,7 @@ fn clock(state: &std::path::Path, at: Option<&str>) -> anyhow::Result<jiff::Time
     let t = at.parse().map_err(|_| {
         anyhow::anyhow!("--at {at:?}: not an RFC 3339 time (e.g. 2026-12-01T00:00:00Z)")
     })?;
-    let s = RotationState::load(state)?;
+    let s = load_state(state)?;
     if !s.simulated_clock {
         bail!(
             "--at: {} is a real rotation; its clock cannot be moved",
@@ -233,8 +233,14 @@ struct StatusReport<'a> {
     verify_token: String,
 }
 
+/// The state behind `--state` (a file, or `k8s://` through the default kubeconfig), read once
+/// without the lock: status and the clock check only read.
+fn load_state(path: &std::path::Path) -> anyhow::Result<RotationState> {
+    Ok(crate::rotation::store::Store::open(path, None)?.load()?)
+}
+
 fn status(path: &std::path::Path, now: jiff::Timestamp, printer: &Printer) -> anyhow::Result<()> {
-    let s = RotationState::load(path)?;
+    let s = load_state(path)?;
     let next = s.next_stage();
     let not_before = run::retire_not_before(&s);
     let window = run::retire_window_of(&s);

@@ -10,6 +10,7 @@
 pub mod lock;
 pub mod run;
 pub mod state;
+pub mod store;
 pub mod window;
 
 pub use state::{RotationState, Stage};

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::lock::Lock;
 use super::state::{
     ApiserverCheck, ClusterConfig, KeyRef, ManifestConfig, PublishConfig, RotationState,
     SCHEMA_VERSION, Stage, StageRecord,
 };
+use super::store::{Guard, Store, StoreError};
 use super::window;
 use crate::jwks::Jwks;
 use crate::jwks::discovery::Discovery;
@@ -48,11 +48,28 @@ fn other(e: impl Into<anyhow::Error>) -> RotateError {
     RotateError::Other(e.into())
 }
 
-/// Lock the rotation of an existing, loadable state file (loaded once before locking, so a
-/// missing or foreign file is reported without creating the lock file beside it).
-fn lock_existing(path: &Path) -> Result<Lock> {
-    RotationState::load(path).map_err(other)?;
-    Lock::acquire(path).map_err(other)
+impl From<StoreError> for RotateError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            // Another runner holds the cluster lock: this run waits (exit 3).
+            StoreError::Held { .. } => RotateError::GateClosed(e.to_string()),
+            e => RotateError::Other(e.into()),
+        }
+    }
+}
+
+/// Open and lock the rotation of an existing, loadable state (loaded once before locking, so a
+/// missing or foreign file is reported without creating the lock file beside it); then load it
+/// again under the lock. `cluster`: the command's kubeconfig, for a `k8s://` state.
+fn open_locked(
+    path: &Path,
+    cluster: Option<&ClusterConfig>,
+) -> Result<(Store, Guard, RotationState)> {
+    let mut store = Store::open(path, cluster)?;
+    store.load()?;
+    let guard = store.lock(false)?;
+    let state = store.load()?;
+    Ok((store, guard, state))
 }
 
 /// `rotate start` options.
@@ -110,11 +127,18 @@ pub fn start(opts: &StartOptions, now: jiff::Timestamp) -> Result<Started> {
     if let Some(name) = &opts.name {
         crate::keys::name::validate(name).map_err(other)?;
     }
-    let _lock = Lock::acquire_for_new(&opts.state).map_err(other)?;
-    if opts.state.exists() {
+    let mut store = Store::open(
+        &opts.state,
+        match &opts.apiservers {
+            ApiserverCheck::Cluster(c) => Some(c),
+            _ => opts.token_cluster.as_ref(),
+        },
+    )?;
+    let _lock = store.lock(true)?;
+    if store.exists()? {
         return Err(RotateError::Refused(format!(
             "{} already holds a rotation; see `sakr rotate status --state {0}`, finish or abort it first",
-            opts.state.display()
+            store.shown()
         )));
     }
     let ms = load_manifests(&opts.manifests)?;
@@ -270,7 +294,7 @@ pub fn start(opts: &StartOptions, now: jiff::Timestamp) -> Result<Started> {
             )),
         },
     );
-    if let Err(e) = state.save(&opts.state, true) {
+    if let Err(e) = store.create(&state) {
         // Without a state file nobody would know these keys belong to a rotation.
         let _ = std::fs::remove_file(&state.new.private_key_host);
         let _ = std::fs::remove_file(&state.new.public_key_host);
@@ -379,8 +403,7 @@ pub fn next(
     opts: &NextOptions,
     mint: Option<TokenSource<'_>>,
 ) -> Result<StepReport> {
-    let _lock = lock_existing(path)?;
-    let mut state = RotationState::load(path).map_err(other)?;
+    let (mut store, _lock, mut state) = open_locked(path, opts.token_cluster.as_ref())?;
     if let Some(a) = &state.aborted {
         return Err(RotateError::Refused(format!(
             "this rotation was aborted at {}; start a new one",
@@ -415,7 +438,7 @@ pub fn next(
                 note: Some(report.summary.clone()),
             },
         );
-        state.save(path, false).map_err(other)?;
+        store.save(&state)?;
         report.done = true;
     }
     Ok(report)
@@ -989,8 +1012,7 @@ fn archive_old_keys(state: &RotationState) -> Result<Vec<String>> {
 
 /// `rotate abort`: before retire, sign with the old key again (both stay trusted).
 pub fn abort(path: &Path, now: jiff::Timestamp, dry_run: bool) -> Result<StepReport> {
-    let _lock = lock_existing(path)?;
-    let mut state = RotationState::load(path).map_err(other)?;
+    let (mut store, _lock, mut state) = open_locked(path, None)?;
     let mut r = StepReport::new(Stage::Switch, dry_run);
     r.stage = None;
     if state.done(Stage::Retire) {
@@ -1028,7 +1050,7 @@ pub fn abort(path: &Path, now: jiff::Timestamp, dry_run: bool) -> Result<StepRep
             at: now,
             note: Some(r.summary.clone()),
         });
-        state.save(path, false).map_err(other)?;
+        store.save(&state)?;
         r.done = true;
     }
     Ok(r)

@@ -192,8 +192,14 @@ impl RotationState {
 
     pub fn load(path: &Path) -> Result<RotationState, StateError> {
         let bytes = read_trusted(path)?;
+        RotationState::from_bytes(&bytes, path)
+    }
+
+    /// A state document read from `origin` (a file, or `k8s://NAMESPACE/NAME`).
+    pub fn from_bytes(bytes: &[u8], origin: &Path) -> Result<RotationState, StateError> {
+        let path = origin;
         let value: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|source| StateError::Parse {
+            serde_json::from_slice(bytes).map_err(|source| StateError::Parse {
                 path: path.to_path_buf(),
                 source,
             })?;
@@ -220,10 +226,16 @@ impl RotationState {
         Ok(state)
     }
 
-    /// Atomic, 0600 (it names where the private keys are).
-    pub fn save(&self, path: &Path, create: bool) -> Result<(), StateError> {
+    /// The state document as saved (pretty JSON, a final newline).
+    pub fn to_text(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).expect("serialising the state");
         text.push('\n');
+        text
+    }
+
+    /// Atomic, 0600 (it names where the private keys are).
+    pub fn save(&self, path: &Path, create: bool) -> Result<(), StateError> {
+        let text = self.to_text();
         crate::fsutil::write_atomic(
             path,
             text.as_bytes(),

@@ -64,6 +64,25 @@ pub struct Spec {
     pub exec_v4_only: bool,
 }
 
+impl Spec {
+    /// One apiserver signing with the PEM key at `key`, serving no key of its own (a test that
+    /// watches a node's manifest gets them from there), with these ServiceAccounts.
+    pub fn signing_with(key: &std::path::Path, service_accounts: &[(&str, &str)]) -> Spec {
+        Spec {
+            signing_key: Secret::new(std::fs::read(key).unwrap()),
+            apiserver_keys: vec![vec![]],
+            published: None,
+            service_accounts: service_accounts
+                .iter()
+                .map(|(n, s)| (n.to_string(), s.to_string()))
+                .collect(),
+            pods: vec![],
+            endpoints: EndpointsMode::Slices,
+            exec_v4_only: false,
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct FakePod {
     pub namespace: String,
@@ -107,6 +126,8 @@ struct Shared {
     nodes: Mutex<Vec<FakeNode>>,
     /// Pods on nodes and the shells in them (the pod node transport).
     node_pods: super::fake_node_pods::NodePods,
+    /// ConfigMaps and Leases (a rotation's `k8s://` state and lock).
+    objects: super::fake_objects::Objects,
     /// Per apiserver: the node manifest it restarts from, once watched.
     watched: Mutex<Vec<Option<super::fake_restarts::Watched>>>,
 }
@@ -256,6 +277,7 @@ impl FakeCluster {
             log: Mutex::new(Vec::new()),
             nodes: Mutex::new(Vec::new()),
             node_pods: Default::default(),
+            objects: Default::default(),
             watched: Mutex::new(spec.apiserver_keys.iter().map(|_| None).collect()),
         });
 
@@ -409,6 +431,28 @@ users:
                 }
             }
         });
+    }
+
+    /// A ConfigMap (`configmaps`) or Lease (`leases`) as stored.
+    pub fn object(&self, res: &str, ns: &str, name: &str) -> Option<serde_json::Value> {
+        self.shared.objects.get(res, ns, name)
+    }
+
+    /// Store an object as another client would (a Lease held by another runner).
+    pub fn plant_object(&self, res: &str, ns: &str, name: &str, obj: serde_json::Value) {
+        self.shared.objects.plant(res, ns, name, obj);
+    }
+
+    /// The next `n` updates (PUT) of `res` conflict (409), as if another writer got there first.
+    pub fn conflict_next_updates(&self, res: &str, n: u32) {
+        self.shared.objects.conflict_next_updates(res, n);
+    }
+
+    /// Take watched apiserver `index` down now for its restart time.
+    pub fn restart_now(&self, index: usize) {
+        if let Some(w) = self.shared.watched.lock().unwrap()[index].as_mut() {
+            w.restart_now();
+        }
     }
 
     /// How many times apiserver `index` restarted from its watched manifest.
@@ -572,6 +616,32 @@ async fn handle(shared: &Arc<Shared>, index: usize, req: Request<Incoming>) -> R
     let issuer = live.as_ref().map_or(&shared.issuer, |l| &l.issuer);
     match (method.as_str(), segs.as_slice()) {
         ("GET", ["readyz"]) => json(StatusCode::OK, "text/plain", "ok".into()),
+        (
+            "GET" | "POST" | "PUT",
+            ["api", "v1", "namespaces", ns, "configmaps", rest @ ..]
+            | [
+                "apis",
+                "coordination.k8s.io",
+                "v1",
+                "namespaces",
+                ns,
+                "leases",
+                rest @ ..,
+            ],
+        ) if rest.len() <= 1 => {
+            let res = if segs[0] == "api" {
+                "configmaps"
+            } else {
+                "leases"
+            };
+            let (ns, name) = (ns.to_string(), rest.first().map(|n| n.to_string()));
+            let body = req.into_body().collect().await.unwrap().to_bytes();
+            let (code, obj) =
+                shared
+                    .objects
+                    .handle(method.as_str(), res, &ns, name.as_deref(), &body);
+            json(code, "application/json", obj.to_string())
+        }
         ("GET", ["api", "v1", "nodes"]) => {
             // A label selector that names a key selects the Nodes carrying that label.
             let selector = url::form_urlencoded::parse(query.as_bytes())
@@ -1064,14 +1134,7 @@ async fn exec(
         let _ = ws.send(frame(3, status_json.to_string().as_bytes())).await;
         let _ = ws.close(None).await;
     });
-    Response::builder()
-        .status(StatusCode::SWITCHING_PROTOCOLS)
-        .header("Upgrade", "websocket")
-        .header("Connection", "Upgrade")
-        .header("Sec-WebSocket-Accept", accept)
-        .header("Sec-WebSocket-Protocol", protocol)
-        .body(Full::new(Bytes::new()))
-        .unwrap()
+    switching_protocols(&accept, protocol)
 }
 
 /// Exec in a node pod: `sh -s` against the node's files (see fake_node_pods.rs).
@@ -1139,6 +1202,11 @@ async fn node_exec(
         .await;
         super::fake_node_pods::session(&shared.node_pods, &ns, &name, ws, child).await;
     });
+    switching_protocols(&accept, protocol)
+}
+
+/// The 101 answer that upgrades an exec request to the websocket.
+fn switching_protocols(accept: &str, protocol: &str) -> Resp {
     Response::builder()
         .status(StatusCode::SWITCHING_PROTOCOLS)
         .header("Upgrade", "websocket")

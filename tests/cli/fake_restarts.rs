@@ -87,6 +87,11 @@ impl Watched {
         }
     }
 
+    /// Go down now for the restart time, as if the kubelet restarted it.
+    pub fn restart_now(&mut self) {
+        self.down_until = Some(Instant::now() + self.restart);
+    }
+
     pub fn is_down(&self) -> bool {
         self.down_until.is_some()
     }

@@ -10,7 +10,11 @@ use crate::support::*;
 
 /// A node tree like kubeadm's: the fixture manifests, and sa.key / sa.pub plus a new pair.
 fn seed(nodes: &SshNodes, k: usize, new_pair: &Path) {
-    let kube = nodes.kube_dir(k);
+    seed_kube(&nodes.kube_dir(k), new_pair);
+}
+
+/// `kube` (a node's /etc/kubernetes) with the fixture manifests and the pairs of [`keys`].
+pub(crate) fn seed_kube(kube: &Path, pair: &Path) {
     let m = kube.join("manifests");
     let pki = kube.join("pki");
     std::fs::create_dir_all(&m).unwrap();
@@ -19,7 +23,7 @@ fn seed(nodes: &SshNodes, k: usize, new_pair: &Path) {
         std::fs::copy(fixture(&format!("manifests/{f}")), m.join(f)).unwrap();
     }
     for f in ["sa.key", "sa.pub", "sa-new.key", "sa-new.pub"] {
-        std::fs::copy(new_pair.join(f), pki.join(f)).unwrap();
+        std::fs::copy(pair.join(f), pki.join(f)).unwrap();
     }
 }
 
@@ -66,18 +70,7 @@ fn apiserver(nodes: &SshNodes, k: usize) -> Vec<u8> {
 pub(crate) fn local_edit(pair: &Path, args: &[&str]) -> (Vec<u8>, Vec<u8>) {
     let root = tempfile::tempdir().unwrap();
     let kube = root.path().join("etc/kubernetes");
-    std::fs::create_dir_all(kube.join("manifests")).unwrap();
-    std::fs::create_dir_all(kube.join("pki")).unwrap();
-    for f in ["kube-apiserver.yaml", "kube-controller-manager.yaml"] {
-        std::fs::copy(
-            fixture(&format!("manifests/{f}")),
-            kube.join("manifests").join(f),
-        )
-        .unwrap();
-    }
-    for f in ["sa.key", "sa.pub", "sa-new.key", "sa-new.pub"] {
-        std::fs::copy(pair.join(f), kube.join("pki").join(f)).unwrap();
-    }
+    seed_kube(&kube, pair);
     for step in args.split(|a| *a == ";") {
         let out = sakr()
             .arg("manifest")
@@ -542,23 +535,13 @@ fn transport_sessions_per_node_per_command() {
 /// config (which maps those addresses to the test nodes).
 #[test]
 fn control_plane_nodes_from_the_cluster_over_ssh() {
-    use crate::fake_apiserver::{EndpointsMode, FakeCluster, Spec};
+    use crate::fake_apiserver::{FakeCluster, Spec};
     let pair = keys();
     let nodes = SshNodes::start(2);
     for k in 1..=2 {
         seed(&nodes, k, pair.path());
     }
-    let cluster = FakeCluster::start(Spec {
-        signing_key: sakr::keys::secret::Secret::new(
-            std::fs::read(pair.path().join("sa.key")).unwrap(),
-        ),
-        apiserver_keys: vec![vec![]],
-        published: None,
-        service_accounts: vec![],
-        pods: vec![],
-        endpoints: EndpointsMode::Slices,
-        exec_v4_only: false,
-    });
+    let cluster = FakeCluster::start(Spec::signing_with(&pair.path().join("sa.key"), &[]));
     cluster.set_nodes(&[
         (
             "cp-a",

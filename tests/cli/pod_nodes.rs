@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::fake_apiserver::{EndpointsMode, FakeCluster, Spec};
+use crate::fake_apiserver::{FakeCluster, Spec};
 use crate::manifest_nodes::{keys, local_edit};
 use crate::support::*;
 
@@ -22,19 +22,7 @@ impl Trees {
     fn new(names: &[&str], pair: &Path) -> Trees {
         let dir = tempfile::tempdir().unwrap();
         for n in names {
-            let kube = dir.path().join(n).join("etc/kubernetes");
-            std::fs::create_dir_all(kube.join("manifests")).unwrap();
-            std::fs::create_dir_all(kube.join("pki")).unwrap();
-            for f in ["kube-apiserver.yaml", "kube-controller-manager.yaml"] {
-                std::fs::copy(
-                    fixture(&format!("manifests/{f}")),
-                    kube.join("manifests").join(f),
-                )
-                .unwrap();
-            }
-            for f in ["sa.key", "sa.pub", "sa-new.key", "sa-new.pub"] {
-                std::fs::copy(pair.join(f), kube.join("pki").join(f)).unwrap();
-            }
+            crate::manifest_nodes::seed_kube(&dir.path().join(n).join("etc/kubernetes"), pair);
         }
         Trees { dir }
     }
@@ -52,15 +40,7 @@ const CP: &str = "node-role.kubernetes.io/control-plane";
 
 /// A fake cluster whose Nodes `names` (control-plane) have the trees of `trees`, plus a worker.
 fn cluster(pair: &Path, names: &[&str], trees: &Trees) -> FakeCluster {
-    let c = FakeCluster::start(Spec {
-        signing_key: sakr::keys::secret::Secret::new(std::fs::read(pair.join("sa.key")).unwrap()),
-        apiserver_keys: vec![vec![]],
-        published: None,
-        service_accounts: vec![],
-        pods: vec![],
-        endpoints: EndpointsMode::Slices,
-        exec_v4_only: false,
-    });
+    let c = FakeCluster::start(Spec::signing_with(&pair.join("sa.key"), &[]));
     let mut nodes: Vec<(&str, &[&str], Option<&str>)> =
         names.iter().map(|n| (*n, &[CP][..], None)).collect();
     nodes.push(("worker-1", &[], None));

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::fake_apiserver::{EndpointsMode, FakeCluster, Spec};
+use crate::fake_apiserver::{FakeCluster, Spec};
 use crate::manifest::Node;
 use crate::support::*;
 
@@ -15,7 +15,7 @@ use crate::support::*;
 const ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
 
 /// Long enough that the command right after an edit meets the restart, short for the suite.
-const RESTART: Duration = Duration::from_secs(3);
+const RESTART: Duration = Duration::from_secs(5);
 
 fn next(state: &std::path::Path) -> std::process::Output {
     sakr()
@@ -38,53 +38,63 @@ fn next_until_done(state: &std::path::Path, limit: Duration) -> std::process::Ou
     }
 }
 
-#[test]
-fn single_node_gates_wait_for_the_restarted_apiserver() {
+/// A node whose apiserver (the test cluster's only one) runs from its manifest and restarts
+/// when it changes, and `rotate start --single-node` on it (state `state`, file:// publish),
+/// with the cluster's kubeconfig.
+pub fn live_node(state: &str) -> (Node, FakeCluster, std::process::Output) {
     let node = Node::new();
     let pki = node.root.path().join("etc/kubernetes/pki");
-    let cluster = FakeCluster::start(Spec {
-        signing_key: sakr::keys::secret::Secret::new(std::fs::read(pki.join("sa.key")).unwrap()),
-        apiserver_keys: vec![vec![]],
-        published: None,
-        service_accounts: vec![("default".into(), "default".into())],
-        pods: vec![],
-        endpoints: EndpointsMode::Slices,
-        exec_v4_only: false,
-    });
+    let cluster = FakeCluster::start(Spec::signing_with(
+        &pki.join("sa.key"),
+        &[("default", "default")],
+    ));
     cluster.watch_manifest(
         0,
         &node.manifests().join("kube-apiserver.yaml"),
         node.root.path(),
         RESTART,
     );
-    let state = node.root.path().join("rotation.json");
-    let published = node.root.path().join("published");
-    std::fs::create_dir_all(&published).unwrap();
-    let out = sakr()
-        .args([
-            "rotate",
-            "start",
-            "--single-node",
-            "--name",
-            "sa-next",
-            "-a",
-            "ecdsa-p256",
-        ])
-        .arg("--state")
-        .arg(&state)
-        .arg("--publish-to")
-        .arg(format!("file://{}", published.display()))
-        .args(["--issuer", ISSUER])
-        .arg("--manifests-dir")
-        .arg(node.manifests())
-        .arg("--host-root")
-        .arg(node.root.path())
-        .arg("--backup-dir")
-        .arg(node.backup_dir())
+    let out = start_single_node(&node, state, ISSUER)
         .arg("--kubeconfig")
         .arg(&cluster.kubeconfig)
+        .env("KUBECONFIG", &cluster.kubeconfig)
         .output()
         .unwrap();
+    (node, cluster, out)
+}
+
+/// `rotate start --single-node` on `node` with a file:// publish target, to complete.
+pub fn start_single_node(node: &Node, state: &str, issuer: &str) -> assert_cmd::Command {
+    let published = node.root.path().join("published");
+    std::fs::create_dir_all(&published).unwrap();
+    let mut c = sakr();
+    c.args([
+        "rotate",
+        "start",
+        "--single-node",
+        "--name",
+        "sa-next",
+        "-a",
+        "ecdsa-p256",
+    ])
+    .args(["--state", state])
+    .arg("--publish-to")
+    .arg(format!("file://{}", published.display()))
+    .args(["--issuer", issuer])
+    .arg("--manifests-dir")
+    .arg(node.manifests())
+    .arg("--host-root")
+    .arg(node.root.path())
+    .arg("--backup-dir")
+    .arg(node.backup_dir());
+    c
+}
+
+#[test]
+fn single_node_gates_wait_for_the_restarted_apiserver() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("rotation.json");
+    let (node, cluster, out) = live_node(state.to_str().unwrap());
     assert!(out.status.success(), "{}", stderr(&out));
 
     // publish, then trust: the manifest changes and the apiserver goes down to restart.
@@ -113,10 +123,12 @@ fn single_node_gates_wait_for_the_restarted_apiserver() {
 
     // Once it is back on the trusted manifest, switch proceeds (and restarts it again).
     let out = next_until_done(&state, Duration::from_secs(30));
+    assert!(stdout(&out).contains("switch"), "{}", stdout(&out));
     assert!(
-        stderr(&out).contains("switch") || stdout(&out).contains("switch"),
-        "{}",
-        stdout(&out)
+        format!("{}{}", stdout(&out), stderr(&out)).contains("is ready and serves the new kid"),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
     );
     assert!(
         node.apiserver()
@@ -145,4 +157,46 @@ fn single_node_gates_wait_for_the_restarted_apiserver() {
     let doc = json(&status);
     assert!(doc.to_string().contains("\"verify\""), "{doc}");
     assert_eq!(cluster.restarts(0), 2);
+}
+
+/// `--state k8s://…` through the apiserver that the rotation restarts (no load balancer in
+/// front): the state and lock calls ride out the restart instead of failing, and the Lease
+/// outlives it.
+#[test]
+fn cluster_state_rides_out_the_restart_of_its_own_apiserver() {
+    let state = "k8s://kube-system/rotation";
+    let (_node, cluster, out) = live_node(state);
+    let run = |args: &[&str]| {
+        sakr()
+            .args(args)
+            .args(["--state", state])
+            .env("KUBECONFIG", &cluster.kubeconfig)
+            .output()
+            .unwrap()
+    };
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(&["rotate", "next"]);
+    assert!(out.status.success(), "publish: {}", stderr(&out));
+    // The apiserver behind the kubeconfig restarts (a kubelet replacing it): a status read and
+    // a whole `next` (Lease, state read, trust edit, conditional state write, Lease release)
+    // wait for it instead of failing.
+    for args in [&["rotate", "status"][..], &["rotate", "next"][..]] {
+        cluster.restart_now(0);
+        let started = Instant::now();
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert!(
+            started.elapsed() >= RESTART / 2,
+            "{args:?} did not meet the restart ({:?})",
+            started.elapsed()
+        );
+    }
+    let cm = cluster
+        .object("configmaps", "kube-system", "rotation")
+        .unwrap();
+    let saved: serde_json::Value =
+        serde_json::from_str(cm["data"]["rotation.json"].as_str().unwrap()).unwrap();
+    assert!(saved["stages"]["trust"].is_object(), "{saved}");
+    let lease = cluster.object("leases", "kube-system", "rotation").unwrap();
+    assert!(lease["spec"]["holderIdentity"].is_null(), "{lease}");
 }
