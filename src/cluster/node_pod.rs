@@ -5,11 +5,12 @@
 //! a cordoned or tainted control-plane node still runs it), every taint tolerated (a pod pinned
 //! to a node must not be evicted from it by a `NoExecute` taint midway), one hostPath —
 //! `/etc/kubernetes`, a directory that must exist, mounted at the same path so node paths need
-//! no translation — no host network, PID or IPC namespace, no service-account token, no
-//! privilege escalation, and `activeDeadlineSeconds`: if sakr is killed outright the kubelet
-//! still stops the pod, and its `sleep` ends with the same deadline.
+//! no translation — and a small in-memory `/tmp` (the root filesystem is read-only); no host
+//! network, PID or IPC namespace, no service-account token, no privilege escalation, and
+//! `activeDeadlineSeconds`: if sakr is killed outright the kubelet still stops the pod, and its
+//! `sleep` ends with the same deadline.
 //!
-//! The calls are exactly the ones docs/nodes-rbac.yaml grants (and tests/cli/pod_nodes.rs checks
+//! The calls are exactly the ones docs/rbac/sakr-nodes.yaml grants (and tests/cli/pod_nodes.rs checks
 //! against it): `get` a Node, `create`/`get`/`delete` a pod, `create` (and, before
 //! Kubernetes 1.30's websocket authorization, `get`) `pods/exec`.
 
@@ -17,9 +18,10 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{
-    Container, HostPathVolumeSource, Node, Pod, PodSpec, SecurityContext, Toleration, Volume,
-    VolumeMount,
+    Container, EmptyDirVolumeSource, HostPathVolumeSource, Node, Pod, PodSpec, SecurityContext,
+    Toleration, Volume, VolumeMount,
 };
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, AttachParams, AttachedProcess, DeleteParams, PostParams};
 
@@ -144,21 +146,40 @@ pub fn pod_manifest(p: &NodePod) -> Pod {
                     read_only_root_filesystem: Some(true),
                     ..SecurityContext::default()
                 }),
-                volume_mounts: Some(vec![VolumeMount {
-                    name: "etc-kubernetes".into(),
-                    mount_path: HOST_DIR.into(),
-                    ..VolumeMount::default()
-                }]),
+                volume_mounts: Some(vec![
+                    VolumeMount {
+                        name: "etc-kubernetes".into(),
+                        mount_path: HOST_DIR.into(),
+                        ..VolumeMount::default()
+                    },
+                    // The root filesystem is read-only; a shell that keeps here-documents in
+                    // temporary files (bash as `sh`, in RHEL-based images) needs a /tmp.
+                    VolumeMount {
+                        name: "tmp".into(),
+                        mount_path: "/tmp".into(),
+                        ..VolumeMount::default()
+                    },
+                ]),
                 ..Container::default()
             }],
-            volumes: Some(vec![Volume {
-                name: "etc-kubernetes".into(),
-                host_path: Some(HostPathVolumeSource {
-                    path: HOST_DIR.into(),
-                    type_: Some("Directory".into()),
-                }),
-                ..Volume::default()
-            }]),
+            volumes: Some(vec![
+                Volume {
+                    name: "etc-kubernetes".into(),
+                    host_path: Some(HostPathVolumeSource {
+                        path: HOST_DIR.into(),
+                        type_: Some("Directory".into()),
+                    }),
+                    ..Volume::default()
+                },
+                Volume {
+                    name: "tmp".into(),
+                    empty_dir: Some(EmptyDirVolumeSource {
+                        medium: Some("Memory".into()),
+                        size_limit: Some(Quantity("4Mi".into())),
+                    }),
+                    ..Volume::default()
+                },
+            ]),
             ..PodSpec::default()
         }),
         status: None,
@@ -358,7 +379,10 @@ mod tests {
         );
         assert_eq!(
             spec["volumes"],
-            serde_json::json!([{"name": "etc-kubernetes", "hostPath": {"path": "/etc/kubernetes", "type": "Directory"}}])
+            serde_json::json!([
+                {"name": "etc-kubernetes", "hostPath": {"path": "/etc/kubernetes", "type": "Directory"}},
+                {"name": "tmp", "emptyDir": {"medium": "Memory", "sizeLimit": "4Mi"}}
+            ])
         );
         let c = &spec["containers"][0];
         assert_eq!(c["command"], serde_json::json!(["sleep", "1800"]));
