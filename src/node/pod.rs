@@ -202,8 +202,12 @@ async fn session(
                 break;
             }
         }
-        // Input closed (the node is done with): EOF ends the remote `sh -s`. (Dropping the
-        // writer alone is not an EOF for kube's stdin pipe; shutting it down is.)
+        // Input closed (the node is done with): `exit` ends the remote `sh -s` whatever the
+        // exec protocol (a v4 apiserver, before 1.30, has no way to signal EOF on stdin but
+        // closing the whole websocket); then EOF. (Dropping the writer alone is not an EOF for
+        // kube's stdin pipe; shutting it down is.)
+        let _ = stdin.write_all(b"exit 0\n").await;
+        let _ = stdin.flush().await;
         let _ = stdin.shutdown().await;
     };
     let status_diag = diag.clone();
@@ -221,7 +225,7 @@ async fn session(
             );
         }
     };
-    let streams = async { tokio::join!(out_task, err_task, status_task) };
+    let streams = async { tokio::join!(out_task, err_task) };
     tokio::pin!(streams);
     tokio::select! {
         _ = &mut streams => {}
@@ -230,6 +234,9 @@ async fn session(
             let _ = tokio::time::timeout(CLOSE_WAIT, &mut streams).await;
         }
     }
+    // The exit status only adds to the diagnostics; a v4 apiserver, whose stdin ends with the
+    // websocket, may never send it.
+    let _ = tokio::time::timeout(Duration::from_millis(200), status_task).await;
     proc.abort();
     cleanup(&cluster, &pod, &diag).await;
 }

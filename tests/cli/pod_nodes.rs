@@ -40,7 +40,15 @@ const CP: &str = "node-role.kubernetes.io/control-plane";
 
 /// A fake cluster whose Nodes `names` (control-plane) have the trees of `trees`, plus a worker.
 fn cluster(pair: &Path, names: &[&str], trees: &Trees) -> FakeCluster {
-    let c = FakeCluster::start(Spec::signing_with(&pair.join("sa.key"), &[]));
+    cluster_with(pair, names, trees, false)
+}
+
+/// `v4_only`: exec speaks only `v4.channel.k8s.io`, as kube-apiserver before 1.30 (stdin ends
+/// by closing the websocket, not by a close frame).
+fn cluster_with(pair: &Path, names: &[&str], trees: &Trees, v4_only: bool) -> FakeCluster {
+    let mut spec = Spec::signing_with(&pair.join("sa.key"), &[]);
+    spec.exec_v4_only = v4_only;
+    let c = FakeCluster::start(spec);
     let mut nodes: Vec<(&str, &[&str], Option<&str>)> =
         names.iter().map(|n| (*n, &[CP][..], None)).collect();
     nodes.push(("worker-1", &[], None));
@@ -206,6 +214,34 @@ fn trust_sign_with_and_retire_through_node_pods_byte_exact() {
     );
     assert_no_pod_left(&c);
     assert_calls_inside_rbac(&c);
+}
+
+/// kube-apiserver before 1.30 speaks only the v4 exec protocol: the same edit, the same bytes,
+/// and the session still ends (stdin closed by closing the websocket) without waiting out a
+/// timeout.
+#[test]
+fn node_pods_through_a_v4_only_apiserver() {
+    let pair = keys();
+    let names = ["cp-1"];
+    let trees = Trees::new(&names, pair.path());
+    let c = cluster_with(pair.path(), &names, &trees, true);
+    let started = std::time::Instant::now();
+    let out = on_pods(&c, &names, &["trust", "/etc/kubernetes/pki/sa-new.pub"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let (want_api, _) = local_edit(pair.path(), &["trust", "/etc/kubernetes/pki/sa-new.pub"]);
+    assert_eq!(
+        trees.file("cp-1", "manifests/kube-apiserver.yaml"),
+        want_api
+    );
+    assert!(
+        c.requests()
+            .iter()
+            .any(|r| r == "exec subprotocol v4.channel.k8s.io"),
+        "{:?}",
+        c.requests()
+    );
+    assert_no_pod_left(&c);
+    eprintln!("v4-only trust over one node pod: {:?}", started.elapsed());
 }
 
 #[test]
