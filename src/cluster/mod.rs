@@ -28,6 +28,7 @@ pub use issuer::{IssuerJwks, fetch_issuer_jwks};
 pub use token::{
     DEFAULT_TOKEN_PATH, IssuedToken, MAX_TOKEN_DURATION, MIN_TOKEN_DURATION, check_token_duration,
 };
+pub(crate) use token::{check_label, check_subdomain};
 
 /// Why a cluster call failed. Each variant names the file or URL; the underlying cause is the
 /// error's `source()` (print with `{:#}` through anyhow, or [`error_chain`]).

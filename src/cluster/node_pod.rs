@@ -25,7 +25,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::{Api, AttachParams, AttachedProcess, DeleteParams, PostParams};
 
-use super::{Cluster, ClusterError, bounded, connect::READ_TIMEOUT};
+use super::{Cluster, ClusterError, bounded};
 
 /// The default `--node-image`: a small image with a POSIX shell and the tools the shell
 /// protocol uses (`base64`, `mktemp`, `stat -c`, `sync FILE`, `readlink -f`, `head -c`).
@@ -206,15 +206,10 @@ impl Cluster {
     pub async fn node_exists(&self, name: &str) -> Result<bool, ClusterError> {
         let api: Api<Node> = Api::all(self.client.clone());
         let url = self.url(&format!("/api/v1/nodes/{name}"));
-        match tokio::time::timeout(READ_TIMEOUT, api.get(name)).await {
-            Err(_) => Err(ClusterError::Timeout {
-                method: "GET",
-                url,
-                secs: READ_TIMEOUT.as_secs(),
-            }),
-            Ok(Ok(_)) => Ok(true),
-            Ok(Err(kube::Error::Api(s))) if s.code == 404 => Ok(false),
-            Ok(Err(e)) => Err(super::from_kube("GET", &url, e)),
+        match bounded("GET", &url, api.get(name)).await {
+            Ok(_) => Ok(true),
+            Err(ClusterError::Api { code: 404, .. }) => Ok(false),
+            Err(e) => Err(e),
         }
     }
 
@@ -277,31 +272,26 @@ impl Cluster {
                     }
                 )));
             }
-            if let Some(w) = container
+            let waiting = container
                 .and_then(|c| c.state.as_ref())
-                .and_then(|s| s.waiting.as_ref())
-            {
-                let reason = w.reason.clone().unwrap_or_default();
-                let message = w.message.clone().unwrap_or_default();
-                if HOPELESS.contains(&reason.as_str()) {
-                    return Err(bad(format!(
-                        "{} on node {}: container {reason}{} (image {}; choose another with --node-image)",
-                        p.shown(),
-                        p.node,
-                        if message.is_empty() {
-                            String::new()
-                        } else {
-                            format!(": {}", crate::text::printable(&message))
-                        },
-                        p.image
-                    )));
-                }
+                .and_then(|s| s.waiting.as_ref());
+            let reason = waiting.and_then(|w| w.reason.as_deref()).unwrap_or("");
+            if HOPELESS.contains(&reason) {
+                let message = waiting.and_then(|w| w.message.as_deref()).unwrap_or("");
+                return Err(bad(format!(
+                    "{} on node {}: container {reason}{} (image {}; choose another with --node-image)",
+                    p.shown(),
+                    p.node,
+                    if message.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", crate::text::printable(message))
+                    },
+                    p.image
+                )));
             }
-            let last = match container
-                .and_then(|c| c.state.as_ref())
-                .and_then(|s| s.waiting.as_ref())
-            {
-                Some(w) => format!("container waiting: {}", w.reason.as_deref().unwrap_or("")),
+            let last = match waiting {
+                Some(_) => format!("container waiting: {reason}"),
                 None => format!("phase {phase}"),
             };
             if start.elapsed() >= timeout {
@@ -339,20 +329,10 @@ impl Cluster {
             "/api/v1/namespaces/{}/pods/{}",
             p.namespace, p.name
         ));
-        match tokio::time::timeout(
-            READ_TIMEOUT,
-            api.delete(&p.name, &DeleteParams::default().grace_period(0)),
-        )
-        .await
-        {
-            Err(_) => Err(ClusterError::Timeout {
-                method: "DELETE",
-                url,
-                secs: READ_TIMEOUT.as_secs(),
-            }),
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(kube::Error::Api(s))) if s.code == 404 => Ok(()),
-            Ok(Err(e)) => Err(super::from_kube("DELETE", &url, e)),
+        let params = DeleteParams::default().grace_period(0);
+        match bounded("DELETE", &url, api.delete(&p.name, &params)).await {
+            Ok(_) | Err(ClusterError::Api { code: 404, .. }) => Ok(()),
+            Err(e) => Err(e),
         }
     }
 }

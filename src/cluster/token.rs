@@ -319,7 +319,7 @@ pub(super) async fn send_text(
 }
 
 /// RFC 1123 label (namespaces, container names): the names end up in a URL path.
-fn check_label(what: &'static str, v: &str) -> Result<(), ClusterError> {
+pub(crate) fn check_label(what: &'static str, v: &str) -> Result<(), ClusterError> {
     let bad = |reason| ClusterError::InvalidName {
         what,
         value: v.to_string(),
@@ -340,8 +340,8 @@ fn check_label(what: &'static str, v: &str) -> Result<(), ClusterError> {
     Ok(())
 }
 
-/// RFC 1123 subdomain (ServiceAccount and pod names).
-fn check_subdomain(what: &'static str, v: &str) -> Result<(), ClusterError> {
+/// RFC 1123 subdomain (ServiceAccount, pod, Node and ConfigMap names).
+pub(crate) fn check_subdomain(what: &'static str, v: &str) -> Result<(), ClusterError> {
     if v.is_empty() || v.len() > 253 {
         return Err(ClusterError::InvalidName {
             what,

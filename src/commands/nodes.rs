@@ -14,7 +14,7 @@ use crate::node::select::{self, NodeSpec, Via};
 use crate::node::ssh::{self, SshOptions};
 
 /// `--ssh-command` and `--sudo`.
-pub(crate) fn ssh_options(args: &NodeArgs) -> anyhow::Result<SshOptions> {
+fn ssh_options(args: &NodeArgs) -> anyhow::Result<SshOptions> {
     Ok(SshOptions {
         command: SshOptions::parse_command(&args.ssh_command).map_err(anyhow::Error::msg)?,
         sudo: args.sudo,
@@ -144,14 +144,7 @@ pub(crate) fn resolve(args: &NodeArgs) -> anyhow::Result<(Vec<NodeSpec>, Transpo
 /// (it reaches the pod spec verbatim).
 fn check_pod_options(args: &NodeArgs) -> anyhow::Result<()> {
     let ns = &args.node_namespace;
-    let label_ok = !ns.is_empty()
-        && ns.len() <= 63
-        && ns
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !ns.starts_with('-')
-        && !ns.ends_with('-');
-    if !label_ok {
+    if crate::cluster::check_label("namespace", ns).is_err() {
         bail!(
             "--node-namespace {}: not a namespace name (lowercase letters, digits and '-', at most 63)",
             crate::text::printable(ns)

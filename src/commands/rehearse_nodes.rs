@@ -34,7 +34,13 @@ pub(super) struct Peers {
 struct Peer {
     name: String,
     root: PathBuf,
-    backup_dir: PathBuf,
+}
+
+impl Peer {
+    /// The node's backup directory, on this machine.
+    fn backup_dir(&self) -> PathBuf {
+        self.root.join(BACKUP_DIR.trim_start_matches('/'))
+    }
 }
 
 /// What one node went through, for `-o json` and the final table.
@@ -68,7 +74,6 @@ impl Peers {
             copy_tree(&first, &root.join("etc/kubernetes"))?;
             nodes.push(Peer {
                 name: format!("cp-{k}"),
-                backup_dir: root.join(BACKUP_DIR.trim_start_matches('/')),
                 root,
             });
         }
@@ -155,8 +160,9 @@ impl Peers {
         Ok(out)
     }
 
-    /// After cp-1's `stage`: the same manifest edit on every other node (plan all, then apply
-    /// node by node), and after retire the old key files archived on each.
+    /// After cp-1's `stage`: the same manifest edit on every other node, and after retire the
+    /// old key files archived on each. One `edit_nodes` per node, because each node keeps its
+    /// backups in its own tree (a `--backup-dir` is one host path for every node of a command).
     pub(super) fn follow(
         &self,
         stage: Stage,
@@ -174,7 +180,7 @@ impl Peers {
         for (i, p) in self.nodes.iter().enumerate() {
             let mut targets = vec![manifest_nodes::local_target(&p.name, &p.root)];
             let opts = ManifestOpts {
-                backup_dir: Some(p.backup_dir.clone()),
+                backup_dir: Some(p.backup_dir()),
                 dry_run: false,
                 no_check_files: false,
             };

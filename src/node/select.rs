@@ -67,21 +67,6 @@ impl std::fmt::Display for Via {
     }
 }
 
-/// RFC 1123 subdomain, as Kubernetes requires of node names.
-fn valid_node_name(n: &str) -> bool {
-    !n.is_empty()
-        && n.len() <= 253
-        && n.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-        })
-}
-
 /// The value of one `--node`, as shown in messages: a password replaced.
 fn shown(arg: &str) -> String {
     let text = match url::Url::parse(arg.split_once('=').map_or(arg, |(_, t)| t)) {
@@ -105,7 +90,8 @@ pub fn parse(arg: &str) -> Result<NodeSpec, SelectError> {
         Some((n, t)) => (n, Some(t)),
         None => (arg, None),
     };
-    if !valid_node_name(name) {
+    // RFC 1123 subdomain, as Kubernetes requires of node names.
+    if crate::cluster::check_subdomain("node name", name).is_err() {
         return Err(SelectError::BadName {
             shown: shown.clone(),
             name: crate::text::printable(name).into_owned(),

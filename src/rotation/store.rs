@@ -74,15 +74,9 @@ impl Location {
         };
         let bad = || StoreError::BadUrl(crate::text::printable(&text).into_owned());
         let (ns, name) = rest.split_once('/').ok_or_else(bad)?;
-        let label = |v: &str, max: usize| {
-            !v.is_empty()
-                && v.len() <= max
-                && v.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
-                && !v.starts_with(['-', '.'])
-                && !v.ends_with(['-', '.'])
-        };
-        if !label(ns, 63) || ns.contains('.') || !label(name, 253) {
+        if crate::cluster::check_label("namespace", ns).is_err()
+            || crate::cluster::check_subdomain("ConfigMap name", name).is_err()
+        {
             return Err(bad());
         }
         Ok(Location::Cluster {
@@ -165,33 +159,20 @@ impl Store {
         Ok(rt.block_on(call(c.clone())))
     }
 
-    fn names(&self) -> Option<(String, String)> {
-        match &self.loc {
-            Location::Cluster { namespace, name } => Some((namespace.clone(), name.clone())),
-            Location::File(_) => None,
-        }
-    }
-
     /// Whether a rotation state is there.
     pub fn exists(&mut self) -> Result<bool, StoreError> {
-        match self.names() {
-            None => match &self.loc {
-                Location::File(p) => Ok(p.exists()),
-                Location::Cluster { .. } => unreachable!(),
-            },
-            Some((ns, name)) => {
-                let got = self.block(|c| async move { c.read_state(&ns, &name).await })?;
-                Ok(got.map_err(|e| self.cluster_err(e))?.is_some())
-            }
-        }
+        let (ns, name) = match &self.loc {
+            Location::File(p) => return Ok(p.exists()),
+            Location::Cluster { namespace, name } => (namespace.clone(), name.clone()),
+        };
+        let got = self.block(|c| async move { c.read_state(&ns, &name).await })?;
+        Ok(got.map_err(|e| self.cluster_err(e))?.is_some())
     }
 
     pub fn load(&mut self) -> Result<RotationState, StoreError> {
-        let Some((ns, name)) = self.names() else {
-            let Location::File(p) = &self.loc else {
-                unreachable!()
-            };
-            return Ok(RotationState::load(p)?);
+        let (ns, name) = match &self.loc {
+            Location::File(p) => return Ok(RotationState::load(p)?),
+            Location::Cluster { namespace, name } => (namespace.clone(), name.clone()),
         };
         let got = self
             .block(|c| async move { c.read_state(&ns, &name).await })?
@@ -204,11 +185,9 @@ impl Store {
 
     /// Save a new state; refused when one exists.
     pub fn create(&mut self, state: &RotationState) -> Result<(), StoreError> {
-        let Some((ns, name)) = self.names() else {
-            let Location::File(p) = &self.loc else {
-                unreachable!()
-            };
-            return Ok(state.save(p, true)?);
+        let (ns, name) = match &self.loc {
+            Location::File(p) => return Ok(state.save(p, true)?),
+            Location::Cluster { namespace, name } => (namespace.clone(), name.clone()),
         };
         let text = state.to_text();
         match self.block(|c| async move { c.create_state(&ns, &name, &text).await })? {
@@ -223,11 +202,9 @@ impl Store {
 
     /// Save over the state last loaded, only if nobody changed it since.
     pub fn save(&mut self, state: &RotationState) -> Result<(), StoreError> {
-        let Some((ns, name)) = self.names() else {
-            let Location::File(p) = &self.loc else {
-                unreachable!()
-            };
-            return Ok(state.save(p, false)?);
+        let (ns, name) = match &self.loc {
+            Location::File(p) => return Ok(state.save(p, false)?),
+            Location::Cluster { namespace, name } => (namespace.clone(), name.clone()),
         };
         let version = self.version.clone().unwrap_or_default();
         let text = state.to_text();
@@ -243,15 +220,15 @@ impl Store {
 
     /// Lock the rotation for this command: `for_new` for `start` (no state yet).
     pub fn lock(&mut self, for_new: bool) -> Result<Guard, StoreError> {
-        let Some((ns, name)) = self.names() else {
-            let Location::File(p) = &self.loc else {
-                unreachable!()
-            };
-            return Ok(Guard::File(if for_new {
-                Lock::acquire_for_new(p)?
-            } else {
-                Lock::acquire(p)?
-            }));
+        let (ns, name) = match &self.loc {
+            Location::File(p) => {
+                return Ok(Guard::File(if for_new {
+                    Lock::acquire_for_new(p)?
+                } else {
+                    Lock::acquire(p)?
+                }));
+            }
+            Location::Cluster { namespace, name } => (namespace.clone(), name.clone()),
         };
         let shown = self.shown();
         let me = identity();

@@ -509,15 +509,7 @@ fn json(code: StatusCode, content_type: &str, body: String) -> Resp {
 
 /// A `metav1.Status` failure, as kube-apiserver writes it.
 fn status(code: StatusCode, reason: &str, message: &str, details: serde_json::Value) -> Resp {
-    let mut v = serde_json::json!({
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Failure",
-        "message": message,
-        "reason": reason,
-        "code": code.as_u16(),
-    });
+    let mut v = super::fake_node_pods::status_json(code.as_u16(), reason, message);
     if !details.is_null() {
         v["details"] = details;
     }

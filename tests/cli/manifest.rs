@@ -22,11 +22,7 @@ impl Node {
             std::fs::copy(fixture(&format!("manifests/{f}")), m.join(f)).unwrap();
         }
         for (name, alg) in [("sa", "rsa-2048"), ("sa-new", "ecdsa-p256")] {
-            sakr()
-                .args(["keygen", "-q", "-a", alg, "--name", name, "--out-dir"])
-                .arg(&pki)
-                .assert()
-                .success();
+            keygen(&pki, name, alg);
         }
         Node { root }
     }

@@ -30,19 +30,7 @@ pub(crate) fn seed_kube(kube: &Path, pair: &Path) {
 pub(crate) fn keys() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     for name in ["sa", "sa-new"] {
-        sakr()
-            .args([
-                "keygen",
-                "-q",
-                "-a",
-                "ecdsa-p256",
-                "--name",
-                name,
-                "--out-dir",
-            ])
-            .arg(d.path())
-            .assert()
-            .success();
+        keygen(d.path(), name, "ecdsa-p256");
     }
     d
 }
@@ -433,19 +421,7 @@ fn one_key_pair_on_every_node() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("already there"), "{}", stderr(&out));
     // Not one pair: refused (1), nothing written.
-    sakr()
-        .args([
-            "keygen",
-            "-q",
-            "-a",
-            "ecdsa-p256",
-            "--name",
-            "other",
-            "--out-dir",
-        ])
-        .arg(local.path())
-        .assert()
-        .success();
+    keygen(local.path(), "other", "ecdsa-p256");
     let out = install("sa-byo.key", "other.pub");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(

@@ -213,19 +213,7 @@ fn a_symlinked_state_lock_is_refused() {
 #[test]
 fn keygen_force_that_cannot_replace_the_pub_keeps_the_old_pair() {
     let dir = tempfile::tempdir().unwrap();
-    sakr()
-        .args([
-            "keygen",
-            "-q",
-            "-a",
-            "ecdsa-p256",
-            "--name",
-            "sa",
-            "--out-dir",
-        ])
-        .arg(dir.path())
-        .assert()
-        .success();
+    keygen(dir.path(), "sa", "ecdsa-p256");
     let old_key = std::fs::read(dir.path().join("sa.key")).unwrap();
     // NAME.pub cannot be replaced: here a directory in its place.
     std::fs::remove_file(dir.path().join("sa.pub")).unwrap();

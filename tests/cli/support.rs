@@ -11,6 +11,15 @@ pub fn sakr() -> assert_cmd::Command {
     c
 }
 
+/// `sakr keygen -q -a ALG --name NAME --out-dir DIR`, which must succeed.
+pub fn keygen(dir: &Path, name: &str, alg: &str) {
+    sakr()
+        .args(["keygen", "-q", "-a", alg, "--name", name, "--out-dir"])
+        .arg(dir)
+        .assert()
+        .success();
+}
+
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
