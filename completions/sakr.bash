@@ -1594,7 +1594,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__rotate__subcmd__start)
-            opts="-a -o -q -v -h -V --state --key-dir --name --algorithm --publish-to --issuer --jwks-uri --endpoint --cache-control --overlap --kubeconfig --context --single-node --manifests-dir --apiserver --controller-manager --host-root --backup-dir --output --quiet --verbose --no-color --help --version"
+            opts="-a -o -q -v -h -V --state --key-dir --name --algorithm --publish-to --issuer --jwks-uri --endpoint --cache-control --overlap --kubeconfig --context --single-node --node --control-plane --via --ssh-command --sudo --node-image --node-namespace --node-apiserver --node-timeout --manifests-dir --apiserver --controller-manager --host-root --backup-dir --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1649,6 +1649,34 @@ _sakr() {
                     return 0
                     ;;
                 --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "pod ssh" -- "${cur}"))
+                    return 0
+                    ;;
+                --ssh-command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-apiserver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --node-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -334,6 +334,14 @@ complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcom
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l overlap -d 'Keep trusting the old key at least this long after the switch (e.g. 7d, 36h); never less than 24h10s plus the JWKS cache max-age' -r
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l kubeconfig -d 'Ask the cluster: every apiserver endpoint\'s JWKS before switching (unless --single-node), and a fresh token (TokenRequest) for the verify stage' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l context -d 'kubeconfig context' -r
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l node -d 'A control-plane node of the rotation (repeatable; the rolling order): NAME alone is the Kubernetes Node of that name, reached by a short-lived pod on it; NAME=ssh://[USER@]HOST[:PORT] through the system ssh client; NAME=local:///ROOT for a node tree on this machine. Every stage acts on every node; paths (--manifests-dir, --key-dir) are the nodes\' own' -r
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l via -d 'How --control-plane nodes are reached: a pod on each node, or ssh to its InternalIP' -r -f -a "pod\t''
+ssh\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l ssh-command -d 'The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config")' -r
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l node-image -d 'The image of node pods (a POSIX shell with base64, mktemp, stat, sync, readlink)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l node-namespace -d 'The namespace node pods run in (it must admit hostPath pods)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l node-apiserver -d 'Where a node\'s kube-apiserver answers, when it is not the endpoint of default/kubernetes at the Node\'s InternalIP (repeatable): NAME=HOST:PORT' -r
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l node-timeout -d 'How long a rolling stage waits for one node\'s kube-apiserver to come back after its edit before it stops, leaving the other nodes as they are' -r
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l manifests-dir -d 'The static-pod manifests directory; the two manifests are found by their containers' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
@@ -342,6 +350,8 @@ complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcom
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l single-node -d 'This is the only control-plane node: its manifest is the whole truth for the switch gate'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l control-plane -d 'Every Node labelled node-role.kubernetes.io/control-plane (or the legacy master label), reached as --via says'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l sudo -d 'Become root on ssh nodes through `sudo -n`'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s v -l verbose -d 'Explain what is being done on stderr'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
@@ -392,7 +402,7 @@ rsa-4096\t''
 ecdsa-p256\t''
 ecdsa-p384\t''
 ecdsa-p521\t''"
-complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -l nodes -d 'Rehearse over N node trees: cp-1 runs the rotation, and each stage\'s change reaches cp-2 … cp-N from the same seat (keys install, manifest trust / sign-with / retire over local:// nodes, old keys archived), each node\'s diff shown' -r
+complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -l nodes -d 'Rehearse an HA control plane of N nodes (node trees cp-1 … cp-N): one rotation over every node from this seat, each stage rolling node by node. 1: a single control-plane node' -r
 complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -s q -l quiet -d 'Print only data and errors (no notes or progress)'

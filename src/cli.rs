@@ -541,6 +541,39 @@ pub struct RotateStartArgs {
     /// This is the only control-plane node: its manifest is the whole truth for the switch gate.
     #[arg(long)]
     pub single_node: bool,
+    /// A control-plane node of the rotation (repeatable; the rolling order): NAME alone is the
+    /// Kubernetes Node of that name, reached by a short-lived pod on it; NAME=ssh://[USER@]HOST[:PORT]
+    /// through the system ssh client; NAME=local:///ROOT for a node tree on this machine. Every
+    /// stage acts on every node; paths (--manifests-dir, --key-dir) are the nodes' own.
+    #[arg(long = "node", value_name = "NAME[=URL]")]
+    pub nodes: Vec<String>,
+    /// Every Node labelled node-role.kubernetes.io/control-plane (or the legacy master label),
+    /// reached as --via says.
+    #[arg(long, requires = "kubeconfig")]
+    pub control_plane: bool,
+    /// How --control-plane nodes are reached: a pod on each node, or ssh to its InternalIP.
+    #[arg(long, value_enum, default_value_t = Via::Pod, requires = "control_plane")]
+    pub via: Via,
+    /// The ssh client for ssh:// nodes, split like a shell would (e.g. "ssh -F /path/config").
+    #[arg(long, value_name = "CMD", default_value = "ssh")]
+    pub ssh_command: String,
+    /// Become root on ssh nodes through `sudo -n`.
+    #[arg(long)]
+    pub sudo: bool,
+    /// The image of node pods (a POSIX shell with base64, mktemp, stat, sync, readlink).
+    #[arg(long, value_name = "IMAGE", default_value = crate::cluster::node_pod::DEFAULT_IMAGE)]
+    pub node_image: String,
+    /// The namespace node pods run in (it must admit hostPath pods).
+    #[arg(long, value_name = "NS", default_value = "kube-system")]
+    pub node_namespace: String,
+    /// Where a node's kube-apiserver answers, when it is not the endpoint of default/kubernetes
+    /// at the Node's InternalIP (repeatable): NAME=HOST:PORT.
+    #[arg(long, value_name = "NAME=HOST:PORT", requires = "kubeconfig")]
+    pub node_apiserver: Vec<String>,
+    /// How long a rolling stage waits for one node's kube-apiserver to come back after its edit
+    /// before it stops, leaving the other nodes as they are.
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub node_timeout: String,
     #[command(flatten)]
     pub manifests: ManifestLocation,
 }
@@ -610,9 +643,9 @@ pub struct RehearseArgs {
     /// Algorithm of the new key (the same default as `keygen` and `rotate start`).
     #[arg(long, short = 'a', value_enum, default_value_t = Algorithm::Rsa2048)]
     pub algorithm: Algorithm,
-    /// Rehearse over N node trees: cp-1 runs the rotation, and each stage's change reaches
-    /// cp-2 … cp-N from the same seat (keys install, manifest trust / sign-with / retire over
-    /// local:// nodes, old keys archived), each node's diff shown.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
+    /// Rehearse an HA control plane of N nodes (node trees cp-1 … cp-N): one rotation over
+    /// every node from this seat, each stage rolling node by node. 1: a single control-plane
+    /// node.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=16))]
     pub nodes: u16,
 }

@@ -26,7 +26,6 @@ const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
 
 /// Per-endpoint reads give up sooner than the kubeconfig's: an apiserver that does not answer
 /// within this is reported unreachable rather than stalling the whole table.
-const ENDPOINT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const ENDPOINT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The OIDC discovery document as served or published (only the fields sakr reads are
@@ -196,27 +195,8 @@ impl Cluster {
         let place = addr.place();
         let url = format!("{}{JWKS_PATH}", addr.url());
         let result = async {
-            let mut config = self.config.clone();
-            config.cluster_url = addr.url().parse().map_err(|_| ClusterError::Issuer {
-                url: addr.url(),
-                reason: "not a valid URL".into(),
-            })?;
-            if config.tls_server_name.is_none() {
-                config.tls_server_name = self
-                    .config
-                    .cluster_url
-                    .host()
-                    .map(|h| h.trim_start_matches('[').trim_end_matches(']').to_string());
-            }
-            config.connect_timeout = Some(ENDPOINT_CONNECT_TIMEOUT);
-            config.read_timeout = Some(ENDPOINT_TIMEOUT);
-            // One attempt: an apiserver answering 503 is a finding, not something to wait out.
-            config.default_retry = false;
-            let client = kube::Client::try_from(config).map_err(|source| ClusterError::Client {
-                server: addr.url(),
-                source,
-            })?;
-            read_jwks_within(&client, &url, ENDPOINT_TIMEOUT).await
+            let at = self.at_endpoint(addr)?;
+            read_jwks_within(&at.client, &url, ENDPOINT_TIMEOUT).await
         }
         .await;
         match result {

@@ -19,12 +19,14 @@ mod issuer;
 pub mod node_pod;
 pub mod nodes;
 pub mod objects;
+mod review;
 mod token;
 
 pub use apiserver::{ApiserverEndpoints, DiscoveryDoc, EndpointAddress, EndpointSource};
 pub use connect::{Cluster, ClusterOptions, ConfigSource};
 pub use drift::{DriftInput, DriftReport, Finding, PlaceKids, every_apiserver_trusts};
 pub use issuer::{IssuerJwks, fetch_issuer_jwks};
+pub use review::Review;
 pub use token::{
     DEFAULT_TOKEN_PATH, IssuedToken, MAX_TOKEN_DURATION, MIN_TOKEN_DURATION, check_token_duration,
 };

@@ -25,17 +25,8 @@ impl Cluster {
         let mut out: Vec<ControlPlaneNode> = Vec::new();
         for label in [CONTROL_PLANE_LABEL, LEGACY_MASTER_LABEL] {
             let url = format!("/api/v1/nodes?labelSelector={label}");
-            let list = tokio::time::timeout(
-                super::connect::READ_TIMEOUT,
-                api.list(&ListParams::default().labels(label)),
-            )
-            .await
-            .map_err(|_| ClusterError::Timeout {
-                method: "GET",
-                url: url.clone(),
-                secs: super::connect::READ_TIMEOUT.as_secs(),
-            })?
-            .map_err(|e| super::from_kube("GET", &url, e))?;
+            let list =
+                super::bounded("GET", &url, api.list(&ListParams::default().labels(label))).await?;
             for n in list.items {
                 let name = n.metadata.name.clone().unwrap_or_default();
                 if name.is_empty() || out.iter().any(|o| o.name == name) {
@@ -52,5 +43,21 @@ impl Cluster {
         }
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
+    }
+}
+
+impl Cluster {
+    /// The first InternalIP of Node `name` (`None` when it reports none); a Node that does not
+    /// exist is the API's 404.
+    pub async fn node_internal_ip(&self, name: &str) -> Result<Option<String>, ClusterError> {
+        super::check_subdomain("node name", name)?;
+        let api: Api<Node> = Api::all(self.client.clone());
+        let url = format!("/api/v1/nodes/{name}");
+        let n = super::bounded("GET", &url, api.get(name)).await?;
+        Ok(n.status
+            .as_ref()
+            .and_then(|s| s.addresses.as_ref())
+            .and_then(|a| a.iter().find(|a| a.type_ == "InternalIP"))
+            .map(|a| a.address.clone()))
     }
 }

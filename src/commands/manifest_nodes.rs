@@ -78,23 +78,6 @@ fn connect(args: &ManifestArgs) -> anyhow::Result<Vec<Target>> {
     Ok(out)
 }
 
-/// A node tree on this machine, as `--node NAME=local:///ROOT` with the default paths.
-pub(crate) fn local_target(name: &str, root: &Path) -> Target {
-    Target {
-        spec: NodeSpec {
-            name: name.to_string(),
-            via: Via::Local {
-                root: root.to_path_buf(),
-            },
-        },
-        node: Box::new(crate::node::local::LocalNode::new(name, "/")),
-        manifests_dir: Some(root.join("etc/kubernetes/manifests")),
-        apiserver: None,
-        controller_manager: None,
-        host_root: root.to_path_buf(),
-    }
-}
-
 fn open(t: &mut Target) -> anyhow::Result<State> {
     ops::open_on(
         t.node.as_mut(),
@@ -365,7 +348,7 @@ pub(crate) fn edit_nodes(
             }
             report.not_done.push(name);
         } else {
-            before_apply(&name);
+            crate::node::test_hook_before_node(&name);
             match ops::apply_on(t.node.as_mut(), plan, backup_dir) {
                 Ok(backups) => {
                     if !printer.json() {
@@ -415,15 +398,4 @@ pub(crate) fn edit_nodes(
         report.kubeadm_hint = Some(state.kubeadm_hint_after(plan));
     }
     Ok(report)
-}
-
-/// Debug builds only (the tests): run `$SAKR_TEST_BEFORE_NODE NODE` before a node's edit is
-/// applied, so a test can take that node down at exactly that point. Release builds compile it
-/// out, like the crash points of `fsutil`.
-fn before_apply(node: &str) {
-    #[cfg(debug_assertions)]
-    if let Some(cmd) = std::env::var_os("SAKR_TEST_BEFORE_NODE") {
-        let _ = std::process::Command::new(cmd).arg(node).status();
-    }
-    let _ = node;
 }

@@ -2,16 +2,12 @@
 //! node specs, and each spec to a [`Node`] of its transport. Shared by `sakr manifest`,
 //! `sakr keygen --node` and `sakr keys install`.
 
-use std::path::Path;
-
 use anyhow::{Context as _, bail};
 
 use crate::cli::NodeArgs;
-use crate::node::Node;
-use crate::node::local::LocalNode;
-use crate::node::pod::{self, PodOptions};
+use crate::node::pod::PodOptions;
 use crate::node::select::{self, NodeSpec, Via};
-use crate::node::ssh::{self, SshOptions};
+use crate::node::ssh::SshOptions;
 
 /// `--ssh-command` and `--sudo`.
 fn ssh_options(args: &NodeArgs) -> anyhow::Result<SshOptions> {
@@ -22,39 +18,7 @@ fn ssh_options(args: &NodeArgs) -> anyhow::Result<SshOptions> {
     })
 }
 
-/// How the selected nodes are reached: ssh options always, and a cluster connection when a
-/// node is reached by a pod (connected once, and every named Node checked to exist before
-/// anything runs on any node).
-pub(crate) struct Transports {
-    pub ssh: SshOptions,
-    pub pod: Option<PodOptions>,
-}
-
-/// The [`Node`] that reaches `spec`; a `local:///…` node has its `/` at `local_root` (the
-/// caller decides: its tree's root, or `/` with the tree as the manifests' host root).
-pub(crate) fn node_for(
-    spec: &NodeSpec,
-    transports: &Transports,
-    local_root: &Path,
-) -> anyhow::Result<Box<dyn Node>> {
-    Ok(match &spec.via {
-        Via::Pod => {
-            let opts = transports
-                .pod
-                .as_ref()
-                .context("internal: a pod node without a cluster connection")?;
-            Box::new(pod::node(&spec.name, opts))
-        }
-        Via::Ssh { user, host, port } => Box::new(ssh::node(
-            &spec.name,
-            user.as_deref(),
-            host,
-            *port,
-            &transports.ssh,
-        )),
-        Via::Local { .. } => Box::new(LocalNode::new(&spec.name, local_root)),
-    })
-}
+pub(crate) use crate::node::{Transports, node_for};
 
 fn cluster_options(args: &NodeArgs) -> crate::cluster::ClusterOptions {
     crate::cluster::ClusterOptions {

@@ -90,24 +90,46 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
 
     let mut now = jiff::Timestamp::now();
     let state_path = scratch.join("rotation.json");
-    let started = run::start(
-        &StartOptions {
-            state: state_path.clone(),
-            key_dir: None,
-            name: Some("sa-new".into()),
-            algorithm: args.algorithm,
-            manifests: ManifestConfig {
+    // Several nodes: one rotation over every node tree (`--node cp-K=local:///ROOT`), the
+    // paths in the state being the nodes' own. One node: this machine's form, host paths.
+    let (manifests, nodes) = match &peers {
+        Some(p) => (
+            ManifestConfig {
+                manifests_dir: None,
+                apiserver: None,
+                controller_manager: None,
+                host_root: PathBuf::from("/"),
+                backup_dir: PathBuf::from(super::rehearse_nodes::BACKUP_DIR),
+            },
+            p.specs(&root),
+        ),
+        None => (
+            ManifestConfig {
                 manifests_dir: Some(mdir.clone()),
                 apiserver: None,
                 controller_manager: None,
                 host_root: root.clone(),
                 backup_dir: scratch.join("backups"),
             },
+            Vec::new(),
+        ),
+    };
+    let started = run::start(
+        &StartOptions {
+            state: state_path.clone(),
+            key_dir: None,
+            name: Some("sa-new".into()),
+            algorithm: args.algorithm,
+            manifests,
             publish: Some(publish.clone()),
             apiservers: ApiserverCheck::SingleNode,
             token_cluster: None,
             overlap_seconds: 0,
             simulated_clock: true,
+            nodes,
+            transport: Default::default(),
+            node_apiservers: Vec::new(),
+            node_timeout_seconds: crate::rotation::state::DEFAULT_NODE_TIMEOUT_SECONDS,
         },
         now,
     )
@@ -125,7 +147,7 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
         waits: Vec::new(),
         checks: Vec::new(),
         kubeadm_note: None,
-        next_commands: next_commands(args.algorithm),
+        next_commands: next_commands(args.algorithm, n_nodes),
         nodes: Vec::new(),
     };
     if !printer.json() {
@@ -138,14 +160,16 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
         ));
     }
 
-    if let Some(p) = &peers {
-        if !printer.json() {
-            printer.data(&format!(
-                "nodes: cp-1 runs the rotation; cp-2 … cp-{n_nodes} follow each stage from this seat\n"
-            ));
+    if peers.is_some() && !printer.json() {
+        let mut out = format!(
+            "nodes: cp-1 … cp-{n_nodes}, one rotation from this seat; each stage rolls node by node\n"
+        );
+        for n in &started.nodes {
+            out.push_str(&super::rotate::node_line(n));
         }
-        report.nodes = p.install_pair(&started.state, printer)?;
+        printer.data(&out);
     }
+    let generated = started.nodes.clone();
 
     // A token from the old key, as pods hold right now: it must keep verifying until retire.
     let old_token = mint(&started.state, &started.state.old.private_key_host, now)?;
@@ -178,10 +202,6 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
                 });
                 if !printer.json() {
                     super::rotate::render_step(&r, printer);
-                }
-                if let (Some(p), Some(stage)) = (&peers, r.stage) {
-                    let state = RotationState::load(&state_path)?;
-                    p.follow(stage, &state, &mut report.nodes, printer)?;
                 }
                 let check = match r.stage {
                     Some(Stage::Verify) => {
@@ -226,6 +246,7 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
         }
     }
     if let Some(p) = &peers {
+        report.nodes = super::rehearse_nodes::per_node(&generated, &report.stages);
         p.compare(&scratch, &mut report.nodes)?;
         if !printer.json() {
             printer.data(&super::rehearse_nodes::table(&report.nodes));
@@ -239,13 +260,18 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
         }
         if peers.is_some() {
             printer.data(
-                "every node ends as cp-1 does. On a real HA control plane, after each `rotate next` on the first node, the same change on the others from the same seat (keys install, manifest trust / sign-with / retire --node NAME=ssh://HOST or --control-plane): see docs/rotation-guide.md.\n",
+                "every node ends as cp-1 does. On a real HA control plane, the same rotation from one seat: `sakr rotate start --control-plane --kubeconfig FILE …` (or --node NAME=ssh://HOST for each node), then `sakr rotate next` until complete; each node's kube-apiserver is waited for before the next node is edited. See docs/rotation-guide.md.\n",
             );
         }
         printer.data(&format!(
-            "rehearsal complete: every stage passed. On a real single control-plane node:\n  {}\n  {}   # from cron, until it exits 0 with \"complete\"\n\
+            "rehearsal complete: every stage passed. {}:\n  {}\n  {}   # from cron or CI, until it exits 0 with \"complete\"\n\
              ISSUER is kube-apiserver's --service-account-issuer (these manifests say {issuer}); relying parties \
              outside the cluster must be able to fetch it. HA control planes: see docs/rotation-guide.md.",
+            if n_nodes > 1 {
+                "On a real HA control plane, from one seat (a workstation or a CI job)"
+            } else {
+                "On a real single control-plane node"
+            },
             report.next_commands[0].replace(" --publish-to", " \\\n      --publish-to"),
             report.next_commands[1],
         ));
@@ -256,8 +282,18 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The commands that run, on a real node, what was just rehearsed (same algorithm).
-fn next_commands(algorithm: Algorithm) -> Vec<String> {
+/// The commands that run, for real, what was just rehearsed (same algorithm): from one seat
+/// over every control-plane node, or on a single control-plane node.
+fn next_commands(algorithm: Algorithm, nodes: usize) -> Vec<String> {
+    if nodes > 1 {
+        return vec![
+            format!(
+                "sakr rotate start --state k8s://kube-system/sakr-rotation --control-plane --kubeconfig ~/.kube/config --algorithm {} --publish-to URL --issuer ISSUER",
+                algorithm.name()
+            ),
+            "sakr rotate next --state k8s://kube-system/sakr-rotation".into(),
+        ];
+    }
     vec![
         format!(
             "sakr rotate start --state /etc/kubernetes/sakr-rotation.json --single-node --kubeconfig /etc/kubernetes/admin.conf --algorithm {} --publish-to URL --issuer ISSUER",
@@ -288,7 +324,7 @@ struct Rehearsal {
     kubeadm_note: Option<String>,
     /// What to run on a real node for the same rotation.
     next_commands: Vec<String>,
-    /// `--nodes N`: what reached cp-2 … cp-N at each stage.
+    /// `--nodes N`: what each node went through, stage by stage.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     nodes: Vec<super::rehearse_nodes::NodeRehearsal>,
 }

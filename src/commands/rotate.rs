@@ -5,9 +5,12 @@ use serde::Serialize;
 
 use crate::cli::{ManifestLocation, RotateAction, RotateArgs, RotateStartArgs};
 use crate::exit::{GateClosed, Refused};
+use crate::node::select::NodeSpec;
 use crate::output::Printer;
 use crate::rotation::run::{self, NextOptions, RotateError, StartOptions, StepReport};
-use crate::rotation::state::{ApiserverCheck, ClusterConfig, ManifestConfig, PublishConfig};
+use crate::rotation::state::{
+    ApiserverAddress, ApiserverCheck, ClusterConfig, ManifestConfig, NodeTransport, PublishConfig,
+};
 use crate::rotation::{RotationState, Stage};
 
 pub fn run(args: RotateArgs, printer: &Printer) -> anyhow::Result<()> {
@@ -165,6 +168,32 @@ fn start(a: RotateStartArgs, printer: &Printer) -> anyhow::Result<()> {
         (false, Some(cluster)) => (ApiserverCheck::Cluster(cluster), None),
         (false, None) => (ApiserverCheck::Manual, None),
     };
+    let overlap_seconds = overlap(&a.overlap)?;
+    let node_timeout_seconds = node_timeout(&a.node_timeout)?;
+    let node_apiservers = a
+        .node_apiserver
+        .iter()
+        .map(|v| node_apiserver(v))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let (nodes, transport) = start_nodes(&a)?;
+    for (name, _) in &node_apiservers {
+        if !nodes.iter().any(|n| &n.name == name) {
+            bail!(
+                "--node-apiserver {name}=…: {name} is not a node of this rotation (--node, --control-plane)"
+            );
+        }
+    }
+    if a.single_node && nodes.len() > 1 {
+        bail!(
+            "--single-node with {} nodes: a rotation over several nodes asks each node's apiserver (give --kubeconfig without --single-node)",
+            nodes.len()
+        );
+    }
+    if !nodes.is_empty() && a.manifests.host_root != std::path::Path::new("/") {
+        bail!(
+            "--host-root is for this machine's files; give a node tree as --node NAME=local:///ROOT"
+        );
+    }
     let opts = StartOptions {
         state: a.state.clone(),
         key_dir: a.key_dir.clone(),
@@ -174,8 +203,12 @@ fn start(a: RotateStartArgs, printer: &Printer) -> anyhow::Result<()> {
         publish,
         apiservers,
         token_cluster,
-        overlap_seconds: overlap(&a.overlap)?,
+        overlap_seconds,
         simulated_clock: false,
+        nodes,
+        transport,
+        node_apiservers,
+        node_timeout_seconds,
     };
     let started = run::start(&opts, now).map_err(exit_for)?;
     if printer.json() {
@@ -185,10 +218,14 @@ fn start(a: RotateStartArgs, printer: &Printer) -> anyhow::Result<()> {
         for n in &started.notes {
             printer.note(n);
         }
-        printer.data(&format!(
-            "generate: new key {} at {} (old: {})",
+        let mut out = format!(
+            "generate: new key {} at {} (old: {})\n",
             s.new.kid, s.new.private_key, s.old.kid
-        ));
+        );
+        for n in &started.nodes {
+            out.push_str(&node_line(n));
+        }
+        printer.data(&out);
         if s.publish.is_none() {
             printer.warn("no --publish-to: relying parties outside the cluster will not learn the new key from sakr");
         }
@@ -204,6 +241,99 @@ fn start(a: RotateStartArgs, printer: &Printer) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One node's part of a stage, as `next` prints it.
+pub(crate) fn node_line(n: &run::NodeStep) -> String {
+    let files = if n.files.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({})",
+            n.files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    let waited = n
+        .waited_seconds
+        .map(|w| format!(" after {w:.1}s"))
+        .unwrap_or_default();
+    format!(
+        "  node {}\n",
+        crate::text::printable(&format!("{}: {}{waited}{files}", n.node, n.note))
+    )
+}
+
+/// `--node`, `--control-plane` and the transport options of `rotate start`, resolved as every
+/// node command resolves them (a pod node the cluster lacks is refused here).
+fn start_nodes(a: &RotateStartArgs) -> anyhow::Result<(Vec<NodeSpec>, NodeTransport)> {
+    let transport = NodeTransport {
+        ssh_command: a.ssh_command.clone(),
+        sudo: a.sudo,
+        node_image: a.node_image.clone(),
+        node_namespace: a.node_namespace.clone(),
+    };
+    if a.nodes.is_empty() && !a.control_plane {
+        return Ok((Vec::new(), transport));
+    }
+    let args = crate::cli::NodeArgs {
+        nodes: a.nodes.clone(),
+        ssh_command: a.ssh_command.clone(),
+        sudo: a.sudo,
+        control_plane: a.control_plane,
+        via: a.via,
+        node_image: a.node_image.clone(),
+        node_namespace: a.node_namespace.clone(),
+        kubeconfig: a.kubeconfig.clone(),
+        context: a.context.clone(),
+    };
+    let (specs, _) = super::nodes::resolve(&args)?;
+    Ok((specs, transport))
+}
+
+/// `--node-timeout`: at least a second, at most a day.
+fn node_timeout(text: &str) -> anyhow::Result<u64> {
+    let secs = parse_duration("--node-timeout", text)?;
+    if !(1..=86_400).contains(&secs) {
+        bail!("--node-timeout {text:?}: between 1s and 24h");
+    }
+    Ok(secs as u64)
+}
+
+/// `--node-apiserver NAME=HOST:PORT` (an IPv6 host in brackets).
+fn node_apiserver(v: &str) -> anyhow::Result<(String, ApiserverAddress)> {
+    let bad = |why: &str| {
+        anyhow::anyhow!(
+            "--node-apiserver {}: {why}; expected NAME=HOST:PORT (e.g. cp-1=10.0.0.11:6443)",
+            crate::text::printable(v)
+        )
+    };
+    let (name, addr) = v.split_once('=').ok_or_else(|| bad("no `=`"))?;
+    crate::cluster::check_subdomain("node name", name).map_err(|_| bad("not a node name"))?;
+    let (host, port) = addr.rsplit_once(':').ok_or_else(|| bad("no port"))?;
+    let port: u16 = port
+        .parse()
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| bad("not a port"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty()
+        || host
+            .chars()
+            .any(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':')))
+    {
+        return Err(bad("not a host name or address"));
+    }
+    Ok((
+        name.to_string(),
+        ApiserverAddress {
+            host: host.to_string(),
+            port,
+        },
+    ))
+}
+
 pub(crate) fn render_step(r: &StepReport, printer: &Printer) {
     if printer.json() {
         printer.json_doc(r);
@@ -216,10 +346,49 @@ pub(crate) fn render_step(r: &StepReport, printer: &Printer) {
     for d in &r.diffs {
         out.push_str(d);
     }
+    for n in &r.nodes {
+        out.push_str(&node_line(n));
+    }
     printer.data(&out);
     for n in &r.notes {
         printer.note(&format!("note: {n}"));
     }
+}
+
+/// A row per node, a column per stage: when the node got there.
+fn node_table(s: &RotationState) -> String {
+    let mut out = format!(
+        "{:<16} {:<22} {}\n",
+        "node",
+        "apiserver",
+        Stage::ALL
+            .iter()
+            .map(|st| format!("{:<10}", st.to_string()))
+            .collect::<String>()
+    );
+    for n in &s.nodes {
+        let cells: String = Stage::ALL
+            .iter()
+            .map(|st| {
+                format!(
+                    "{:<10}",
+                    n.stages
+                        .get(st)
+                        .map(|r| r.at.strftime("%H:%M:%S").to_string())
+                        .unwrap_or_else(|| "-".into())
+                )
+            })
+            .collect();
+        out.push_str(&format!(
+            "{:<16} {:<22} {cells}\n",
+            n.spec.name,
+            n.apiserver
+                .as_ref()
+                .map(|a| a.place())
+                .unwrap_or_else(|| "-".into())
+        ));
+    }
+    crate::text::printable(&out).into_owned()
 }
 
 #[derive(Serialize)]
@@ -250,8 +419,14 @@ fn status(path: &std::path::Path, now: jiff::Timestamp, printer: &Printer) -> an
         (Some(Stage::Publish), _) => "open".into(),
         (Some(Stage::Trust), _) => "the new kid must be in the published JWKS".into(),
         (Some(Stage::Switch), _) => match &s.apiservers {
+            ApiserverCheck::Cluster(_) if !s.nodes.is_empty() => {
+                "every node's kube-apiserver and every endpoint must be ready, serve the new kid and authenticate a token signed with it; every control-plane Node must be in the rotation".into()
+            }
             ApiserverCheck::Cluster(_) => {
                 "every kube-apiserver endpoint must serve the new kid".into()
+            }
+            ApiserverCheck::SingleNode if !s.nodes.is_empty() => {
+                "every node's manifests must trust the new kid".into()
             }
             ApiserverCheck::SingleNode => "the local manifest must trust the new kid".into(),
             ApiserverCheck::Manual => {
@@ -294,6 +469,9 @@ fn status(path: &std::path::Path, now: jiff::Timestamp, printer: &Printer) -> an
             }
             None => out.push_str(&format!("  {stage:<8}  pending\n")),
         }
+    }
+    if !s.nodes.is_empty() {
+        out.push_str(&node_table(&s));
     }
     match not_before {
         Some(t) => out.push_str(&format!(

@@ -155,6 +155,51 @@ pub trait Node: Send {
     fn sessions(&self) -> u32;
 }
 
+/// How the selected nodes are reached: ssh options always, and a cluster connection when a
+/// node is reached by a pod.
+pub struct Transports {
+    pub ssh: ssh::SshOptions,
+    pub pod: Option<pod::PodOptions>,
+}
+
+/// The [`Node`] that reaches `spec`; a `local:///…` node has its `/` at `local_root` (the
+/// caller decides: its tree's root, or `/` with the tree as the manifests' host root).
+pub fn node_for(
+    spec: &select::NodeSpec,
+    transports: &Transports,
+    local_root: &Path,
+) -> anyhow::Result<Box<dyn Node>> {
+    use anyhow::Context as _;
+    Ok(match &spec.via {
+        select::Via::Pod => {
+            let opts = transports
+                .pod
+                .as_ref()
+                .context("internal: a pod node without a cluster connection")?;
+            Box::new(pod::node(&spec.name, opts))
+        }
+        select::Via::Ssh { user, host, port } => Box::new(ssh::node(
+            &spec.name,
+            user.as_deref(),
+            host,
+            *port,
+            &transports.ssh,
+        )),
+        select::Via::Local { .. } => Box::new(local::LocalNode::new(&spec.name, local_root)),
+    })
+}
+
+/// Debug builds only (the tests): run `$SAKR_TEST_BEFORE_NODE NODE` before a node's edit is
+/// applied, so a test can take that node down, or record the moment, at exactly that point.
+/// Release builds compile it out, like the crash points of `fsutil`.
+pub fn test_hook_before_node(node: &str) {
+    #[cfg(debug_assertions)]
+    if let Some(cmd) = std::env::var_os("SAKR_TEST_BEFORE_NODE") {
+        let _ = std::process::Command::new(cmd).arg(node).status();
+    }
+    let _ = node;
+}
+
 /// Node paths are absolute and clean (no `.` or `..` components); a remote node's are UTF-8.
 pub fn check_path(node: &str, path: &Path) -> Result<(), NodeError> {
     check_path_bytes(node, path, true)

@@ -3,12 +3,21 @@
 //!
 //! - [`state`]: the state file (what is done, when; which keys; where things are).
 //! - [`lock`]: one run at a time.
+//! - [`store`]: where the state and the lock live (a file, or a ConfigMap and a Lease).
 //! - [`window`]: the retire gate's wait (DESIGN §2.6), pure.
-//! - [`run`]: the I/O: stage actions over the manifests, publish and cluster layers, each
-//!   idempotent so a run killed between action and state update is safe to repeat.
+//! - [`run`]: `next` and `abort`, and the rolling edit every stage uses; [`start`] and
+//!   [`stages`]: what each stage does; [`gates`] and [`live`]: the evidence the gates ask the
+//!   apiservers for; [`fleet`]: the nodes, through the node interface; [`published`]: the
+//!   publish target.
 
+pub mod fleet;
+pub mod gates;
+pub mod live;
 pub mod lock;
+pub mod published;
 pub mod run;
+pub mod stages;
+pub mod start;
 pub mod state;
 pub mod store;
 pub mod window;

@@ -106,6 +106,72 @@ pub enum ApiserverCheck {
     Manual,
 }
 
+/// Where a node's kube-apiserver answers: the address it registers in the `default/kubernetes`
+/// EndpointSlice (normally the node's InternalIP) and its port.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiserverAddress {
+    pub host: String,
+    pub port: u16,
+}
+
+impl ApiserverAddress {
+    pub fn endpoint(&self) -> crate::cluster::EndpointAddress {
+        crate::cluster::EndpointAddress {
+            host: self.host.clone(),
+            port: self.port,
+            ready: None,
+        }
+    }
+
+    /// `host:port`, IPv6 bracketed.
+    pub fn place(&self) -> String {
+        self.endpoint().place()
+    }
+}
+
+/// One control-plane node of a rotation driven from one seat (issue 16): how it is reached,
+/// where its apiserver answers, and which stages it has been through. A stage of the rotation
+/// is done when every node has done it; a node's own record lets a resumed stage skip what a
+/// killed run finished.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotationNode {
+    #[serde(flatten)]
+    pub spec: crate::node::select::NodeSpec,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apiserver: Option<ApiserverAddress>,
+    #[serde(default)]
+    pub stages: std::collections::BTreeMap<Stage, StageRecord>,
+}
+
+/// How the nodes are reached (no credentials: ssh keys stay with the ssh client and agent, the
+/// pod transport uses the rotation's kubeconfig).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeTransport {
+    pub ssh_command: String,
+    #[serde(default)]
+    pub sudo: bool,
+    pub node_image: String,
+    pub node_namespace: String,
+}
+
+impl Default for NodeTransport {
+    fn default() -> Self {
+        NodeTransport {
+            ssh_command: "ssh".into(),
+            sudo: false,
+            node_image: crate::cluster::node_pod::DEFAULT_IMAGE.into(),
+            node_namespace: "kube-system".into(),
+        }
+    }
+}
+
+/// How long a rolling stage waits for one node's apiserver to come back (`--node-timeout`).
+pub const DEFAULT_NODE_TIMEOUT_SECONDS: u64 = 300;
+
+fn default_node_timeout() -> u64 {
+    DEFAULT_NODE_TIMEOUT_SECONDS
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StageRecord {
     pub at: jiff::Timestamp,
@@ -140,6 +206,14 @@ pub struct RotationState {
     /// Set only by `sakr rehearse` (and tests): `--at` may move this rotation's clock.
     #[serde(default)]
     pub simulated_clock: bool,
+    /// The control-plane nodes, in rolling order (`--node`, `--control-plane`); empty: the
+    /// machine sakr runs on, with the paths of `manifests` as host paths.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<RotationNode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<NodeTransport>,
+    #[serde(default = "default_node_timeout")]
+    pub node_timeout_seconds: u64,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -61,6 +61,7 @@ fn spec(
         ],
         endpoints: EndpointsMode::Slices,
         exec_v4_only: false,
+        distinct_hosts: false,
     }
 }
 

@@ -326,7 +326,9 @@ const INDIRECT: &[(&str, &str, &str)] = &[
     ("src/rotation/run.rs", "{:#}", "OpsError::Refused, manifest edit refusal"),
     ("src/commands/drift.rs", "&f.to_string()", "drift finding"),
     ("src/commands/publish.rs", "e.to_string()", "publish refusal, lost race, Azure"),
-    ("src/rotation/run.rs", "e.to_string()", "publish refusal, lost race, Azure"),
+    ("src/rotation/published.rs", "e.to_string()", "publish refusal, lost race, Azure"),
+    ("src/rotation/run.rs", "{prefix}{s}", "rotation message, prefixed with its node"),
+    ("src/rotation/run.rs", "e.to_string()", "the cluster lock"),
     ("src/commands/mod.rs", "{}: block {} ({}): {problem}", "key_file_problem"),
 ];
 
@@ -350,6 +352,9 @@ const SOURCES: &[(&str, &str, &str)] = &[
     ("publish refusal", "src/publish/orchestrate.rs", "variant Partial"),
     ("publish lost race", "src/publish/mod.rs", "variant PreconditionFailed"),
     ("Azure credential refusal", "src/publish/azure.rs", "Err"),
+    ("rotation message", "src/rotation/stages.rs", "RotateError::Refused"),
+    ("the cluster lock", "src/rotation/store.rs", "variant Held"),
+    ("rotation message", "src/rotation/gates.rs", "RotateError::GateClosed"),
 ];
 
 #[test]

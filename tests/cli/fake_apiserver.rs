@@ -11,6 +11,15 @@
 //! - `GET /.well-known/openid-configuration` — the discovery document for the issuer;
 //! - `GET /apis/discovery.k8s.io/v1/namespaces/default/endpointslices?labelSelector=…` and
 //!   `GET /api/v1/namespaces/default/endpoints/kubernetes` — every fake apiserver;
+//! - `GET /api/v1/namespaces/{ns}/serviceaccounts/{name}` — a ServiceAccount of the spec, its
+//!   `metadata.uid` the one TokenRequest puts in `kubernetes.io.serviceaccount.uid`; 404 else;
+//! - `POST /apis/authentication.k8s.io/v1/tokenreviews` — TokenReview (201, the spec echoed),
+//!   judged as kube-apiserver's ServiceAccount token authenticator judges a bearer token, with
+//!   *this* apiserver's keys and issuer: signature by a key of the token's kid (every key without
+//!   a kid), `iss`, audiences (the requested ones, else the issuer as `--api-audiences`),
+//!   `exp`/`nbf` with go-jose's minute of leeway, the ServiceAccount (and a pod ref) existing
+//!   with the claimed UID; a refusal is `status.error`, `[invalid bearer token, REASON]`.
+//!   Any other method on the collection is 405, as kube-apiserver only creates TokenReviews;
 //! - `GET /api/v1/namespaces/{ns}/pods/{name}/exec?command=cat&command=PATH…` upgraded to a
 //!   websocket with subprotocol `v5.channel.k8s.io` or `v4.channel.k8s.io`: stdout on channel 1,
 //!   stderr on 2, the exit `Status` on 3;
@@ -23,6 +32,9 @@
 //! EndpointSlice lists `127.0.0.1:PORT` per apiserver, so reading an endpoint only works when
 //! the client keeps the TLS server name of the kubeconfig. Each apiserver is its own slice here
 //! because the fakes cannot share a port on 127.0.0.1 (real ones share one slice and port).
+//! With [`Spec::distinct_hosts`], apiserver `i` listens on 127.0.0.{i+1} instead (still its own
+//! port and slice), as real apiservers each register their advertise address (the node's
+//! InternalIP): a test can map a Node's InternalIP to its endpoint as on a real cluster.
 //!
 //! A published issuer (the blob-storage bucket) can be served under `/issuer/` on the first
 //! apiserver, without auth. A kubeconfig with the CA, the bearer token and two contexts is
@@ -62,6 +74,9 @@ pub struct Spec {
     pub endpoints: EndpointsMode,
     /// Exec speaks only `v4.channel.k8s.io`, as kube-apiserver before 1.30 (no v5 close frame).
     pub exec_v4_only: bool,
+    /// Apiserver `i` listens on 127.0.0.{i+1} (the first stays on 127.0.0.1, which the
+    /// kubeconfig's `localhost` reaches), and the EndpointSlices and Endpoints say so.
+    pub distinct_hosts: bool,
 }
 
 impl Spec {
@@ -79,6 +94,7 @@ impl Spec {
             pods: vec![],
             endpoints: EndpointsMode::Slices,
             exec_v4_only: false,
+            distinct_hosts: false,
         }
     }
 }
@@ -120,6 +136,10 @@ struct Shared {
     endpoints: EndpointsMode,
     exec_v4_only: bool,
     ports: Mutex<Vec<u16>>,
+    /// The address each apiserver listens on (and its slice lists).
+    hosts: Vec<String>,
+    /// `metadata.creationTimestamp` of the ServiceAccounts.
+    created: String,
     dead_port: u16,
     log: Mutex<Vec<String>>,
     /// `GET /api/v1/nodes`: `(name, labels, InternalIP)`; set with [`FakeCluster::set_nodes`].
@@ -140,6 +160,9 @@ pub struct FakeCluster {
     shared: Arc<Shared>,
     _dir: tempfile::TempDir,
     pub ports: Vec<u16>,
+    /// The address apiserver `i` listens on: `127.0.0.{i+1}` with [`Spec::distinct_hosts`],
+    /// else `127.0.0.1` for all.
+    pub hosts: Vec<String>,
     pub kubeconfig: PathBuf,
     pub ca_file: PathBuf,
     pub issuer: String,
@@ -214,11 +237,23 @@ impl FakeCluster {
         tls.alpn_protocols = vec![b"http/1.1".to_vec()];
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
 
-        let listeners: Vec<std::net::TcpListener> = spec
-            .apiserver_keys
+        assert!(
+            spec.apiserver_keys.len() < 255,
+            "one loopback address per apiserver"
+        );
+        let hosts: Vec<String> = (0..spec.apiserver_keys.len())
+            .map(|i| {
+                if spec.distinct_hosts {
+                    format!("127.0.0.{}", i + 1)
+                } else {
+                    "127.0.0.1".to_string()
+                }
+            })
+            .collect();
+        let listeners: Vec<std::net::TcpListener> = hosts
             .iter()
-            .map(|_| {
-                let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            .map(|host| {
+                let l = std::net::TcpListener::bind((host.as_str(), 0)).unwrap();
                 l.set_nonblocking(true).unwrap();
                 l
             })
@@ -273,6 +308,8 @@ impl FakeCluster {
             endpoints: spec.endpoints,
             exec_v4_only: spec.exec_v4_only,
             ports: Mutex::new(ports.clone()),
+            hosts: hosts.clone(),
+            created: jiff::Timestamp::from_second(now).unwrap().to_string(),
             dead_port: free_port(),
             log: Mutex::new(Vec::new()),
             nodes: Mutex::new(Vec::new()),
@@ -360,6 +397,7 @@ users:
             shared,
             _dir: dir,
             ports,
+            hosts,
             kubeconfig,
             ca_file,
             issuer,
@@ -462,6 +500,21 @@ users:
             .map_or(0, |w| w.restarts)
     }
 
+    /// When watched apiserver `index` came back from each restart, and the kid it signs with.
+    pub fn came_back(&self, index: usize) -> Vec<(std::time::SystemTime, String)> {
+        self.shared.watched.lock().unwrap()[index]
+            .as_ref()
+            .map_or_else(Vec::new, |w| w.came_back.clone())
+    }
+
+    /// The kid apiserver `index` signs tokens with now.
+    pub fn signing_kid(&self, index: usize) -> String {
+        match self.shared.watched.lock().unwrap()[index].as_ref() {
+            Some(w) => w.live.signer.public_key().kid(),
+            None => self.shared.signer.public_key().kid(),
+        }
+    }
+
     pub fn requests(&self) -> Vec<String> {
         self.shared.log.lock().unwrap().clone()
     }
@@ -472,6 +525,24 @@ users:
     }
 }
 
+/// A v1 Node as list and get return it: name, labels, Hostname and InternalIP addresses.
+fn node_object((name, labels, ip): &FakeNode) -> serde_json::Value {
+    let labels: serde_json::Map<String, serde_json::Value> = labels
+        .iter()
+        .map(|l| (l.clone(), serde_json::Value::String(String::new())))
+        .collect();
+    let mut addresses = vec![serde_json::json!({"type": "Hostname", "address": name})];
+    if let Some(ip) = ip {
+        addresses.push(serde_json::json!({"type": "InternalIP", "address": ip}));
+    }
+    serde_json::json!({
+        "kind": "Node",
+        "apiVersion": "v1",
+        "metadata": {"name": name, "labels": labels},
+        "status": {"addresses": addresses}
+    })
+}
+
 fn rand_u64() -> u64 {
     let mut b = [0u8; 8];
     aws_lc_rs::rand::fill(&mut b).unwrap();
@@ -479,7 +550,7 @@ fn rand_u64() -> u64 {
 }
 
 /// A stable fake UID per name.
-fn uid(name: &str) -> String {
+pub fn uid(name: &str) -> String {
     use sha2::Digest as _;
     let h = sha2::Sha256::digest(name.as_bytes());
     let x = hex(&h[..16]);
@@ -645,21 +716,7 @@ async fn handle(shared: &Arc<Shared>, index: usize, req: Request<Incoming>) -> R
                 .unwrap()
                 .iter()
                 .filter(|(_, labels, _)| selector.as_ref().is_none_or(|s| labels.contains(s)))
-                .map(|(name, labels, ip)| {
-                    let labels: serde_json::Map<String, serde_json::Value> = labels
-                        .iter()
-                        .map(|l| (l.clone(), serde_json::Value::String(String::new())))
-                        .collect();
-                    let mut addresses =
-                        vec![serde_json::json!({"type": "Hostname", "address": name})];
-                    if let Some(ip) = ip {
-                        addresses.push(serde_json::json!({"type": "InternalIP", "address": ip}));
-                    }
-                    serde_json::json!({
-                        "metadata": {"name": name, "labels": labels},
-                        "status": {"addresses": addresses}
-                    })
-                })
+                .map(node_object)
                 .collect();
             json(
                 StatusCode::OK,
@@ -704,6 +761,33 @@ async fn handle(shared: &Arc<Shared>, index: usize, req: Request<Incoming>) -> R
             let body = req.into_body().collect().await.unwrap().to_bytes();
             token_request(shared, live.as_ref(), ns, name, &body)
         }
+        ("GET", ["api", "v1", "namespaces", ns, "serviceaccounts", name]) => {
+            let (code, obj) = super::fake_review::service_account(
+                &shared.service_accounts,
+                &shared.created,
+                ns,
+                name,
+            );
+            json(code, "application/json", obj.to_string())
+        }
+        ("POST", ["apis", "authentication.k8s.io", "v1", "tokenreviews"]) => {
+            let body = req.into_body().collect().await.unwrap().to_bytes();
+            let authority = super::fake_review::Authority {
+                keys,
+                issuer,
+                service_accounts: &shared.service_accounts,
+                pods: &shared.pods,
+            };
+            let (code, obj) = super::fake_review::token_review(&authority, &body);
+            json(code, "application/json", obj.to_string())
+        }
+        // kube-apiserver serves only `create` on TokenReviews.
+        (_, ["apis", "authentication.k8s.io", "v1", "tokenreviews"]) => status(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "the server does not allow this method on the requested resource",
+            serde_json::json!({}),
+        ),
         (
             "GET",
             [
@@ -760,9 +844,10 @@ async fn handle(shared: &Arc<Shared>, index: usize, req: Request<Incoming>) -> R
             // One subset per distinct port (Endpoints groups addresses by port set).
             let subsets: Vec<serde_json::Value> = ports
                 .iter()
-                .map(|p| {
+                .zip(&shared.hosts)
+                .map(|(p, host)| {
                     serde_json::json!({
-                        "addresses": [{"ip": "127.0.0.1"}],
+                        "addresses": [{"ip": host}],
                         "ports": [{"name": "https", "port": p, "protocol": "TCP"}],
                     })
                 })
@@ -782,17 +867,11 @@ async fn handle(shared: &Arc<Shared>, index: usize, req: Request<Incoming>) -> R
         ("GET", ["api", "v1", "nodes", name]) => {
             let nodes = shared.nodes.lock().unwrap();
             match nodes.iter().find(|(n, _, _)| n == name) {
-                Some((n, labels, _)) => {
-                    let labels: serde_json::Map<String, serde_json::Value> = labels
-                        .iter()
-                        .map(|l| (l.clone(), serde_json::Value::String(String::new())))
-                        .collect();
-                    json(
-                        StatusCode::OK,
-                        "application/json",
-                        serde_json::json!({"kind": "Node", "apiVersion": "v1", "metadata": {"name": n, "labels": labels}}).to_string(),
-                    )
-                }
+                Some(node) => json(
+                    StatusCode::OK,
+                    "application/json",
+                    node_object(node).to_string(),
+                ),
                 None => status(
                     StatusCode::NOT_FOUND,
                     "NotFound",
@@ -830,14 +909,15 @@ async fn handle(shared: &Arc<Shared>, index: usize, req: Request<Incoming>) -> R
 }
 
 fn slices(shared: &Shared) -> Vec<serde_json::Value> {
-    let mut ports = shared.ports.lock().unwrap().clone();
+    let ports = shared.ports.lock().unwrap().clone();
+    let mut listed: Vec<(&str, u16)> = shared.hosts.iter().map(String::as_str).zip(ports).collect();
     if shared.endpoints == EndpointsMode::SlicesWithDeadEndpoint {
-        ports.push(shared.dead_port);
+        listed.push(("127.0.0.1", shared.dead_port));
     }
-    ports
+    listed
         .iter()
         .enumerate()
-        .map(|(i, p)| {
+        .map(|(i, (host, p))| {
             serde_json::json!({
                 "kind": "EndpointSlice",
                 "apiVersion": "discovery.k8s.io/v1",
@@ -847,7 +927,7 @@ fn slices(shared: &Shared) -> Vec<serde_json::Value> {
                     "labels": {"kubernetes.io/service-name": "kubernetes"},
                 },
                 "addressType": "IPv4",
-                "endpoints": [{"addresses": ["127.0.0.1"], "conditions": {"ready": true}}],
+                "endpoints": [{"addresses": [host], "conditions": {"ready": true}}],
                 "ports": [{"name": "https", "port": p, "protocol": "TCP"}],
             })
         })

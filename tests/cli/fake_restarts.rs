@@ -38,6 +38,8 @@ pub struct Watched {
     down_until: Option<Instant>,
     pub live: Live,
     pub restarts: u32,
+    /// When it came back from each restart, and the kid it signs with since.
+    pub came_back: Vec<(std::time::SystemTime, String)>,
 }
 
 /// kube-apiserver's start, as far as keys go: the manifest's flags, the files they name under
@@ -84,6 +86,7 @@ impl Watched {
             down_until: None,
             live,
             restarts: 0,
+            came_back: Vec::new(),
         }
     }
 
@@ -110,6 +113,8 @@ impl Watched {
         {
             match load(&self.manifest, &self.host_root) {
                 Ok((_, live)) => {
+                    self.came_back
+                        .push((std::time::SystemTime::now(), live.signer.public_key().kid()));
                     self.live = live;
                     self.down_until = None;
                     self.restarts += 1;

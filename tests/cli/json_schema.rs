@@ -202,6 +202,7 @@ fn drift_matches_the_schema_in_agreement_and_with_findings() {
         pods: vec![],
         endpoints: EndpointsMode::Slices,
         exec_v4_only: false,
+        distinct_hosts: false,
     };
     let drift = |fake: &FakeCluster| {
         sakr()

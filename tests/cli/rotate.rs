@@ -400,6 +400,7 @@ fn switch_waits_while_one_of_two_apiservers_lacks_the_new_kid() {
         pods: vec![],
         endpoints: EndpointsMode::Slices,
         exec_v4_only: false,
+        distinct_hosts: false,
     };
     let half = FakeCluster::start(spec(vec![
         vec![old.clone(), new.clone()],
@@ -506,16 +507,26 @@ fn rehearse_over_three_nodes_ends_with_every_node_alike() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    for n in ["cp-2", "cp-3"] {
-        assert!(text.contains(&format!("== node {n}: installed")), "{text}");
-        assert!(text.contains(&format!("== node {n}: updated")), "{text}");
-        assert!(text.contains(&format!("== node {n}: archived")), "{text}");
+    for n in ["cp-1", "cp-2", "cp-3"] {
+        assert!(
+            text.contains(&format!("  node {n}: new key pair written")),
+            "{text}"
+        );
+        // Files per stage: the pair; the manifest and its backup; both manifests and their
+        // backups; the manifest, its backup and the two archived key files.
         let row = text
             .lines()
             .find(|l| l.starts_with(n) && l.ends_with("yes"))
             .unwrap_or_else(|| panic!("no table row for {n}: {text}"));
-        assert!(row.contains("2 files  1 file   2 files"), "{row}");
+        assert!(row.contains("2 files  2 files  4 files  4 files"), "{row}");
     }
+    // The switch rolls node by node, in order.
+    let switch = &text[text.find("switch: switched").expect("a switch step")..];
+    let at = |n: &str| switch.find(&format!("  node {n}: edited")).unwrap();
+    assert!(
+        at("cp-1") < at("cp-2") && at("cp-2") < at("cp-3"),
+        "{switch}"
+    );
     let kube = |k: usize, rel: &str| scratch.join(format!("nodes/cp-{k}/etc/kubernetes/{rel}"));
     for rel in [
         "manifests/kube-apiserver.yaml",

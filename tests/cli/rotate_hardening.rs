@@ -289,6 +289,7 @@ fn the_verify_stage_token_is_settled_at_start_and_next_takes_a_kubeconfig() {
         pods: vec![],
         endpoints: EndpointsMode::Slices,
         exec_v4_only: false,
+        distinct_hosts: false,
     });
     let out = next(&["--kubeconfig", cluster.kubeconfig.to_str().unwrap()]);
     // The fake cluster's issuer differs from the rotation's: the token fails that check only,

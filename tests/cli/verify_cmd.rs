@@ -248,6 +248,7 @@ fn verify_and_drift_through_the_fake_apiserver() {
         }],
         endpoints: EndpointsMode::Slices,
         exec_v4_only: false,
+        distinct_hosts: false,
     };
     let _ = old_key;
     let fake = FakeCluster::start(spec(
