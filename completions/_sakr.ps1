@@ -506,6 +506,8 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
         }
         'sakr;rotate;status' {
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The rotation''s state, as given to `rotate start` (a file or k8s://NAMESPACE/NAME)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'kubeconfig for a k8s:// state [default: KUBECONFIG, ~/.kube/config, in-cluster]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'kubeconfig context')
             [CompletionResult]::new('--at', '--at', [CompletionResultType]::ParameterName, 'at')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
@@ -522,6 +524,8 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
         }
         'sakr;rotate;abort' {
             [CompletionResult]::new('--state', '--state', [CompletionResultType]::ParameterName, 'The rotation''s state, as given to `rotate start` (a file or k8s://NAMESPACE/NAME)')
+            [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'kubeconfig for a k8s:// state, the node pods and the nodes'' apiservers [default: the one recorded at start]')
+            [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'kubeconfig context')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'dry-run')

@@ -1442,13 +1442,21 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__rotate__subcmd__abort)
-            opts="-o -q -v -h -V --state --dry-run --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --state --kubeconfig --context --dry-run --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1716,13 +1724,21 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__rotate__subcmd__status)
-            opts="-o -q -v -h -V --state --at --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --state --kubeconfig --context --at --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --state)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --context)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -476,6 +476,8 @@ set edit:completion:arg-completer[sakr] = {|@words|
         }
         &'sakr;rotate;status'= {
             cand --state 'The rotation''s state, as given to `rotate start` (a file or k8s://NAMESPACE/NAME)'
+            cand --kubeconfig 'kubeconfig for a k8s:// state [default: KUBECONFIG, ~/.kube/config, in-cluster]'
+            cand --context 'kubeconfig context'
             cand --at 'at'
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
@@ -491,6 +493,8 @@ set edit:completion:arg-completer[sakr] = {|@words|
         }
         &'sakr;rotate;abort'= {
             cand --state 'The rotation''s state, as given to `rotate start` (a file or k8s://NAMESPACE/NAME)'
+            cand --kubeconfig 'kubeconfig for a k8s:// state, the node pods and the nodes'' apiservers [default: the one recorded at start]'
+            cand --context 'kubeconfig context'
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --dry-run 'dry-run'

@@ -612,6 +612,12 @@ pub struct RotateStatusArgs {
     /// The rotation's state, as given to `rotate start` (a file or k8s://NAMESPACE/NAME).
     #[arg(long, value_name = "FILE")]
     pub state: PathBuf,
+    /// kubeconfig for a k8s:// state [default: KUBECONFIG, ~/.kube/config, in-cluster].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context.
+    #[arg(long, requires = "kubeconfig")]
+    pub context: Option<String>,
     #[arg(long, value_name = "TIME", hide = true)]
     pub at: Option<String>,
 }
@@ -622,6 +628,13 @@ pub struct RotateAbortArgs {
     /// The rotation's state, as given to `rotate start` (a file or k8s://NAMESPACE/NAME).
     #[arg(long, value_name = "FILE")]
     pub state: PathBuf,
+    /// kubeconfig for a k8s:// state, the node pods and the nodes' apiservers [default: the
+    /// one recorded at start].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context.
+    #[arg(long, requires = "kubeconfig")]
+    pub context: Option<String>,
     #[arg(long)]
     pub dry_run: bool,
 }

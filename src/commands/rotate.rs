@@ -40,11 +40,13 @@ pub fn run(args: RotateArgs, printer: &Printer) -> anyhow::Result<()> {
         }
         RotateAction::Status(a) => {
             let now = clock(&a.state, a.at.as_deref())?;
-            status(&a.state, now, printer)
+            let cluster = cluster_config(&a.kubeconfig, &a.context);
+            status(&a.state, cluster.as_ref(), now, printer)
         }
         RotateAction::Abort(a) => {
-            let report =
-                run::abort(&a.state, jiff::Timestamp::now(), a.dry_run).map_err(exit_for)?;
+            let cluster = cluster_config(&a.kubeconfig, &a.context);
+            let report = run::abort(&a.state, jiff::Timestamp::now(), a.dry_run, cluster)
+                .map_err(exit_for)?;
             render_step(&report, printer);
             Ok(())
         }
@@ -186,6 +188,12 @@ fn start(a: RotateStartArgs, printer: &Printer) -> anyhow::Result<()> {
     if a.single_node && nodes.len() > 1 {
         bail!(
             "--single-node with {} nodes: a rotation over several nodes asks each node's apiserver (give --kubeconfig without --single-node)",
+            nodes.len()
+        );
+    }
+    if nodes.len() > 1 && a.kubeconfig.is_none() {
+        bail!(
+            "--node: a rotation over {} nodes needs --kubeconfig: each node's kube-apiserver is waited for before the next node is edited (without it every apiserver would restart at once)",
             nodes.len()
         );
     }
@@ -379,16 +387,19 @@ fn node_table(s: &RotationState) -> String {
                 )
             })
             .collect();
-        out.push_str(&format!(
-            "{:<16} {:<22} {cells}\n",
+        // Escaped line by line: a name or address from the state must not move the terminal.
+        let line = format!(
+            "{:<16} {:<22} {cells}",
             n.spec.name,
             n.apiserver
                 .as_ref()
                 .map(|a| a.place())
                 .unwrap_or_else(|| "-".into())
-        ));
+        );
+        out.push_str(&crate::text::printable(&line));
+        out.push('\n');
     }
-    crate::text::printable(&out).into_owned()
+    out
 }
 
 #[derive(Serialize)]
@@ -405,11 +416,34 @@ struct StatusReport<'a> {
 /// The state behind `--state` (a file, or `k8s://` through the default kubeconfig), read once
 /// without the lock: status and the clock check only read.
 fn load_state(path: &std::path::Path) -> anyhow::Result<RotationState> {
-    Ok(crate::rotation::store::Store::open(path, None)?.load()?)
+    load_state_with(path, None)
 }
 
-fn status(path: &std::path::Path, now: jiff::Timestamp, printer: &Printer) -> anyhow::Result<()> {
-    let s = load_state(path)?;
+fn load_state_with(
+    path: &std::path::Path,
+    cluster: Option<&ClusterConfig>,
+) -> anyhow::Result<RotationState> {
+    Ok(crate::rotation::store::Store::open(path, cluster)?.load()?)
+}
+
+/// `--kubeconfig` and `--context`, when given.
+fn cluster_config(
+    kubeconfig: &Option<std::path::PathBuf>,
+    context: &Option<String>,
+) -> Option<ClusterConfig> {
+    kubeconfig.as_ref().map(|k| ClusterConfig {
+        kubeconfig: Some(k.clone()),
+        context: context.clone(),
+    })
+}
+
+fn status(
+    path: &std::path::Path,
+    cluster: Option<&ClusterConfig>,
+    now: jiff::Timestamp,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let s = load_state_with(path, cluster)?;
     let next = s.next_stage();
     let not_before = run::retire_not_before(&s);
     let window = run::retire_window_of(&s);

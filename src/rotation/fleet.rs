@@ -168,18 +168,14 @@ impl Fleet {
         }
     }
 
-    /// The members of `state`: this machine, or its nodes reached as recorded.
-    pub fn of(state: &RotationState) -> anyhow::Result<Fleet> {
+    /// The members of `state`: this machine, or its nodes reached as recorded (node pods
+    /// through `cluster`, this run's kubeconfig).
+    pub fn of(state: &RotationState, cluster: Option<&ClusterConfig>) -> anyhow::Result<Fleet> {
         if state.nodes.is_empty() {
             return Ok(Fleet::local(&state.manifests));
         }
         let transport = state.transport.clone().unwrap_or_default();
-        Fleet::connect(
-            &state.nodes,
-            &transport,
-            &state.manifests,
-            state.cluster_for_tokens(),
-        )
+        Fleet::connect(&state.nodes, &transport, &state.manifests, cluster)
     }
 
     /// Members for `nodes` (nothing runs on a node until its first read). The manifests

@@ -101,16 +101,7 @@ impl Live {
         let eps = self
             .rt
             .block_on(self.cluster.apiserver_endpoints())
-            .map_err(|e| {
-                if e.is_unavailable() {
-                    RotateError::GateClosed(format!(
-                        "the apiserver endpoints cannot be listed now ({}); run `sakr rotate next` again in a minute",
-                        e.chain()
-                    ))
-                } else {
-                    other(e)
-                }
-            })?;
+            .map_err(|e| gate_if_unavailable(e, "the apiserver endpoints cannot be listed now"))?;
         Ok(eps
             .addresses
             .into_iter()
@@ -126,7 +117,7 @@ impl Live {
         let found = self
             .rt
             .block_on(self.cluster.control_plane_nodes())
-            .map_err(other)?;
+            .map_err(|e| gate_if_unavailable(e, "the control-plane Nodes cannot be listed now"))?;
         Ok(found
             .into_iter()
             .map(|n| n.name)
@@ -179,6 +170,9 @@ impl Live {
                     .service_account_uid(PROBE_NAMESPACE, PROBE_SERVICE_ACCOUNT),
             )
             .map_err(|e| {
+                if e.is_unavailable() {
+                    return gate_if_unavailable(e, "the probe's ServiceAccount cannot be read now");
+                }
                 other(anyhow::anyhow!(
                     "the TokenReview probe needs ServiceAccount {PROBE_NAMESPACE}/{PROBE_SERVICE_ACCOUNT}: {}",
                     e.chain()
@@ -308,6 +302,19 @@ impl Live {
             }
             std::thread::sleep(POLL.min(timeout.saturating_sub(started.elapsed())));
         }
+    }
+}
+
+/// The apiserver behind the kubeconfig not answering (restarting: with no load balancer in
+/// front it is one of the nodes being rotated) is a closed gate, exit 3; anything else an error.
+fn gate_if_unavailable(e: ClusterError, what: &str) -> RotateError {
+    if e.is_unavailable() {
+        RotateError::GateClosed(format!(
+            "{what}: the apiserver behind the kubeconfig does not answer ({}); it is probably restarting (with no load balancer in front it is one of the nodes being rotated): run `sakr rotate next` again in a minute",
+            e.chain()
+        ))
+    } else {
+        other(e)
     }
 }
 

@@ -160,6 +160,8 @@ pub type TokenSource<'a> =
 /// Everything a stage works with.
 pub(super) struct Ctx<'a> {
     pub store: &'a mut Store,
+    /// The lock this run holds: checked before each node's edit.
+    pub lock: &'a Guard,
     pub state: RotationState,
     pub fleet: Fleet,
     /// The cluster, when the rotation asks each node's apiserver.
@@ -169,33 +171,89 @@ pub(super) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// Save a node's stage record as soon as it is done (a resumed stage skips it).
-    fn node_done(&mut self, index: Option<usize>, stage: Stage, note: &str) -> Result<()> {
+    /// Save what a node went through as soon as it is done, so a resumed stage skips it (its
+    /// first completion time is kept: the retire window counts from the last node's switch).
+    fn node_done(&mut self, index: Option<usize>, record: Record, note: &str) -> Result<()> {
         let Some(i) = index else { return Ok(()) };
         if self.opts.dry_run {
             return Ok(());
         }
-        self.state.nodes[i].stages.insert(
-            stage,
-            StageRecord {
-                at: jiff::Timestamp::now(),
-                note: Some(note.to_string()),
-            },
-        );
+        let stages = &mut self.state.nodes[i].stages;
+        match record {
+            Record::Done(stage) => {
+                stages.entry(stage).or_insert_with(|| StageRecord {
+                    at: jiff::Timestamp::now(),
+                    note: Some(note.to_string()),
+                });
+            }
+            Record::Undone(stage) => {
+                stages.remove(&stage);
+            }
+        }
         self.store.save(&self.state)?;
         Ok(())
+    }
+}
+
+/// What a node's record says after its part of a rolling edit.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Record {
+    /// It went through this stage.
+    Done(Stage),
+    /// It is back before this stage (abort: back on the old key).
+    Undone(Stage),
+}
+
+/// What a rolling edit is, for its records and messages.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Rolling {
+    pub record: Record,
+    /// "the switch", "the trust edit", …
+    pub what: &'static str,
+    /// What the operator can do when a node does not come back.
+    pub advice: &'static str,
+}
+
+impl Rolling {
+    pub fn stage(stage: Stage) -> Rolling {
+        let (what, advice) = match stage {
+            Stage::Trust => (
+                "the trust edit",
+                "when it is back, `sakr rotate next` carries on from it (the nodes done are not edited again), or `sakr rotate abort` ends the rotation",
+            ),
+            Stage::Switch => (
+                "the switch",
+                "when it is back, `sakr rotate next` carries on from it (the nodes done are not edited again), or `sakr rotate abort` puts every node back on the old key",
+            ),
+            _ => (
+                "the retire edit",
+                "when it is back, `sakr rotate next` carries on from it (the nodes done are not edited again); abort is no longer possible once a node dropped the old key",
+            ),
+        };
+        Rolling {
+            record: Record::Done(stage),
+            what,
+            advice,
+        }
     }
 }
 
 /// Build the stage context: the fleet, and the cluster when the nodes' apiservers are known.
 fn context<'a>(
     store: &'a mut Store,
+    lock: &'a Guard,
     state: RotationState,
     now: jiff::Timestamp,
     opts: &'a NextOptions,
 ) -> Result<Ctx<'a>> {
-    let fleet = Fleet::of(&state).map_err(other)?;
-    let live = match state.cluster_for_tokens() {
+    // The kubeconfig of this run (`--kubeconfig`), else the one recorded at start: a runner
+    // on another machine resumes with its own.
+    let cluster = opts
+        .token_cluster
+        .clone()
+        .or_else(|| state.cluster_for_tokens().cloned());
+    let fleet = Fleet::of(&state, cluster.as_ref()).map_err(other)?;
+    let live = match &cluster {
         Some(cfg)
             if !fleet.is_local() && fleet.members.iter().any(|m| m.apiserver_at.is_some()) =>
         {
@@ -205,6 +263,7 @@ fn context<'a>(
     };
     Ok(Ctx {
         store,
+        lock,
         state,
         fleet,
         live,
@@ -219,7 +278,7 @@ pub fn next(
     opts: &NextOptions,
     mint: Option<TokenSource<'_>>,
 ) -> Result<StepReport> {
-    let (mut store, _lock, state) = open_locked(path, opts.token_cluster.as_ref())?;
+    let (mut store, lock, state) = open_locked(path, opts.token_cluster.as_ref())?;
     if let Some(a) = &state.aborted {
         return Err(RotateError::Refused(format!(
             "this rotation was aborted at {}; start a new one",
@@ -233,7 +292,7 @@ pub fn next(
         return Ok(r);
     };
     let mut r = StepReport::new(Some(stage), opts.dry_run);
-    let mut ctx = context(&mut store, state, now, opts)?;
+    let mut ctx = context(&mut store, &lock, state, now, opts)?;
     use super::stages;
     match stage {
         Stage::Generate => unreachable!("start records generate"),
@@ -244,8 +303,15 @@ pub fn next(
         Stage::Retire => stages::retire(&mut ctx, &mut r)?,
     }
     if !opts.dry_run {
+        // When the stage finished, not when the command started: a rolling switch ends when
+        // its last node signs with the new key, and the retire window counts from there.
+        let at = if ctx.state.simulated_clock {
+            now
+        } else {
+            jiff::Timestamp::now().max(now)
+        };
         let record = StageRecord {
-            at: now,
+            at,
             note: Some(r.summary.clone()),
         };
         for n in ctx.state.nodes.iter_mut() {
@@ -262,11 +328,13 @@ pub fn next(
 /// then apply it node by node. After each node's edit, when the rotation asks the apiservers,
 /// wait until that node's apiserver shows `expect` (it restarted on the new manifest) before
 /// touching the next node; a node not back within `--node-timeout` stops the stage with exit
-/// 1, naming it, the other nodes left as they are. `record`: the stage a node's record is kept
-/// under. Returns whether any node changed.
+/// 1, naming it, the other nodes left as they are. Each node is planned again right before its
+/// edit (the first pass is the refusal check): a manifest changed while earlier nodes were
+/// waited for (an operator's fix, a `kubeadm upgrade`) is edited as it is then, not overwritten
+/// with what it was. Returns whether any node changed.
 pub(super) fn roll(
     ctx: &mut Ctx<'_>,
-    record: Option<Stage>,
+    rolling: Rolling,
     action: &Action,
     expect: Option<&Expect>,
     r: &mut StepReport,
@@ -314,28 +382,52 @@ pub(super) fn roll(
             let m = &ctx.fleet.members[k];
             (m.index, m.name.clone(), m.apiserver_at.clone())
         };
-        let recorded = record
-            .is_some_and(|s| index.is_some_and(|i| ctx.state.nodes[i].stages.contains_key(&s)));
+        let recorded = match rolling.record {
+            Record::Done(s) => index.is_some_and(|i| ctx.state.nodes[i].stages.contains_key(&s)),
+            Record::Undone(s) => index.is_some_and(|i| !ctx.state.nodes[i].stages.contains_key(&s)),
+        };
         let mut step = NodeStep {
             node: name.clone(),
             files: Vec::new(),
             waited_seconds: None,
             note: String::new(),
         };
-        if !plan.already() {
-            crate::node::test_hook_before_node(&name);
+        let mut already = plan.already();
+        if !already {
+            // A Lease lost while earlier nodes were waited for (its apiserver down too long, or
+            // taken over): another runner may be editing; stop before touching this node.
+            if let Err(why) = ctx.lock.check() {
+                return Err(RotateError::GateClosed(format!(
+                    "stopped before editing node {name}: {why}; this run edits nothing more (done: {}). Run `sakr rotate next` again: it carries on where the state says",
+                    list(&names[..k])
+                )));
+            }
+            let several = ctx.fleet.members.len() > 1;
             let m = &mut ctx.fleet.members[k];
-            let backups = ops::apply_on(m.node.as_mut(), plan, &m.backup_dir)
-                .map_err(|e| prefixed(&m.prefix(), e.into()))?;
-            step.files = plan.changes.iter().map(|c| c.path.clone()).collect();
-            step.files.extend(backups);
-            step.note = "edited".into();
-        } else {
-            step.note = "already done".into();
+            let prefix = m.prefix();
+            let fresh = if several {
+                let ms = m.load().map_err(|e| prefixed(&prefix, e.into()))?;
+                Some(
+                    ops::plan_on(m.node.as_mut(), &ms, action, true)
+                        .map_err(|e| prefixed(&prefix, e.into()))?,
+                )
+            } else {
+                None
+            };
+            let plan = fresh.as_ref().unwrap_or(plan);
+            already = plan.already();
+            if !already {
+                crate::node::test_hook_before_node(&name);
+                let backups = ops::apply_on(m.node.as_mut(), plan, &m.backup_dir)
+                    .map_err(|e| prefixed(&prefix, e.into()))?;
+                step.files = plan.changes.iter().map(|c| c.path.clone()).collect();
+                step.files.extend(backups);
+            }
         }
+        step.note = if already { "already done" } else { "edited" }.into();
         // Wait for the node's apiserver unless an earlier run already saw it back.
         if let (Some(live), Some(addr), Some(expect), false) =
-            (&ctx.live, &addr, expect, recorded && plan.already())
+            (&ctx.live, &addr, expect, recorded && already)
         {
             match live.wait_for(addr, expect, timeout) {
                 Ok(waited) => {
@@ -349,17 +441,17 @@ pub(super) fn roll(
                 }
                 Err(why) => {
                     return Err(RotateError::Refused(format!(
-                        "node {name}: its kube-apiserver at {} is {why}; the switch of the other nodes stopped here (done: {}; not done: {}). Look at the node (kubelet logs, `crictl ps -a`); when it is back, `sakr rotate next` carries on, or `sakr rotate abort` puts every node back on the old key",
+                        "node {name}: its kube-apiserver at {} is {why}; {} stopped here (done: {}; edited, not back: {name}; not touched: {}). Look at the node (kubelet logs, `crictl ps -a`); {}",
                         addr.place(),
+                        rolling.what,
                         list(&names[..k]),
-                        list(&names[k..]),
+                        list(&names[k + 1..]),
+                        rolling.advice,
                     )));
                 }
             }
         }
-        if let Some(s) = record {
-            ctx.node_done(index, s, &step.note)?;
-        }
+        ctx.node_done(index, rolling.record, &step.note)?;
         if index.is_some() {
             r.nodes.push(step);
         }
@@ -404,8 +496,13 @@ pub(super) fn prefixed(prefix: &str, e: RotateError) -> RotateError {
 
 /// `rotate abort`: before retire, sign with the old key again on every node (both stay
 /// trusted), rolling as the switch did.
-pub fn abort(path: &Path, now: jiff::Timestamp, dry_run: bool) -> Result<StepReport> {
-    let (mut store, _lock, state) = open_locked(path, None)?;
+pub fn abort(
+    path: &Path,
+    now: jiff::Timestamp,
+    dry_run: bool,
+    cluster: Option<ClusterConfig>,
+) -> Result<StepReport> {
+    let (mut store, lock, state) = open_locked(path, cluster.as_ref())?;
     let mut r = StepReport::new(None, dry_run);
     if state.done(Stage::Retire) {
         return Err(RotateError::Refused(
@@ -418,9 +515,10 @@ pub fn abort(path: &Path, now: jiff::Timestamp, dry_run: bool) -> Result<StepRep
     }
     let opts = NextOptions {
         dry_run,
+        token_cluster: cluster,
         ..NextOptions::default()
     };
-    let mut ctx = context(&mut store, state, now, &opts)?;
+    let mut ctx = context(&mut store, &lock, state, now, &opts)?;
     ctx.fleet.open_sessions();
     let switch_begun = ctx.state.done(Stage::Switch)
         || ctx.state.done(Stage::Trust)
@@ -460,9 +558,14 @@ pub fn abort(path: &Path, now: jiff::Timestamp, dry_run: bool) -> Result<StepRep
             old_public = file.signing_key().map(|b| b.key.clone());
         }
         let expect = old_public.map(Expect::SignsWith);
+        let rolling = Rolling {
+            record: Record::Undone(Stage::Switch),
+            what: "the abort",
+            advice: "when it is back, run `sakr rotate abort` again: it carries on from that node (the nodes back on the old key are not edited again)",
+        };
         roll(
             &mut ctx,
-            None,
+            rolling,
             &Action::SignWith(old.private_key.clone()),
             expect.as_ref(),
             &mut r,

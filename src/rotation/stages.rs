@@ -15,7 +15,7 @@ use super::gates;
 use super::live::Expect;
 use super::published::{publish_keys, published_keys, published_kids};
 use super::run::{
-    Ctx, NodeStep, Result, RotateError, StepReport, TokenSource, other, prefixed, roll,
+    Ctx, NodeStep, Result, Rolling, RotateError, StepReport, TokenSource, other, prefixed, roll,
 };
 use super::state::{ApiserverCheck, RotationState, Stage, StageRecord};
 use super::window;
@@ -110,7 +110,7 @@ pub(super) fn trust(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
     ctx.fleet.open_sessions();
     let expect = Expect::Serves(ctx.state.new.kid.clone());
     let action = Action::Trust(ctx.state.new.public_key.clone());
-    let changed = roll(ctx, Some(Stage::Trust), &action, Some(&expect), r)?;
+    let changed = roll(ctx, Rolling::stage(Stage::Trust), &action, Some(&expect), r)?;
     r.summary = format!(
         "{} {} to kube-apiserver --service-account-key-file{}{}",
         if ctx.opts.dry_run {
@@ -192,7 +192,13 @@ pub(super) fn switch(path: &Path, ctx: &mut Ctx<'_>, r: &mut StepReport) -> Resu
     }
     let expect = Expect::SignsWith(new_public(ctx)?);
     let action = Action::SignWith(ctx.state.new.private_key.clone());
-    let changed = roll(ctx, Some(Stage::Switch), &action, Some(&expect), r)?;
+    let changed = roll(
+        ctx,
+        Rolling::stage(Stage::Switch),
+        &action,
+        Some(&expect),
+        r,
+    )?;
     r.summary = format!(
         "{} kube-apiserver and kube-controller-manager to sign with {}{}{}",
         if ctx.opts.dry_run {
@@ -296,7 +302,15 @@ pub(super) fn verify(
             let token = live
                 .token_from(addr)
                 .map_err(|e| gates::unavailable(&addr.place(), e, "switch"))?;
+            // Every node was seen signing with the new key at switch: an old kid now means a
+            // node went back (a manifest regenerated, a restore), not one still restarting.
             check_fresh_token(&ctx.state, &token, &keys, &source)
+                .map_err(|e| match e {
+                    RotateError::GateClosed(m) => RotateError::Refused(format!(
+                        "{m}; it signed with the new key at switch, so its manifests went back since (a kubeadm upgrade, a restore?): compare the nodes with `sakr manifest show --node …`"
+                    )),
+                    e => e,
+                })
                 .map_err(|e| prefixed(&format!("{name} ({}): ", addr.place()), e))?;
             r.nodes.push(NodeStep {
                 node: name.clone(),
@@ -381,7 +395,13 @@ pub(super) fn retire(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
     check_old_key_files(ctx)?;
     let expect = Expect::NoLongerServes(ctx.state.old.kid.clone());
     let action = Action::Retire(ctx.state.old.public_key.clone());
-    let changed = roll(ctx, Some(Stage::Retire), &action, Some(&expect), r)?;
+    let changed = roll(
+        ctx,
+        Rolling::stage(Stage::Retire),
+        &action,
+        Some(&expect),
+        r,
+    )?;
     let dry_run = ctx.opts.dry_run;
     let mut parts = vec![format!(
         "{} {} from --service-account-key-file{}{}",

@@ -305,6 +305,14 @@ fn identity() -> String {
 pub struct LeaseGuard {
     stop: Option<mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// When the Lease was last taken or renewed, and whether another holder took it.
+    renewal: std::sync::Arc<std::sync::Mutex<Renewal>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Renewal {
+    at: std::time::Instant,
+    taken: bool,
 }
 
 impl LeaseGuard {
@@ -316,6 +324,11 @@ impl LeaseGuard {
         version: String,
     ) -> LeaseGuard {
         let (stop, stopped) = mpsc::channel::<()>();
+        let renewal = std::sync::Arc::new(std::sync::Mutex::new(Renewal {
+            at: std::time::Instant::now(),
+            taken: false,
+        }));
+        let seen = renewal.clone();
         let thread = std::thread::Builder::new()
             .name("sakr-lease".into())
             .spawn(move || {
@@ -340,12 +353,24 @@ impl LeaseGuard {
                         LEASE_SECONDS,
                         Some(&held),
                     )) {
-                        Ok(v) => held.resource_version = v,
+                        Ok(v) => {
+                            held.resource_version = v;
+                            if let Ok(mut r) = seen.lock() {
+                                r.at = std::time::Instant::now();
+                            }
+                        }
                         Err(e) => {
                             eprintln!(
                                 "warning: could not renew the lock Lease {ns}/{name}: {}",
                                 e.chain()
                             );
+                            // 409: the Lease changed under us — another runner took it.
+                            if matches!(e, crate::cluster::ClusterError::Api { code: 409, .. }) {
+                                if let Ok(mut r) = seen.lock() {
+                                    r.taken = true;
+                                }
+                                return;
+                            }
                         }
                     }
                 }
@@ -356,6 +381,41 @@ impl LeaseGuard {
         LeaseGuard {
             stop: Some(stop),
             thread,
+            renewal,
+        }
+    }
+
+    /// Whether this run may still act as the lock's holder: the Lease was renewed within its
+    /// duration and nobody took it over.
+    pub fn check(&self) -> Result<(), String> {
+        self.renewal
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .check()
+    }
+}
+
+impl Renewal {
+    fn check(&self) -> Result<(), String> {
+        if self.taken {
+            return Err("another runner took over the lock Lease".into());
+        }
+        let since = self.at.elapsed().as_secs();
+        if since >= LEASE_SECONDS as u64 {
+            return Err(format!(
+                "the lock Lease was not renewed for {since} s (it lasts {LEASE_SECONDS} s): another runner may hold it now"
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Guard {
+    /// [`LeaseGuard::check`]; a file lock is held until the process ends.
+    pub fn check(&self) -> Result<(), String> {
+        match self {
+            Guard::File(_) => Ok(()),
+            Guard::Lease(l) => l.check(),
         }
     }
 }
@@ -401,6 +461,26 @@ mod tests {
             Location::parse(Path::new("k8s://ns/name")).unwrap().shown(),
             "k8s://ns/name"
         );
+    }
+
+    #[test]
+    fn a_run_stops_acting_once_its_lease_lapsed_or_was_taken() {
+        let now = std::time::Instant::now();
+        let fresh = Renewal {
+            at: now,
+            taken: false,
+        };
+        assert!(fresh.check().is_ok());
+        let lapsed = Renewal {
+            at: now - Duration::from_secs(LEASE_SECONDS as u64 + 1),
+            taken: false,
+        };
+        assert!(lapsed.check().unwrap_err().contains("not renewed for 61 s"));
+        let taken = Renewal {
+            taken: true,
+            ..fresh
+        };
+        assert!(taken.check().unwrap_err().contains("took over"));
     }
 
     #[test]

@@ -424,11 +424,30 @@ fn a_rotation_over_three_nodes_rolls_node_by_node() {
         .args(["rotate", "status", "--state", STATE])
         .output()
         .unwrap();
+    // A row per node: its name, its apiserver, a time in every stage's column.
+    let text = stdout(&out);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("node ") && l.contains("apiserver")),
+        "{text}"
+    );
     for k in 1..=3 {
+        let row = text
+            .lines()
+            .find(|l| l.starts_with(&format!("cp-{k} ")))
+            .unwrap_or_else(|| panic!("no row for cp-{k}: {text}"));
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(
+            cells[1],
+            format!("127.0.0.{k}:{}", ha.cluster.ports[k - 1]),
+            "{row}"
+        );
+        assert_eq!(cells.len(), 2 + 6, "{row}");
         assert!(
-            stdout(&out).contains(&format!("cp-{k}")),
-            "{}",
-            stdout(&out)
+            cells[2..]
+                .iter()
+                .all(|c| c.len() == 8 && c.as_bytes()[2] == b':'),
+            "{row}"
         );
     }
 
@@ -452,7 +471,8 @@ fn a_rotation_over_three_nodes_rolls_node_by_node() {
 }
 
 /// A node whose apiserver does not come back mid-switch stops the switch (exit 1, naming it),
-/// leaves the next node as it was, and `abort` puts every node back on the old key.
+/// leaves the next node as it was; once the node is fixed, `next` carries on from it; and
+/// `abort` puts every node back on the old key.
 #[test]
 fn a_node_that_stays_down_stops_the_switch_and_abort_restores_every_node() {
     let ha = Ha::new(&[]);
@@ -484,8 +504,10 @@ fn a_node_that_stays_down_stops_the_switch_and_abort_restores_every_node() {
     let err = stderr(&out);
     assert!(
         err.contains("node cp-2")
-            && err.contains("done: cp-1")
-            && err.contains("not done: cp-2, cp-3"),
+            && err.contains(
+                "the switch stopped here (done: cp-1; edited, not back: cp-2; not touched: cp-3)"
+            )
+            && err.contains("`sakr rotate next` carries on"),
         "{err}"
     );
     assert_eq!(key_flags(&ha.apiserver(1)).1.as_deref(), Some(NEW_KEY));
@@ -496,8 +518,27 @@ fn a_node_that_stays_down_stops_the_switch_and_abort_restores_every_node() {
         "cp-3 must be left as it was"
     );
     assert!(ha.state()["stages"]["switch"].is_null());
-    // The key comes back (the operator fixed the node), but we abort.
+    // The operator fixes the node; `next` carries on from cp-2 (cp-1 is not edited again).
     std::fs::rename(key.with_extension("key.away"), &key).unwrap();
+    let cp1 = ha.apiserver(1);
+    let edits_before = ha.edits().len();
+    let out = ha.next();
+    assert!(out.status.success(), "resume: {}", stderr(&out));
+    assert_eq!(ha.apiserver(1), cp1);
+    let resumed: Vec<String> = ha.edits()[edits_before..]
+        .iter()
+        .map(|e| e.0.clone())
+        .collect();
+    assert_eq!(resumed, ["cp-3"], "cp-2 was already edited, cp-1 done");
+    for i in 0..3 {
+        assert_eq!(
+            ha.cluster.signing_kid(i),
+            ha.state()["new"]["kid"].as_str().unwrap(),
+            "apiserver {i}"
+        );
+    }
+    assert!(ha.state()["stages"]["switch"].is_object());
+    // Then the operator aborts after all: every node back on the old key, rolling.
     let out = ha
         .sakr()
         .args(["rotate", "abort", "--state", STATE])
@@ -509,10 +550,14 @@ fn a_node_that_stays_down_stops_the_switch_and_abort_restores_every_node() {
         assert_eq!(signing.as_deref(), Some(OLD_KEY), "cp-{k}");
         assert_eq!(trusted, [OLD_PUB, NEW_PUB], "cp-{k}: both stay trusted");
     }
-    let old_kid = ha.state()["old"]["kid"].as_str().unwrap().to_string();
+    let state = ha.state();
+    let old_kid = state["old"]["kid"].as_str().unwrap().to_string();
     for i in 0..3 {
         assert_eq!(ha.cluster.signing_kid(i), old_kid, "apiserver {i}");
+        // Each node's record says it is no longer switched.
+        assert!(state["nodes"][i]["stages"]["switch"].is_null(), "{state}");
     }
+    assert!(state["aborted"].is_object());
 }
 
 /// A control-plane Node the rotation leaves out keeps the switch gate shut (exit 1, naming it):
