@@ -60,11 +60,31 @@ struct ReviewOut {
     status: Option<ReviewStatus>,
 }
 
+/// The in-cluster name of the apiservers, in every kube-apiserver serving certificate (kubeadm
+/// and the other installers add `kubernetes`, `kubernetes.default` and `….svc` SANs).
+const SERVICE_NAME: &str = "kubernetes.default.svc";
+
+/// The TLS server name for another apiserver, from the kubeconfig's host: a name is kept (a
+/// load balancer's or the service's name is in every apiserver's certificate); an IP address
+/// is one node's own (or a load balancer's) and not in the other nodes' certificates, so the
+/// service name is used instead.
+fn endpoint_server_name(kubeconfig_host: Option<&str>) -> Option<String> {
+    let host = kubeconfig_host?
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        Some(SERVICE_NAME.to_string())
+    } else {
+        Some(host.to_string())
+    }
+}
+
 impl Cluster {
     /// The same credentials and CA, dialling `addr` instead of the kubeconfig's server, with
-    /// the TLS server name of the kubeconfig (serving certificates are issued for the service
-    /// name and the load balancer, not necessarily for each node's address), short timeouts
-    /// and no retries: an apiserver that does not answer is a finding the caller acts on.
+    /// the TLS server name of the kubeconfig (its `tls-server-name`, else its host: serving
+    /// certificates are issued for the service name and the load balancer, not necessarily for
+    /// each node's address), short timeouts and no retries: an apiserver that does not answer
+    /// is a finding the caller acts on.
     pub fn at_endpoint(&self, addr: &EndpointAddress) -> Result<Cluster, ClusterError> {
         let mut config = self.config.clone();
         config.cluster_url = addr.url().parse().map_err(|_| ClusterError::Issuer {
@@ -72,11 +92,7 @@ impl Cluster {
             reason: "not a valid URL".into(),
         })?;
         if config.tls_server_name.is_none() {
-            config.tls_server_name = self
-                .config
-                .cluster_url
-                .host()
-                .map(|h| h.trim_start_matches('[').trim_end_matches(']').to_string());
+            config.tls_server_name = endpoint_server_name(self.config.cluster_url.host());
         }
         config.connect_timeout = Some(ENDPOINT_CONNECT_TIMEOUT);
         config.read_timeout = Some(ENDPOINT_TIMEOUT);
@@ -153,5 +169,30 @@ impl Cluster {
                 .filter(|u| !u.is_empty()),
             error: status.error.filter(|e| !e.is_empty()),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn another_apiserver_is_verified_by_name_never_by_one_nodes_address() {
+        assert_eq!(
+            endpoint_server_name(Some("cp.example.com")).as_deref(),
+            Some("cp.example.com")
+        );
+        assert_eq!(
+            endpoint_server_name(Some("localhost")).as_deref(),
+            Some("localhost")
+        );
+        for ip in ["10.0.0.11", "[fd00::11]", "fd00::11"] {
+            assert_eq!(
+                endpoint_server_name(Some(ip)).as_deref(),
+                Some("kubernetes.default.svc"),
+                "{ip}"
+            );
+        }
+        assert_eq!(endpoint_server_name(None), None);
     }
 }
