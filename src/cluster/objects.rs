@@ -97,6 +97,23 @@ impl Cluster {
         ))
     }
 
+    /// One data key of a ConfigMap: `Ok(None)` when the ConfigMap does not exist, the inner
+    /// `None` when it has no such key.
+    pub async fn read_configmap_key(
+        &self,
+        ns: &str,
+        name: &str,
+        key: &str,
+    ) -> Result<Option<Option<String>>, ClusterError> {
+        let api: Api<ConfigMap> = Api::namespaced(self.client.clone(), ns);
+        let url = self.cm_url(ns, Some(name));
+        match ride_out(|| bounded("GET", &url, api.get(name))).await {
+            Ok(cm) => Ok(Some(cm.data.as_ref().and_then(|d| d.get(key)).cloned())),
+            Err(e) if not_found(&e) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The state ConfigMap's text, `None` when the ConfigMap does not exist.
     pub async fn read_state(&self, ns: &str, name: &str) -> Result<Option<Stored>, ClusterError> {
         let api: Api<ConfigMap> = Api::namespaced(self.client.clone(), ns);

@@ -15,7 +15,7 @@ pub fn run(args: ManifestArgs, printer: &Printer) -> anyhow::Result<()> {
     }
     let state = load(&args.paths)?;
     match args.action {
-        ManifestAction::Show => show(&state, printer),
+        ManifestAction::Show => show(&state, kubeadm_config(&args.nodes)?.as_ref(), printer),
         ManifestAction::Trust { path, opts } => edit(&state, Action::Trust(path), &opts, printer),
         ManifestAction::SignWith { path, opts } => {
             edit(&state, Action::SignWith(path), &opts, printer)
@@ -52,6 +52,9 @@ pub(crate) struct ShowJson {
     controller_manager: Option<ControllerManagerJson>,
     hazards: Vec<HazardJson>,
     kubeadm_hint: String,
+    /// With `--kubeconfig` on a kubeadm cluster: the flags a `kubeadm upgrade` would change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kubeadm_upgrade: Option<Vec<crate::manifests::kubeadm::UpgradeDrift>>,
 }
 
 #[derive(Serialize)]
@@ -214,6 +217,7 @@ pub(crate) fn show_json(state: &State, hazards: &[crate::manifests::Hazard]) -> 
             })
             .collect(),
         kubeadm_hint: state.kubeadm_hint(),
+        kubeadm_upgrade: None,
     }
 }
 
@@ -229,8 +233,51 @@ fn private_key_text(kid: Option<&String>, problem: Option<&KeyFileFact>) -> Stri
     }
 }
 
-fn show(state: &State, printer: &Printer) -> anyhow::Result<()> {
+/// With `--kubeconfig`: the cluster's kubeadm ClusterConfiguration (`None` when the cluster
+/// has no `kube-system/kubeadm-config`: not made by kubeadm), for the upgrade check.
+pub(crate) fn kubeadm_config(
+    nodes: &crate::cli::NodeArgs,
+) -> anyhow::Result<Option<crate::manifests::kubeadm::Regenerated>> {
+    let Some(kubeconfig) = &nodes.kubeconfig else {
+        return Ok(None);
+    };
+    let opts = crate::cluster::ClusterOptions {
+        kubeconfig: Some(kubeconfig.clone()),
+        context: nodes.context.clone(),
+    };
+    let rt = crate::cluster::runtime()?;
+    let text = rt.block_on(async {
+        let c = crate::cluster::Cluster::connect(&opts).await?;
+        c.read_configmap_key("kube-system", "kubeadm-config", "ClusterConfiguration")
+            .await
+    })?;
+    match text {
+        None | Some(None) => Ok(None),
+        Some(Some(t)) => Ok(Some(crate::manifests::kubeadm::regenerated(&t)?)),
+    }
+}
+
+/// What a kubeadm upgrade would change in `state`'s manifests, as warnings.
+pub(crate) fn upgrade_drift(
+    state: &State,
+    config: Option<&crate::manifests::kubeadm::Regenerated>,
+) -> Vec<crate::manifests::kubeadm::UpgradeDrift> {
+    config.map_or_else(Vec::new, |c| {
+        crate::manifests::kubeadm::drift(
+            c,
+            &state.apiserver.manifest,
+            state.controller_manager.as_ref().map(|m| &m.manifest),
+        )
+    })
+}
+
+fn show(
+    state: &State,
+    kubeadm: Option<&crate::manifests::kubeadm::Regenerated>,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     let hazards = state.hazards();
+    let upgrade = upgrade_drift(state, kubeadm);
     let errors = hazards.iter().filter(|h| h.is_error()).count();
     let broken = || -> anyhow::Result<()> {
         if errors > 0 {
@@ -242,14 +289,19 @@ fn show(state: &State, printer: &Printer) -> anyhow::Result<()> {
         Ok(())
     };
     if printer.json() {
-        printer.json_doc(&show_json(state, &hazards));
+        let mut doc = show_json(state, &hazards);
+        doc.kubeadm_upgrade = kubeadm.map(|_| upgrade.clone());
+        printer.json_doc(&doc);
         return broken();
     }
     printer.data(&show_text(state));
     for h in &hazards {
         printer.warn(&h.to_string());
     }
-    if hazards.is_empty() {
+    for d in &upgrade {
+        printer.warn(&d.to_string());
+    }
+    if hazards.is_empty() && upgrade.is_empty() {
         printer.note("no hazards found");
     }
     broken()

@@ -102,7 +102,10 @@ fn open(t: &mut Target) -> anyhow::Result<State> {
 pub fn run(args: ManifestArgs, printer: &Printer) -> anyhow::Result<()> {
     let mut targets = connect(&args)?;
     match args.action {
-        ManifestAction::Show => show(&mut targets, printer),
+        ManifestAction::Show => {
+            let kubeadm = super::manifest::kubeadm_config(&args.nodes)?;
+            show(&mut targets, kubeadm.as_ref(), printer)
+        }
         ManifestAction::Trust { path, opts } => {
             edit(&mut targets, Action::Trust(path), &opts, printer)
         }
@@ -141,7 +144,11 @@ struct DifferenceJson {
     message: String,
 }
 
-fn show(targets: &mut [Target], printer: &Printer) -> anyhow::Result<()> {
+fn show(
+    targets: &mut [Target],
+    kubeadm: Option<&crate::manifests::kubeadm::Regenerated>,
+    printer: &Printer,
+) -> anyhow::Result<()> {
     let mut report = ShowReport {
         nodes: Vec::new(),
         differences: Vec::new(),
@@ -165,6 +172,9 @@ fn show(targets: &mut [Target], printer: &Printer) -> anyhow::Result<()> {
                     for h in &hazards {
                         printer.warn(&format!("node {}: {h}", t.spec.name));
                     }
+                    for d in super::manifest::upgrade_drift(&state, kubeadm) {
+                        printer.warn(&format!("node {}: {d}", t.spec.name));
+                    }
                 }
                 facts.push(NodeFacts::of(&t.spec.name, &state));
                 report.nodes.push(NodeShow {
@@ -172,7 +182,12 @@ fn show(targets: &mut [Target], printer: &Printer) -> anyhow::Result<()> {
                     via,
                     sessions: t.node.sessions(),
                     error: None,
-                    manifests: Some(super::manifest::show_json(&state, &hazards)),
+                    manifests: Some({
+                        let mut doc = super::manifest::show_json(&state, &hazards);
+                        doc.kubeadm_upgrade =
+                            kubeadm.map(|_| super::manifest::upgrade_drift(&state, kubeadm));
+                        doc
+                    }),
                 });
             }
             Err(e) => {

@@ -11,10 +11,13 @@
 //!   verified before its text is returned, plus [`unified_diff`].
 //! - [`hazards`]: the checks `sakr manifest show` reports, the kubeadm `extraArgs` hint, and
 //!   stray backup files the kubelet would start.
+//! - [`kubeadm`]: what a `kubeadm upgrade` would regenerate from the cluster's
+//!   ClusterConfiguration, and where that differs from the manifests.
 
 pub mod compare;
 pub mod edit;
 pub mod hazards;
+pub mod kubeadm;
 pub mod locate;
 pub mod model;
 pub mod ops;

@@ -321,6 +321,8 @@ fn troubleshooting_fragments_exist_in_the_source() {
 const INDIRECT: &[(&str, &str, &str)] = &[
     ("src/commands/manifest.rs", "&h.to_string()", "hazard"),
     ("src/commands/manifest_nodes.rs", "node {}: {h}", "hazard"),
+    ("src/commands/manifest.rs", "&d.to_string()", "kubeadm upgrade drift"),
+    ("src/commands/manifest_nodes.rs", "node {}: {d}", "kubeadm upgrade drift"),
     ("src/commands/manifest.rs", "n", "manifest plan note"),
     ("src/commands/manifest.rs", "{:#}", "OpsError::Refused, manifest edit refusal"),
     ("src/rotation/run.rs", "{:#}", "OpsError::Refused, manifest edit refusal"),
@@ -341,6 +343,7 @@ const SOURCES: &[(&str, &str, &str)] = &[
     ("hazard", "src/manifests/hazards.rs", ".write_str"),
     ("hazard", "src/manifests/hazards.rs", "Some"),
     ("drift finding", "src/cluster/drift.rs", "write!"),
+    ("kubeadm upgrade drift", "src/manifests/kubeadm.rs", "write!"),
     ("drift finding", "src/cluster/drift.rs", ".write_str"),
     ("manifest plan note", "src/manifests/ops.rs", "notes.push"),
     ("key_file_problem", "src/keys/parse.rs", "fn key_file_problem"),

@@ -18,6 +18,7 @@ mod json_schema;
 mod jwks;
 mod keygen;
 mod kid;
+mod kubeadm_config;
 mod manifest;
 mod manifest_nodes;
 mod node_transport;
