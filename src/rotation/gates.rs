@@ -11,7 +11,7 @@
 //! - Without a cluster: every node's manifests, and the operator's word where sakr cannot see.
 
 use super::fleet::Fleet;
-use super::live::{Live, cluster_options};
+use super::live::{Live, list};
 use super::run::{Result, RotateError, other};
 use super::state::{ApiserverAddress, ClusterConfig, RotationState};
 use crate::manifests::model::SaFlag;
@@ -101,7 +101,8 @@ pub fn ha_gate(fleet: &mut Fleet, live: &Live, state: &RotationState) -> Result<
     let mut lacking = Vec::new();
     let mut seen = Vec::new();
     for (what, addr) in &places {
-        let p = live.probe(addr)?;
+        let at = live.endpoint(addr)?;
+        let p = live.probe(&at);
         if let Err(e) = &p.ready {
             lacking.push(format!("{what} is not ready ({e})"));
             continue;
@@ -109,15 +110,11 @@ pub fn ha_gate(fleet: &mut Fleet, live: &Live, state: &RotationState) -> Result<
         if !p.kids.iter().any(|k| k == kid) {
             lacking.push(format!(
                 "{what} does not serve kid {kid} yet (it serves {})",
-                if p.kids.is_empty() {
-                    "none".into()
-                } else {
-                    p.kids.join(", ")
-                }
+                list(&p.kids)
             ));
             continue;
         }
-        if let Err(why) = live.review(addr, &token)? {
+        if let Err(why) = live.review(&at, &token) {
             lacking.push(format!("{what} {why}"));
             continue;
         }
@@ -189,11 +186,7 @@ pub fn live_apiserver_gate(cfg: &ClusterConfig, kid: &str) -> Result<String> {
         if !kids.iter().any(|k| k == kid) {
             return Err(RotateError::GateClosed(format!(
                 "kube-apiserver at {server} is ready but does not serve kid {kid} yet (it serves {}): the kubelet has not restarted it on the trusted manifest; run `sakr rotate next` again in a minute",
-                if kids.is_empty() {
-                    "none".to_string()
-                } else {
-                    kids.join(", ")
-                }
+                list(&kids)
             )));
         }
         Ok(server)
@@ -202,19 +195,11 @@ pub fn live_apiserver_gate(cfg: &ClusterConfig, kid: &str) -> Result<String> {
 
 /// A fresh token from the TokenRequest API (`default/default`), as `kubectl create token`.
 pub fn cluster_token(cfg: &ClusterConfig) -> Result<crate::keys::secret::Secret> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(other)?;
-    rt.block_on(async {
-        let cluster = crate::cluster::Cluster::connect(&cluster_options(cfg))
-            .await
-            .map_err(other)?;
-        let server = cluster.server();
-        let issued = cluster
-            .request_token("default", "default", &[], None)
-            .await
-            .map_err(|e| unavailable(&server, e, "switch"))?;
-        Ok(issued.token)
-    })
+    let live = Live::connect(cfg)?;
+    let cluster = &live.cluster;
+    let server = cluster.server();
+    let issued = live
+        .block_on(cluster.request_token("default", "default", &[], None))
+        .map_err(|e| unavailable(&server, e, "switch"))?;
+    Ok(issued.token)
 }

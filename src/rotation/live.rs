@@ -38,7 +38,7 @@ pub struct Live {
     pub cluster: Cluster,
 }
 
-pub fn cluster_options(cfg: &ClusterConfig) -> ClusterOptions {
+fn cluster_options(cfg: &ClusterConfig) -> ClusterOptions {
     ClusterOptions {
         kubeconfig: cfg.kubeconfig.clone(),
         context: cfg.context.clone(),
@@ -57,13 +57,20 @@ pub enum Expect {
 }
 
 impl Expect {
-    fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         match self {
             Expect::Serves(kid) => format!("ready and serving kid {kid}"),
             Expect::NoLongerServes(kid) => format!("ready and no longer serving kid {kid}"),
             Expect::SignsWith(k) => format!("ready and signing with kid {}", k.kid()),
         }
     }
+}
+
+/// One apiserver, dialled at its own address: one client for every question asked of it
+/// (a probe, a TokenReview, the polls of a wait), so each is not a new TLS handshake.
+pub struct Endpoint {
+    pub place: String,
+    client: Cluster,
 }
 
 /// One apiserver's evidence.
@@ -76,10 +83,7 @@ pub struct Probe {
 
 impl Live {
     pub fn connect(cfg: &ClusterConfig) -> Result<Live> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(other)?;
+        let rt = crate::cluster::runtime().map_err(other)?;
         let cluster = rt
             .block_on(Cluster::connect(&cluster_options(cfg)))
             .map_err(other)?;
@@ -90,10 +94,14 @@ impl Live {
         self.rt.block_on(f)
     }
 
-    fn at(&self, addr: &ApiserverAddress) -> Result<Cluster> {
+    /// The apiserver at `addr`, with the kubeconfig's credentials, CA and TLS server name.
+    pub fn endpoint(&self, addr: &ApiserverAddress) -> Result<Endpoint> {
         // Building a kube client spawns its buffer task: inside the runtime.
         let _inside = self.rt.enter();
-        self.cluster.at_endpoint(&addr.endpoint()).map_err(other)
+        Ok(Endpoint {
+            place: addr.place(),
+            client: self.cluster.at_endpoint(&addr.endpoint()).map_err(other)?,
+        })
     }
 
     /// Every apiserver endpoint of `default/kubernetes`, as registered.
@@ -195,32 +203,27 @@ impl Live {
     }
 
     /// Ready and the kids served, of one apiserver.
-    pub fn probe(&self, addr: &ApiserverAddress) -> Result<Probe> {
-        let c = self.at(addr)?;
-        Ok(self.rt.block_on(async {
+    pub fn probe(&self, at: &Endpoint) -> Probe {
+        let c = &at.client;
+        self.rt.block_on(async {
             let ready = c.readyz().await.map_err(|e| e.chain());
             let kids = match &ready {
                 Ok(()) => c.apiserver_jwks().await.unwrap_or_default(),
                 Err(_) => Vec::new(),
             };
             Probe {
-                place: addr.place(),
+                place: at.place.clone(),
                 ready,
                 kids,
             }
-        }))
+        })
     }
 
-    /// Does the apiserver at `addr` authenticate `token` (TokenReview)? `Err` with what it
-    /// said otherwise.
-    pub fn review(
-        &self,
-        addr: &ApiserverAddress,
-        token: &Secret,
-    ) -> Result<std::result::Result<(), String>> {
-        let c = self.at(addr)?;
-        Ok(self.rt.block_on(async {
-            match c.token_review(token, &[]).await {
+    /// Does the apiserver authenticate `token` (TokenReview)? `Err` with what it said
+    /// otherwise.
+    pub fn review(&self, at: &Endpoint, token: &Secret) -> std::result::Result<(), String> {
+        self.rt.block_on(async {
+            match at.client.token_review(token, &[]).await {
                 Ok(r) if r.authenticated => Ok(()),
                 Ok(r) => Err(format!(
                     "does not authenticate a token signed with the new key ({})",
@@ -228,29 +231,22 @@ impl Live {
                 )),
                 Err(e) => Err(format!("TokenReview failed: {}", e.chain())),
             }
-        }))
+        })
     }
 
-    /// A fresh token from the apiserver at `addr` (TokenRequest, `default/default`).
-    pub fn token_from(&self, addr: &ApiserverAddress) -> std::result::Result<Secret, ClusterError> {
-        let c = {
-            let _inside = self.rt.enter();
-            self.cluster.at_endpoint(&addr.endpoint())?
-        };
+    /// A fresh token from the apiserver (TokenRequest, `default/default`).
+    pub fn token_from(&self, at: &Endpoint) -> std::result::Result<Secret, ClusterError> {
         self.rt.block_on(async {
-            c.request_token(PROBE_NAMESPACE, PROBE_SERVICE_ACCOUNT, &[], None)
+            at.client
+                .request_token(PROBE_NAMESPACE, PROBE_SERVICE_ACCOUNT, &[], None)
                 .await
                 .map(|t| t.token)
         })
     }
 
-    /// Does the apiserver at `addr` show `expect` now? `Err` says what it shows instead.
-    pub fn shows(
-        &self,
-        addr: &ApiserverAddress,
-        expect: &Expect,
-    ) -> std::result::Result<(), String> {
-        let p = self.probe(addr).map_err(|e| e.to_string())?;
+    /// Does the apiserver show `expect` now? `Err` says what it shows instead.
+    pub fn shows(&self, at: &Endpoint, expect: &Expect) -> std::result::Result<(), String> {
+        let p = self.probe(at);
         if let Err(e) = &p.ready {
             return Err(format!("not answering ready ({e})"));
         }
@@ -260,12 +256,12 @@ impl Live {
                 if p.kids.contains(kid) == wanted {
                     Ok(())
                 } else {
-                    Err(format!("serves {}", list(p.kids.iter().cloned())))
+                    Err(format!("serves {}", list(&p.kids)))
                 }
             }
             Expect::SignsWith(key) => {
                 let token = self
-                    .token_from(addr)
+                    .token_from(at)
                     .map_err(|e| format!("TokenRequest: {}", e.chain()))?;
                 let text = String::from_utf8_lossy(token.expose()).into_owned();
                 let decoded = crate::token::decode(&text).map_err(|e| e.to_string())?;
@@ -288,8 +284,9 @@ impl Live {
         timeout: Duration,
     ) -> std::result::Result<Duration, String> {
         let started = Instant::now();
+        let at = self.endpoint(addr).map_err(|e| e.to_string())?;
         loop {
-            let last = match self.shows(addr, expect) {
+            let last = match self.shows(&at, expect) {
                 Ok(()) => return Ok(started.elapsed()),
                 Err(why) => why,
             };
@@ -318,8 +315,9 @@ fn gate_if_unavailable(e: ClusterError, what: &str) -> RotateError {
     }
 }
 
-fn list(items: impl Iterator<Item = String>) -> String {
-    let v: Vec<String> = items.collect();
+/// `a, b, c`, or `none`.
+pub(super) fn list<S: std::fmt::Display>(items: impl IntoIterator<Item = S>) -> String {
+    let v: Vec<String> = items.into_iter().map(|x| x.to_string()).collect();
     if v.is_empty() {
         "none".into()
     } else {

@@ -9,10 +9,7 @@ use crate::keys::PublicKey;
 use crate::publish;
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(other)
+    crate::cluster::runtime().map_err(other)
 }
 
 /// Publish `keys` (JWKS + discovery) to the configured target.

@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::fleet::Fleet;
-use super::live::{Expect, Live};
+use super::live::{Expect, Live, list};
 use super::state::{ClusterConfig, RotationState, Stage, StageRecord};
 use super::store::{Guard, Store, StoreError};
 use crate::manifests::ops::{self, Action, OpsError};
@@ -433,10 +433,10 @@ pub(super) fn roll(
                 Ok(waited) => {
                     step.waited_seconds = Some(waited.as_secs_f64());
                     step.note = format!(
-                        "{}; its kube-apiserver ({}) is {}",
+                        "{}; its kube-apiserver ({}) is back, {}",
                         step.note,
                         addr.place(),
-                        expect_done(expect)
+                        expect.describe()
                     );
                 }
                 Err(why) => {
@@ -457,22 +457,6 @@ pub(super) fn roll(
         }
     }
     Ok(changed)
-}
-
-fn expect_done(e: &Expect) -> String {
-    match e {
-        Expect::Serves(kid) => format!("back, ready and serving kid {kid}"),
-        Expect::NoLongerServes(kid) => format!("back, ready, no longer serving kid {kid}"),
-        Expect::SignsWith(k) => format!("back, ready and signing with kid {}", k.kid()),
-    }
-}
-
-fn list(names: &[String]) -> String {
-    if names.is_empty() {
-        "none".into()
-    } else {
-        names.join(", ")
-    }
 }
 
 /// An error about one node, naming it once.

@@ -300,7 +300,7 @@ pub(super) fn verify(
         }
         for (name, addr) in &places {
             let token = live
-                .token_from(addr)
+                .token_from(&live.endpoint(addr)?)
                 .map_err(|e| gates::unavailable(&addr.place(), e, "switch"))?;
             // Every node was seen signing with the new key at switch: an old kid now means a
             // node went back (a manifest regenerated, a restore), not one still restarting.
