@@ -13,7 +13,10 @@ fn verify(
 ) -> std::process::Output {
     std::process::Command::new(python())
         .arg(fixture("../rp-python/verify_jwks.py"))
-        .args(["--jwks", jwks, "--key", key, "--alg", alg, "--kid", kid])
+        // `--kid=…` in one word: a kid is base64url and may begin with `-`, which argparse
+        // would take for an option.
+        .args(["--jwks", jwks, "--key", key, "--alg", alg])
+        .arg(format!("--kid={kid}"))
         .current_dir(dir)
         .output()
         .unwrap()
