@@ -276,9 +276,9 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'List the service-account flags with each key''s kid, and warn about every hazard')
-            [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'Append --service-account-key-file=PUB after the last one (the "trust" stage)')
-            [CompletionResult]::new('sign-with', 'sign-with', [CompletionResultType]::ParameterValue, 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage)')
-            [CompletionResult]::new('retire', 'retire', [CompletionResultType]::ParameterValue, 'Remove --service-account-key-file=PUB (the "retire" stage)')
+            [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'Trust PUB (the "trust" stage): append --service-account-key-file=PUB after the last one, or in the kubeadm layout append PUB''s key to sa.pub')
+            [CompletionResult]::new('sign-with', 'sign-with', [CompletionResultType]::ParameterValue, 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage); in the kubeadm layout, KEY becomes sa.key (the old sa.key archived into the backup directory)')
+            [CompletionResult]::new('retire', 'retire', [CompletionResultType]::ParameterValue, 'Remove --service-account-key-file=PUB (the "retire" stage); in the kubeadm layout, take PUB''s key (or the key of kid PUB) out of sa.pub')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -311,6 +311,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
         }
         'sakr;manifest;trust' {
             [CompletionResult]::new('--backup-dir', '--backup-dir', [CompletionResultType]::ParameterName, 'Where to copy the manifests before editing them [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]')
+            [CompletionResult]::new('--layout', '--layout', [CompletionResultType]::ParameterName, 'How the manifests hold the key set [default: kubeadm when they use kubeadm''s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; trust appends the key to sa.pub, sign-with replaces sa.key (the old one archived first), retire takes the key out of sa.pub (name it by kid or by a file), and a static-pod annotation restarts exactly the components that read a changed file')
             [CompletionResult]::new('--manifests-dir', '--manifests-dir', [CompletionResultType]::ParameterName, 'The static-pod manifests directory; the two manifests are found by their containers')
             [CompletionResult]::new('--apiserver', '--apiserver', [CompletionResultType]::ParameterName, 'The kube-apiserver manifest (instead of --manifests-dir)')
             [CompletionResult]::new('--controller-manager', '--controller-manager', [CompletionResultType]::ParameterName, 'The kube-controller-manager manifest (with --apiserver)')
@@ -325,7 +326,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the unified diff and change nothing')
-            [CompletionResult]::new('--no-check-files', '--no-check-files', [CompletionResultType]::ParameterName, 'Do not require key files to exist at their host paths (preparing manifests for another machine)')
+            [CompletionResult]::new('--no-check-files', '--no-check-files', [CompletionResultType]::ParameterName, 'Do not require key files to exist at their host paths (preparing manifests for another machine; flags layout only)')
             [CompletionResult]::new('--sudo', '--sudo', [CompletionResultType]::ParameterName, 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)')
             [CompletionResult]::new('--control-plane', '--control-plane', [CompletionResultType]::ParameterName, 'Every Node labelled node-role.kubernetes.io/control-plane (or the legacy master label), listed through --kubeconfig and reached as --via says')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
@@ -333,14 +334,15 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never color stderr (also: the NO_COLOR environment variable)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'sakr;manifest;sign-with' {
             [CompletionResult]::new('--backup-dir', '--backup-dir', [CompletionResultType]::ParameterName, 'Where to copy the manifests before editing them [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]')
+            [CompletionResult]::new('--layout', '--layout', [CompletionResultType]::ParameterName, 'How the manifests hold the key set [default: kubeadm when they use kubeadm''s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; trust appends the key to sa.pub, sign-with replaces sa.key (the old one archived first), retire takes the key out of sa.pub (name it by kid or by a file), and a static-pod annotation restarts exactly the components that read a changed file')
             [CompletionResult]::new('--manifests-dir', '--manifests-dir', [CompletionResultType]::ParameterName, 'The static-pod manifests directory; the two manifests are found by their containers')
             [CompletionResult]::new('--apiserver', '--apiserver', [CompletionResultType]::ParameterName, 'The kube-apiserver manifest (instead of --manifests-dir)')
             [CompletionResult]::new('--controller-manager', '--controller-manager', [CompletionResultType]::ParameterName, 'The kube-controller-manager manifest (with --apiserver)')
@@ -355,7 +357,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the unified diff and change nothing')
-            [CompletionResult]::new('--no-check-files', '--no-check-files', [CompletionResultType]::ParameterName, 'Do not require key files to exist at their host paths (preparing manifests for another machine)')
+            [CompletionResult]::new('--no-check-files', '--no-check-files', [CompletionResultType]::ParameterName, 'Do not require key files to exist at their host paths (preparing manifests for another machine; flags layout only)')
             [CompletionResult]::new('--sudo', '--sudo', [CompletionResultType]::ParameterName, 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)')
             [CompletionResult]::new('--control-plane', '--control-plane', [CompletionResultType]::ParameterName, 'Every Node labelled node-role.kubernetes.io/control-plane (or the legacy master label), listed through --kubeconfig and reached as --via says')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
@@ -371,6 +373,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
         }
         'sakr;manifest;retire' {
             [CompletionResult]::new('--backup-dir', '--backup-dir', [CompletionResultType]::ParameterName, 'Where to copy the manifests before editing them [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]')
+            [CompletionResult]::new('--layout', '--layout', [CompletionResultType]::ParameterName, 'How the manifests hold the key set [default: kubeadm when they use kubeadm''s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; trust appends the key to sa.pub, sign-with replaces sa.key (the old one archived first), retire takes the key out of sa.pub (name it by kid or by a file), and a static-pod annotation restarts exactly the components that read a changed file')
             [CompletionResult]::new('--manifests-dir', '--manifests-dir', [CompletionResultType]::ParameterName, 'The static-pod manifests directory; the two manifests are found by their containers')
             [CompletionResult]::new('--apiserver', '--apiserver', [CompletionResultType]::ParameterName, 'The kube-apiserver manifest (instead of --manifests-dir)')
             [CompletionResult]::new('--controller-manager', '--controller-manager', [CompletionResultType]::ParameterName, 'The kube-controller-manager manifest (with --apiserver)')
@@ -385,7 +388,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the unified diff and change nothing')
-            [CompletionResult]::new('--no-check-files', '--no-check-files', [CompletionResultType]::ParameterName, 'Do not require key files to exist at their host paths (preparing manifests for another machine)')
+            [CompletionResult]::new('--no-check-files', '--no-check-files', [CompletionResultType]::ParameterName, 'Do not require key files to exist at their host paths (preparing manifests for another machine; flags layout only)')
             [CompletionResult]::new('--sudo', '--sudo', [CompletionResultType]::ParameterName, 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)')
             [CompletionResult]::new('--control-plane', '--control-plane', [CompletionResultType]::ParameterName, 'Every Node labelled node-role.kubernetes.io/control-plane (or the legacy master label), listed through --kubeconfig and reached as --via says')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
@@ -401,9 +404,9 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
         }
         'sakr;manifest;help' {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'List the service-account flags with each key''s kid, and warn about every hazard')
-            [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'Append --service-account-key-file=PUB after the last one (the "trust" stage)')
-            [CompletionResult]::new('sign-with', 'sign-with', [CompletionResultType]::ParameterValue, 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage)')
-            [CompletionResult]::new('retire', 'retire', [CompletionResultType]::ParameterValue, 'Remove --service-account-key-file=PUB (the "retire" stage)')
+            [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'Trust PUB (the "trust" stage): append --service-account-key-file=PUB after the last one, or in the kubeadm layout append PUB''s key to sa.pub')
+            [CompletionResult]::new('sign-with', 'sign-with', [CompletionResultType]::ParameterValue, 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage); in the kubeadm layout, KEY becomes sa.key (the old sa.key archived into the backup directory)')
+            [CompletionResult]::new('retire', 'retire', [CompletionResultType]::ParameterValue, 'Remove --service-account-key-file=PUB (the "retire" stage); in the kubeadm layout, take PUB''s key (or the key of kid PUB) out of sa.pub')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -462,6 +465,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('--node-namespace', '--node-namespace', [CompletionResultType]::ParameterName, 'The namespace node pods run in (it must admit hostPath pods)')
             [CompletionResult]::new('--node-apiserver', '--node-apiserver', [CompletionResultType]::ParameterName, 'Where a node''s kube-apiserver answers, when it is not the endpoint of default/kubernetes at the Node''s InternalIP (repeatable): NAME=HOST:PORT')
             [CompletionResult]::new('--node-timeout', '--node-timeout', [CompletionResultType]::ParameterName, 'How long a rolling stage waits for one node''s kube-apiserver to come back after its edit before it stops, leaving the other nodes as they are')
+            [CompletionResult]::new('--layout', '--layout', [CompletionResultType]::ParameterName, 'How the nodes hold the key set [default: kubeadm when the manifests use kubeadm''s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; sa.pub becomes the bundle of trusted keys and sa.key the signing key, so kubeadm upgrade and join keep the rotation. flags: each stage edits the --service-account-* flags')
             [CompletionResult]::new('--manifests-dir', '--manifests-dir', [CompletionResultType]::ParameterName, 'The static-pod manifests directory; the two manifests are found by their containers')
             [CompletionResult]::new('--apiserver', '--apiserver', [CompletionResultType]::ParameterName, 'The kube-apiserver manifest (instead of --manifests-dir)')
             [CompletionResult]::new('--controller-manager', '--controller-manager', [CompletionResultType]::ParameterName, 'The kube-controller-manager manifest (with --apiserver)')
@@ -477,8 +481,8 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
             [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never color stderr (also: the NO_COLOR environment variable)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -569,6 +573,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('-a', '-a', [CompletionResultType]::ParameterName, 'Algorithm of the new key (the same default as `keygen` and `rotate start`)')
             [CompletionResult]::new('--algorithm', '--algorithm', [CompletionResultType]::ParameterName, 'Algorithm of the new key (the same default as `keygen` and `rotate start`)')
             [CompletionResult]::new('--nodes', '--nodes', [CompletionResultType]::ParameterName, 'Rehearse an HA control plane of N nodes (node trees cp-1 … cp-N): one rotation over every node from this seat, each stage rolling node by node. 1: a single control-plane node')
+            [CompletionResult]::new('--layout', '--layout', [CompletionResultType]::ParameterName, 'The key layout to rehearse [default: kubeadm on kubeadm''s own sa.pub/sa.key, else flags]; `--layout flags` shows the other one on the same manifests')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
@@ -642,9 +647,9 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
         }
         'sakr;help;manifest' {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'List the service-account flags with each key''s kid, and warn about every hazard')
-            [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'Append --service-account-key-file=PUB after the last one (the "trust" stage)')
-            [CompletionResult]::new('sign-with', 'sign-with', [CompletionResultType]::ParameterValue, 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage)')
-            [CompletionResult]::new('retire', 'retire', [CompletionResultType]::ParameterValue, 'Remove --service-account-key-file=PUB (the "retire" stage)')
+            [CompletionResult]::new('trust', 'trust', [CompletionResultType]::ParameterValue, 'Trust PUB (the "trust" stage): append --service-account-key-file=PUB after the last one, or in the kubeadm layout append PUB''s key to sa.pub')
+            [CompletionResult]::new('sign-with', 'sign-with', [CompletionResultType]::ParameterValue, 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage); in the kubeadm layout, KEY becomes sa.key (the old sa.key archived into the backup directory)')
+            [CompletionResult]::new('retire', 'retire', [CompletionResultType]::ParameterValue, 'Remove --service-account-key-file=PUB (the "retire" stage); in the kubeadm layout, take PUB''s key (or the key of kid PUB) out of sa.pub')
             break
         }
         'sakr;help;manifest;show' {

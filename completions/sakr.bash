@@ -1044,7 +1044,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest__subcmd__retire)
-            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --control-plane --via --node-image --node-namespace --kubeconfig --context --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --layout --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --control-plane --via --node-image --node-namespace --kubeconfig --context --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1052,6 +1052,10 @@ _sakr() {
             case "${prev}" in
                 --backup-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --layout)
+                    COMPREPLY=($(compgen -W "flags kubeadm" -- "${cur}"))
                     return 0
                     ;;
                 --manifests-dir)
@@ -1180,7 +1184,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest__subcmd__sign__subcmd__with)
-            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --control-plane --via --node-image --node-namespace --kubeconfig --context --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --layout --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --control-plane --via --node-image --node-namespace --kubeconfig --context --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1188,6 +1192,10 @@ _sakr() {
             case "${prev}" in
                 --backup-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --layout)
+                    COMPREPLY=($(compgen -W "flags kubeadm" -- "${cur}"))
                     return 0
                     ;;
                 --manifests-dir)
@@ -1250,7 +1258,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__manifest__subcmd__trust)
-            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --control-plane --via --node-image --node-namespace --kubeconfig --context --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --backup-dir --dry-run --no-check-files --layout --manifests-dir --apiserver --controller-manager --host-root --node --ssh-command --sudo --control-plane --via --node-image --node-namespace --kubeconfig --context --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1258,6 +1266,10 @@ _sakr() {
             case "${prev}" in
                 --backup-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --layout)
+                    COMPREPLY=($(compgen -W "flags kubeadm" -- "${cur}"))
                     return 0
                     ;;
                 --manifests-dir)
@@ -1378,7 +1390,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__rehearse)
-            opts="-a -o -q -v -h -V --manifests-dir --keep --algorithm --nodes --output --quiet --verbose --no-color --help --version"
+            opts="-a -o -q -v -h -V --manifests-dir --keep --algorithm --nodes --layout --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1402,6 +1414,10 @@ _sakr() {
                     ;;
                 --nodes)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --layout)
+                    COMPREPLY=($(compgen -W "flags kubeadm" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -1602,7 +1618,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__rotate__subcmd__start)
-            opts="-a -o -q -v -h -V --state --key-dir --name --algorithm --publish-to --issuer --jwks-uri --endpoint --cache-control --overlap --kubeconfig --context --single-node --node --control-plane --via --ssh-command --sudo --node-image --node-namespace --node-apiserver --node-timeout --manifests-dir --apiserver --controller-manager --host-root --backup-dir --output --quiet --verbose --no-color --help --version"
+            opts="-a -o -q -v -h -V --state --key-dir --name --algorithm --publish-to --issuer --jwks-uri --endpoint --cache-control --overlap --kubeconfig --context --single-node --node --control-plane --via --ssh-command --sudo --node-image --node-namespace --node-apiserver --node-timeout --layout --manifests-dir --apiserver --controller-manager --host-root --backup-dir --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1686,6 +1702,10 @@ _sakr() {
                     ;;
                 --node-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --layout)
+                    COMPREPLY=($(compgen -W "flags kubeadm" -- "${cur}"))
                     return 0
                     ;;
                 --manifests-dir)

@@ -260,9 +260,9 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand show 'List the service-account flags with each key''s kid, and warn about every hazard'
-            cand trust 'Append --service-account-key-file=PUB after the last one (the "trust" stage)'
-            cand sign-with 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage)'
-            cand retire 'Remove --service-account-key-file=PUB (the "retire" stage)'
+            cand trust 'Trust PUB (the "trust" stage): append --service-account-key-file=PUB after the last one, or in the kubeadm layout append PUB''s key to sa.pub'
+            cand sign-with 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage); in the kubeadm layout, KEY becomes sa.key (the old sa.key archived into the backup directory)'
+            cand retire 'Remove --service-account-key-file=PUB (the "retire" stage); in the kubeadm layout, take PUB''s key (or the key of kid PUB) out of sa.pub'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sakr;manifest;show'= {
@@ -293,6 +293,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
         }
         &'sakr;manifest;trust'= {
             cand --backup-dir 'Where to copy the manifests before editing them [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]'
+            cand --layout 'How the manifests hold the key set [default: kubeadm when they use kubeadm''s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; trust appends the key to sa.pub, sign-with replaces sa.key (the old one archived first), retire takes the key out of sa.pub (name it by kid or by a file), and a static-pod annotation restarts exactly the components that read a changed file'
             cand --manifests-dir 'The static-pod manifests directory; the two manifests are found by their containers'
             cand --apiserver 'The kube-apiserver manifest (instead of --manifests-dir)'
             cand --controller-manager 'The kube-controller-manager manifest (with --apiserver)'
@@ -307,7 +308,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --dry-run 'Print the unified diff and change nothing'
-            cand --no-check-files 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+            cand --no-check-files 'Do not require key files to exist at their host paths (preparing manifests for another machine; flags layout only)'
             cand --sudo 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
             cand --control-plane 'Every Node labelled node-role.kubernetes.io/control-plane (or the legacy master label), listed through --kubeconfig and reached as --via says'
             cand -q 'Print only data and errors (no notes or progress)'
@@ -315,13 +316,14 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand -v 'Explain what is being done on stderr'
             cand --verbose 'Explain what is being done on stderr'
             cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'sakr;manifest;sign-with'= {
             cand --backup-dir 'Where to copy the manifests before editing them [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]'
+            cand --layout 'How the manifests hold the key set [default: kubeadm when they use kubeadm''s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; trust appends the key to sa.pub, sign-with replaces sa.key (the old one archived first), retire takes the key out of sa.pub (name it by kid or by a file), and a static-pod annotation restarts exactly the components that read a changed file'
             cand --manifests-dir 'The static-pod manifests directory; the two manifests are found by their containers'
             cand --apiserver 'The kube-apiserver manifest (instead of --manifests-dir)'
             cand --controller-manager 'The kube-controller-manager manifest (with --apiserver)'
@@ -336,7 +338,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --dry-run 'Print the unified diff and change nothing'
-            cand --no-check-files 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+            cand --no-check-files 'Do not require key files to exist at their host paths (preparing manifests for another machine; flags layout only)'
             cand --sudo 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
             cand --control-plane 'Every Node labelled node-role.kubernetes.io/control-plane (or the legacy master label), listed through --kubeconfig and reached as --via says'
             cand -q 'Print only data and errors (no notes or progress)'
@@ -351,6 +353,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
         }
         &'sakr;manifest;retire'= {
             cand --backup-dir 'Where to copy the manifests before editing them [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]'
+            cand --layout 'How the manifests hold the key set [default: kubeadm when they use kubeadm''s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; trust appends the key to sa.pub, sign-with replaces sa.key (the old one archived first), retire takes the key out of sa.pub (name it by kid or by a file), and a static-pod annotation restarts exactly the components that read a changed file'
             cand --manifests-dir 'The static-pod manifests directory; the two manifests are found by their containers'
             cand --apiserver 'The kube-apiserver manifest (instead of --manifests-dir)'
             cand --controller-manager 'The kube-controller-manager manifest (with --apiserver)'
@@ -365,7 +368,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --dry-run 'Print the unified diff and change nothing'
-            cand --no-check-files 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+            cand --no-check-files 'Do not require key files to exist at their host paths (preparing manifests for another machine; flags layout only)'
             cand --sudo 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
             cand --control-plane 'Every Node labelled node-role.kubernetes.io/control-plane (or the legacy master label), listed through --kubeconfig and reached as --via says'
             cand -q 'Print only data and errors (no notes or progress)'
@@ -380,9 +383,9 @@ set edit:completion:arg-completer[sakr] = {|@words|
         }
         &'sakr;manifest;help'= {
             cand show 'List the service-account flags with each key''s kid, and warn about every hazard'
-            cand trust 'Append --service-account-key-file=PUB after the last one (the "trust" stage)'
-            cand sign-with 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage)'
-            cand retire 'Remove --service-account-key-file=PUB (the "retire" stage)'
+            cand trust 'Trust PUB (the "trust" stage): append --service-account-key-file=PUB after the last one, or in the kubeadm layout append PUB''s key to sa.pub'
+            cand sign-with 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage); in the kubeadm layout, KEY becomes sa.key (the old sa.key archived into the backup directory)'
+            cand retire 'Remove --service-account-key-file=PUB (the "retire" stage); in the kubeadm layout, take PUB''s key (or the key of kid PUB) out of sa.pub'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sakr;manifest;help;show'= {
@@ -434,6 +437,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand --node-namespace 'The namespace node pods run in (it must admit hostPath pods)'
             cand --node-apiserver 'Where a node''s kube-apiserver answers, when it is not the endpoint of default/kubernetes at the Node''s InternalIP (repeatable): NAME=HOST:PORT'
             cand --node-timeout 'How long a rolling stage waits for one node''s kube-apiserver to come back after its edit before it stops, leaving the other nodes as they are'
+            cand --layout 'How the nodes hold the key set [default: kubeadm when the manifests use kubeadm''s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; sa.pub becomes the bundle of trusted keys and sa.key the signing key, so kubeadm upgrade and join keep the rotation. flags: each stage edits the --service-account-* flags'
             cand --manifests-dir 'The static-pod manifests directory; the two manifests are found by their containers'
             cand --apiserver 'The kube-apiserver manifest (instead of --manifests-dir)'
             cand --controller-manager 'The kube-controller-manager manifest (with --apiserver)'
@@ -449,8 +453,8 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand -v 'Explain what is being done on stderr'
             cand --verbose 'Explain what is being done on stderr'
             cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -531,6 +535,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand -a 'Algorithm of the new key (the same default as `keygen` and `rotate start`)'
             cand --algorithm 'Algorithm of the new key (the same default as `keygen` and `rotate start`)'
             cand --nodes 'Rehearse an HA control plane of N nodes (node trees cp-1 … cp-N): one rotation over every node from this seat, each stage rolling node by node. 1: a single control-plane node'
+            cand --layout 'The key layout to rehearse [default: kubeadm on kubeadm''s own sa.pub/sa.key, else flags]; `--layout flags` shows the other one on the same manifests'
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand -q 'Print only data and errors (no notes or progress)'
@@ -592,9 +597,9 @@ set edit:completion:arg-completer[sakr] = {|@words|
         }
         &'sakr;help;manifest'= {
             cand show 'List the service-account flags with each key''s kid, and warn about every hazard'
-            cand trust 'Append --service-account-key-file=PUB after the last one (the "trust" stage)'
-            cand sign-with 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage)'
-            cand retire 'Remove --service-account-key-file=PUB (the "retire" stage)'
+            cand trust 'Trust PUB (the "trust" stage): append --service-account-key-file=PUB after the last one, or in the kubeadm layout append PUB''s key to sa.pub'
+            cand sign-with 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage); in the kubeadm layout, KEY becomes sa.key (the old sa.key archived into the backup directory)'
+            cand retire 'Remove --service-account-key-file=PUB (the "retire" stage); in the kubeadm layout, take PUB''s key (or the key of kid PUB) out of sa.pub'
         }
         &'sakr;help;manifest;show'= {
         }

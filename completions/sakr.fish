@@ -203,9 +203,9 @@ complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -s V -l version -d 'Print version'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -f -a "show" -d 'List the service-account flags with each key\'s kid, and warn about every hazard'
-complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -f -a "trust" -d 'Append --service-account-key-file=PUB after the last one (the "trust" stage)'
-complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -f -a "sign-with" -d 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage)'
-complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -f -a "retire" -d 'Remove --service-account-key-file=PUB (the "retire" stage)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -f -a "trust" -d 'Trust PUB (the "trust" stage): append --service-account-key-file=PUB after the last one, or in the kubeadm layout append PUB\'s key to sa.pub'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -f -a "sign-with" -d 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage); in the kubeadm layout, KEY becomes sa.key (the old sa.key archived into the backup directory)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -f -a "retire" -d 'Remove --service-account-key-file=PUB (the "retire" stage); in the kubeadm layout, take PUB\'s key (or the key of kid PUB) out of sa.pub'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and not __fish_seen_subcommand_from show trust sign-with retire help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l manifests-dir -d 'The static-pod manifests directory; the two manifests are found by their containers' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
@@ -229,6 +229,8 @@ complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subc
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l backup-dir -d 'Where to copy the manifests before editing them [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l layout -d 'How the manifests hold the key set [default: kubeadm when they use kubeadm\'s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; trust appends the key to sa.pub, sign-with replaces sa.key (the old one archived first), retire takes the key out of sa.pub (name it by kid or by a file), and a static-pod annotation restarts exactly the components that read a changed file' -r -f -a "flags\t'`--service-account-key-file` entries and the signing flags change at each stage'
+kubeadm\t'Flags untouched; `sa.pub` is the bundle of trusted keys, `sa.key` the signing key'"
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l manifests-dir -d 'The static-pod manifests directory; the two manifests are found by their containers' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
@@ -244,15 +246,17 @@ complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subc
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l dry-run -d 'Print the unified diff and change nothing'
-complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l no-check-files -d 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l no-check-files -d 'Do not require key files to exist at their host paths (preparing manifests for another machine; flags layout only)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l sudo -d 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l control-plane -d 'Every Node labelled node-role.kubernetes.io/control-plane (or the legacy master label), listed through --kubeconfig and reached as --via says'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -s v -l verbose -d 'Explain what is being done on stderr'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
-complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -s h -l help -d 'Print help'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -s V -l version -d 'Print version'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l backup-dir -d 'Where to copy the manifests before editing them [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l layout -d 'How the manifests hold the key set [default: kubeadm when they use kubeadm\'s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; trust appends the key to sa.pub, sign-with replaces sa.key (the old one archived first), retire takes the key out of sa.pub (name it by kid or by a file), and a static-pod annotation restarts exactly the components that read a changed file' -r -f -a "flags\t'`--service-account-key-file` entries and the signing flags change at each stage'
+kubeadm\t'Flags untouched; `sa.pub` is the bundle of trusted keys, `sa.key` the signing key'"
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l manifests-dir -d 'The static-pod manifests directory; the two manifests are found by their containers' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
@@ -268,7 +272,7 @@ complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subc
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l dry-run -d 'Print the unified diff and change nothing'
-complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l no-check-files -d 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l no-check-files -d 'Do not require key files to exist at their host paths (preparing manifests for another machine; flags layout only)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l sudo -d 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l control-plane -d 'Every Node labelled node-role.kubernetes.io/control-plane (or the legacy master label), listed through --kubeconfig and reached as --via says'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
@@ -277,6 +281,8 @@ complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subc
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -s V -l version -d 'Print version'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l backup-dir -d 'Where to copy the manifests before editing them [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l layout -d 'How the manifests hold the key set [default: kubeadm when they use kubeadm\'s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; trust appends the key to sa.pub, sign-with replaces sa.key (the old one archived first), retire takes the key out of sa.pub (name it by kid or by a file), and a static-pod annotation restarts exactly the components that read a changed file' -r -f -a "flags\t'`--service-account-key-file` entries and the signing flags change at each stage'
+kubeadm\t'Flags untouched; `sa.pub` is the bundle of trusted keys, `sa.key` the signing key'"
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l manifests-dir -d 'The static-pod manifests directory; the two manifests are found by their containers' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
@@ -292,7 +298,7 @@ complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subc
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l dry-run -d 'Print the unified diff and change nothing'
-complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l no-check-files -d 'Do not require key files to exist at their host paths (preparing manifests for another machine)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l no-check-files -d 'Do not require key files to exist at their host paths (preparing manifests for another machine; flags layout only)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l sudo -d 'Become root on ssh nodes through `sudo -n` (the login user needs passwordless sudo)'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l control-plane -d 'Every Node labelled node-role.kubernetes.io/control-plane (or the legacy master label), listed through --kubeconfig and reached as --via says'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
@@ -301,9 +307,9 @@ complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subc
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -s V -l version -d 'Print version'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from help" -f -a "show" -d 'List the service-account flags with each key\'s kid, and warn about every hazard'
-complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from help" -f -a "trust" -d 'Append --service-account-key-file=PUB after the last one (the "trust" stage)'
-complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from help" -f -a "sign-with" -d 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage)'
-complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from help" -f -a "retire" -d 'Remove --service-account-key-file=PUB (the "retire" stage)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from help" -f -a "trust" -d 'Trust PUB (the "trust" stage): append --service-account-key-file=PUB after the last one, or in the kubeadm layout append PUB\'s key to sa.pub'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from help" -f -a "sign-with" -d 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage); in the kubeadm layout, KEY becomes sa.key (the old sa.key archived into the backup directory)'
+complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from help" -f -a "retire" -d 'Remove --service-account-key-file=PUB (the "retire" stage); in the kubeadm layout, take PUB\'s key (or the key of kid PUB) out of sa.pub'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and not __fish_seen_subcommand_from start next status abort help" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
@@ -342,6 +348,8 @@ complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcom
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l node-namespace -d 'The namespace node pods run in (it must admit hostPath pods)' -r
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l node-apiserver -d 'Where a node\'s kube-apiserver answers, when it is not the endpoint of default/kubernetes at the Node\'s InternalIP (repeatable): NAME=HOST:PORT' -r
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l node-timeout -d 'How long a rolling stage waits for one node\'s kube-apiserver to come back after its edit before it stops, leaving the other nodes as they are' -r
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l layout -d 'How the nodes hold the key set [default: kubeadm when the manifests use kubeadm\'s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; sa.pub becomes the bundle of trusted keys and sa.key the signing key, so kubeadm upgrade and join keep the rotation. flags: each stage edits the --service-account-* flags' -r -f -a "flags\t'`--service-account-key-file` entries and the signing flags change at each stage'
+kubeadm\t'Flags untouched; `sa.pub` is the bundle of trusted keys, `sa.key` the signing key'"
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l manifests-dir -d 'The static-pod manifests directory; the two manifests are found by their containers' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
@@ -355,7 +363,7 @@ complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcom
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s v -l verbose -d 'Explain what is being done on stderr'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
-complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s V -l version -d 'Print version'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l state -d 'The rotation\'s state, as given to `rotate start` (a file or k8s://NAMESPACE/NAME)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l token-file -d 'A fresh ServiceAccount token for the verify stage (`-` for stdin), e.g. from `kubectl create token default`' -r -F
@@ -407,6 +415,8 @@ ecdsa-p256\t''
 ecdsa-p384\t''
 ecdsa-p521\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -l nodes -d 'Rehearse an HA control plane of N nodes (node trees cp-1 … cp-N): one rotation over every node from this seat, each stage rolling node by node. 1: a single control-plane node' -r
+complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -l layout -d 'The key layout to rehearse [default: kubeadm on kubeadm\'s own sa.pub/sa.key, else flags]; `--layout flags` shows the other one on the same manifests' -r -f -a "flags\t'`--service-account-key-file` entries and the signing flags change at each stage'
+kubeadm\t'Flags untouched; `sa.pub` is the bundle of trusted keys, `sa.key` the signing key'"
 complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
@@ -436,9 +446,9 @@ complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subc
 complete -c sakr -n "__fish_sakr_using_subcommand help; and not __fish_seen_subcommand_from keygen keys kid jwks discovery publish verify drift manifest rotate rehearse completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "install" -d 'Put a bring-your-own key pair on every node: KEY (0600) and PUB in DIR, same names'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from manifest" -f -a "show" -d 'List the service-account flags with each key\'s kid, and warn about every hazard'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from manifest" -f -a "trust" -d 'Append --service-account-key-file=PUB after the last one (the "trust" stage)'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from manifest" -f -a "sign-with" -d 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage)'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from manifest" -f -a "retire" -d 'Remove --service-account-key-file=PUB (the "retire" stage)'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from manifest" -f -a "trust" -d 'Trust PUB (the "trust" stage): append --service-account-key-file=PUB after the last one, or in the kubeadm layout append PUB\'s key to sa.pub'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from manifest" -f -a "sign-with" -d 'Sign with KEY: kube-apiserver --service-account-signing-key-file and kube-controller-manager --service-account-private-key-file (the "switch" stage); in the kubeadm layout, KEY becomes sa.key (the old sa.key archived into the backup directory)'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from manifest" -f -a "retire" -d 'Remove --service-account-key-file=PUB (the "retire" stage); in the kubeadm layout, take PUB\'s key (or the key of kid PUB) out of sa.pub'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from rotate" -f -a "start" -d 'Record the current signing key, generate the new one beside it, write the state file'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from rotate" -f -a "next" -d 'Perform the next stage whose gate is open (exit 3 while waiting)'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from rotate" -f -a "status" -d 'Every stage with its time, the gate of the next one, and the earliest retire time'

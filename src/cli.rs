@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::keys::generate::Algorithm;
+use crate::layout::Layout;
 
 /// Rotate the signing key of Kubernetes ServiceAccount tokens, end to end and safely.
 ///
@@ -436,9 +437,17 @@ pub struct ManifestOpts {
     /// Print the unified diff and change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Do not require key files to exist at their host paths (preparing manifests for another machine).
+    /// Do not require key files to exist at their host paths (preparing manifests for another
+    /// machine; flags layout only).
     #[arg(long)]
     pub no_check_files: bool,
+    /// How the manifests hold the key set [default: kubeadm when they use kubeadm's own sa.pub
+    /// and sa.key, else flags]. kubeadm: the flags stay; trust appends the key to sa.pub,
+    /// sign-with replaces sa.key (the old one archived first), retire takes the key out of
+    /// sa.pub (name it by kid or by a file), and a static-pod annotation restarts exactly the
+    /// components that read a changed file.
+    #[arg(long, value_enum, value_name = "LAYOUT")]
+    pub layout: Option<Layout>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -448,7 +457,8 @@ pub enum ManifestAction {
     /// Exits 1 when a hazard means the control plane is broken as the manifests stand (a
     /// component does not start, or tokens are rejected); warnings alone exit 0.
     Show,
-    /// Append --service-account-key-file=PUB after the last one (the "trust" stage).
+    /// Trust PUB (the "trust" stage): append --service-account-key-file=PUB after the last one,
+    /// or in the kubeadm layout append PUB's key to sa.pub.
     Trust {
         /// Public key file, as the container sees it (e.g. /etc/kubernetes/pki/sa-new.pub).
         #[arg(value_name = "PUB")]
@@ -457,20 +467,24 @@ pub enum ManifestAction {
         opts: ManifestOpts,
     },
     /// Sign with KEY: kube-apiserver --service-account-signing-key-file and
-    /// kube-controller-manager --service-account-private-key-file (the "switch" stage).
+    /// kube-controller-manager --service-account-private-key-file (the "switch" stage); in the
+    /// kubeadm layout, KEY becomes sa.key (the old sa.key archived into the backup directory).
     ///
     /// Refused unless KEY's public half is already trusted by the apiserver manifest.
     SignWith {
-        /// Private key file, as the container sees it.
+        /// Private key file, as the container sees it; in the kubeadm layout also the kid of a
+        /// sa.key archived in sakr's backup directories (to go back).
         #[arg(value_name = "KEY")]
         path: String,
         #[command(flatten)]
         opts: ManifestOpts,
     },
-    /// Remove --service-account-key-file=PUB (the "retire" stage).
+    /// Remove --service-account-key-file=PUB (the "retire" stage); in the kubeadm layout, take
+    /// PUB's key (or the key of kid PUB) out of sa.pub.
     ///
     /// Refused for the current signing key's public half and for the last key file.
     Retire {
+        /// Public key file, as the container sees it; in the kubeadm layout also a kid.
         #[arg(value_name = "PUB")]
         path: String,
         #[command(flatten)]
@@ -574,6 +588,12 @@ pub struct RotateStartArgs {
     /// before it stops, leaving the other nodes as they are.
     #[arg(long, value_name = "DURATION", default_value = "5m")]
     pub node_timeout: String,
+    /// How the nodes hold the key set [default: kubeadm when the manifests use kubeadm's own
+    /// sa.pub and sa.key, else flags]. kubeadm: the flags stay; sa.pub becomes the bundle of
+    /// trusted keys and sa.key the signing key, so kubeadm upgrade and join keep the rotation.
+    /// flags: each stage edits the --service-account-* flags.
+    #[arg(long, value_enum, value_name = "LAYOUT")]
+    pub layout: Option<Layout>,
     #[command(flatten)]
     pub manifests: ManifestLocation,
 }
@@ -661,4 +681,8 @@ pub struct RehearseArgs {
     /// node.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=16))]
     pub nodes: u16,
+    /// The key layout to rehearse [default: kubeadm on kubeadm's own sa.pub/sa.key, else
+    /// flags]; `--layout flags` shows the other one on the same manifests.
+    #[arg(long, value_enum, value_name = "LAYOUT")]
+    pub layout: Option<Layout>,
 }

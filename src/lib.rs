@@ -11,6 +11,7 @@ pub mod fsutil;
 pub mod fuzz;
 pub mod jwks;
 pub mod keys;
+pub mod layout;
 pub mod manifests;
 pub mod node;
 pub mod output;

@@ -52,6 +52,8 @@ pub(crate) struct ShowJson {
     controller_manager: Option<ControllerManagerJson>,
     hazards: Vec<HazardJson>,
     kubeadm_hint: String,
+    /// The key layout the manifests are in (issue 17): `kubeadm` or `flags`.
+    layout: crate::layout::Layout,
     /// With `--kubeconfig` on a kubeadm cluster: the flags a `kubeadm upgrade` would change.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kubeadm_upgrade: Option<Vec<crate::manifests::kubeadm::UpgradeDrift>>,
@@ -217,6 +219,7 @@ pub(crate) fn show_json(state: &State, hazards: &[crate::manifests::Hazard]) -> 
             })
             .collect(),
         kubeadm_hint: state.kubeadm_hint(),
+        layout: crate::layout::detect(state),
         kubeadm_upgrade: None,
     }
 }
@@ -353,6 +356,14 @@ pub(crate) fn show_text(state: &State) -> String {
             ));
         }
     }
+    out.push_str(&format!(
+        "  layout            {}\n",
+        match crate::layout::detect(state) {
+            crate::layout::Layout::Kubeadm =>
+                "kubeadm (sa.pub holds the trusted keys, sa.key signs; rotations keep the flags)",
+            crate::layout::Layout::Flags => "flags (rotations edit the key-file flags)",
+        }
+    ));
     if let Some(cm) = &state.controller_manager {
         out.push_str(&format!(
             "kube-controller-manager  {}\n",
@@ -375,11 +386,24 @@ pub(crate) fn show_text(state: &State) -> String {
 #[derive(Serialize)]
 struct EditReport<'a> {
     #[serde(flatten)]
-    plan: &'a ops::Plan,
+    plan: &'a crate::layout::NodePlan,
     already: bool,
     dry_run: bool,
     backups: Vec<std::path::PathBuf>,
+    /// The flags layout's ClusterConfiguration advice; empty in the kubeadm layout (its flags
+    /// never change).
     kubeadm_hint: String,
+}
+
+/// The backup directory of an edit: `--backup-dir`, else a new one beside the manifests.
+pub(crate) fn backup_dir_for(state: &State, opts: &ManifestOpts) -> std::path::PathBuf {
+    opts.backup_dir.clone().unwrap_or_else(|| {
+        ops::default_backup_dir(
+            state.target.manifests_dir.as_deref(),
+            Some(&state.target.apiserver),
+            jiff::Timestamp::now(),
+        )
+    })
 }
 
 fn edit(
@@ -388,13 +412,27 @@ fn edit(
     opts: &ManifestOpts,
     printer: &Printer,
 ) -> anyhow::Result<()> {
-    let plan = ops::plan(state, &action, !opts.no_check_files).map_err(classify)?;
+    use crate::layout::{self, Layout, PlanContext};
+    let layout = layout::resolve(state, opts.layout).map_err(classify)?;
+    let backup_dir = backup_dir_for(state, opts);
+    let mut node = crate::node::local::LocalNode::new("", "/");
+    let plan = layout::plan_on(
+        &mut node,
+        state,
+        layout,
+        &action,
+        &PlanContext {
+            backup_dir: &backup_dir,
+            check_files: !opts.no_check_files,
+        },
+    )
+    .map_err(classify)?;
     let what = match &action {
         Action::Trust(p) => format!("trusts {p}"),
         Action::SignWith(p) => format!("signs with {p}"),
         Action::Retire(p) => format!("no longer trusts {p}"),
     };
-    for n in &plan.notes {
+    for n in &plan.manifests.notes {
         printer.warn(n);
     }
     let mut backups = Vec::new();
@@ -405,32 +443,25 @@ fn edit(
         ));
     } else if opts.dry_run {
         if !printer.json() {
-            printer.data(
-                &plan
-                    .changes
-                    .iter()
-                    .map(|c| c.diff.as_str())
-                    .collect::<String>(),
-            );
+            printer.data(&edit_text(&plan));
         }
         printer.note("dry run: nothing written");
     } else {
-        let backup_dir = opts.backup_dir.clone().unwrap_or_else(|| {
-            ops::default_backup_dir(
-                state.target.manifests_dir.as_deref(),
-                Some(&state.target.apiserver),
-                jiff::Timestamp::now(),
-            )
-        });
-        backups = ops::apply(&plan, &backup_dir).map_err(classify)?;
-        for c in &plan.changes {
+        backups = layout::apply_on(&mut node, &plan, &backup_dir).map_err(classify)?;
+        for line in plan.key_file_lines() {
+            printer.note(&format!("updated {}", printable(&line)));
+        }
+        for c in &plan.manifests.changes {
             printer.info(&c.diff);
             printer.note(&format!("updated {}", c.path.display()));
         }
         printer.note(&format!("backups in {}", backup_dir.display()));
     }
     // The flags as the edit leaves them (a dry run shows what it would record).
-    let hint = state.kubeadm_hint_after(&plan);
+    let hint = match layout {
+        Layout::Flags => state.kubeadm_hint_after(&plan.manifests),
+        Layout::Kubeadm => String::new(),
+    };
     if printer.json() {
         printer.json_doc(&EditReport {
             plan: &plan,
@@ -440,8 +471,24 @@ fn edit(
             kubeadm_hint: hint,
         });
     } else if !plan.already() {
-        printer.note(ops::KUBEADM_HINT_LEAD);
-        printer.note(&hint);
+        match layout {
+            Layout::Flags => {
+                printer.note(ops::KUBEADM_HINT_LEAD);
+                printer.note(&hint);
+            }
+            Layout::Kubeadm => printer.note(crate::rotation::run::KUBEADM_LAYOUT_NOTE),
+        }
     }
     Ok(())
+}
+
+/// What an edit changes, as text: each key file's kids, then the manifests' diffs.
+pub(crate) fn edit_text(plan: &crate::layout::NodePlan) -> String {
+    let mut out: String = plan
+        .key_file_lines()
+        .iter()
+        .map(|l| format!("{}\n", printable(l)))
+        .collect();
+    out.extend(plan.manifests.changes.iter().map(|c| c.diff.clone()));
+    out
 }

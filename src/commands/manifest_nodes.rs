@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::cli::{ManifestAction, ManifestArgs, ManifestOpts};
 use crate::exit::ChecksFailed;
+use crate::layout::{self, Layout, PlanContext};
 use crate::manifests::compare::{self, Difference, NodeFacts};
 use crate::manifests::ops::{self, Action, State};
 use crate::node::Node;
@@ -261,6 +262,9 @@ pub(crate) struct NodeEdit {
     sessions: u32,
     already: bool,
     applied: bool,
+    layout: Layout,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    key_files: Vec<crate::layout::KeyFileChange>,
     pub changes: Vec<ops::FileChange>,
     backups: Vec<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -291,6 +295,13 @@ fn edit(
     } else if let Some(hint) = &report.kubeadm_hint {
         printer.note(ops::KUBEADM_HINT_LEAD);
         printer.note(hint);
+    } else if !opts.dry_run
+        && report
+            .nodes
+            .iter()
+            .any(|n| n.layout == Layout::Kubeadm && n.applied)
+    {
+        printer.note(crate::rotation::run::KUBEADM_LAYOUT_NOTE);
     }
     Ok(())
 }
@@ -307,18 +318,34 @@ pub(crate) fn edit_nodes(
     // sign-with would use, a key file missing on one node) stops the command with nothing
     // written anywhere.
     let mut plans = Vec::new();
+    let mut layouts: Vec<(String, Layout)> = Vec::new();
     for t in targets.iter_mut() {
         let state = open(t)?;
-        let plan = ops::plan_on(t.node.as_mut(), &state, &action, !opts.no_check_files)
+        let nothing = || format!("node {} (nothing was written on any node)", t.spec.name);
+        let layout = layout::resolve(&state, opts.layout)
             .map_err(super::manifest::classify)
-            .with_context(|| format!("node {} (nothing was written on any node)", t.spec.name))?;
-        let backup_dir = opts.backup_dir.clone().unwrap_or_else(|| {
-            ops::default_backup_dir(
-                state.target.manifests_dir.as_deref(),
-                Some(&state.target.apiserver),
-                jiff::Timestamp::now(),
-            )
-        });
+            .with_context(nothing)?;
+        layouts.push((t.spec.name.clone(), layout));
+        if let [(first, l0), .., (name, l)] = layouts.as_slice()
+            && l0 != l
+        {
+            bail!(
+                "node {first} is in the {l0} layout and node {name} in the {l} layout (kubeadm: the manifests use kubeadm's own sa.pub and sa.key); give --layout, or bring the nodes into one state first (nothing was written on any node)"
+            );
+        }
+        let backup_dir = super::manifest::backup_dir_for(&state, opts);
+        let plan = layout::plan_on(
+            t.node.as_mut(),
+            &state,
+            layout,
+            &action,
+            &PlanContext {
+                backup_dir: &backup_dir,
+                check_files: !opts.no_check_files,
+            },
+        )
+        .map_err(super::manifest::classify)
+        .with_context(nothing)?;
         plans.push((plan, backup_dir, state));
     }
     let mut report = EditReport {
@@ -338,7 +365,9 @@ pub(crate) fn edit_nodes(
             sessions: 0,
             already: plan.already(),
             applied: false,
-            changes: plan.changes.clone(),
+            layout: plan.layout,
+            key_files: plan.key_files.clone(),
+            changes: plan.manifests.changes.clone(),
             backups: Vec::new(),
             error: None,
         };
@@ -355,24 +384,18 @@ pub(crate) fn edit_nodes(
             if !printer.json() {
                 printer.data(&format!(
                     "== node {name}\n{}",
-                    plan.changes
-                        .iter()
-                        .map(|c| c.diff.as_str())
-                        .collect::<String>()
+                    super::manifest::edit_text(plan)
                 ));
             }
             report.not_done.push(name);
         } else {
             crate::node::test_hook_before_node(&name);
-            match ops::apply_on(t.node.as_mut(), plan, backup_dir) {
+            match layout::apply_on(t.node.as_mut(), plan, backup_dir) {
                 Ok(backups) => {
                     if !printer.json() {
                         printer.data(&format!(
                             "== node {name}: updated\n{}",
-                            plan.changes
-                                .iter()
-                                .map(|c| c.diff.as_str())
-                                .collect::<String>()
+                            super::manifest::edit_text(plan)
                         ));
                     }
                     entry.applied = true;
@@ -409,8 +432,9 @@ pub(crate) fn edit_nodes(
     }
     if !opts.dry_run
         && let Some((plan, _, state)) = plans.iter().find(|(p, _, _)| !p.already())
+        && plan.layout == Layout::Flags
     {
-        report.kubeadm_hint = Some(state.kubeadm_hint_after(plan));
+        report.kubeadm_hint = Some(state.kubeadm_hint_after(&plan.manifests));
     }
     Ok(report)
 }

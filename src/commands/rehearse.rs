@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::cli::RehearseArgs;
 use crate::keys::generate::{Algorithm, generate};
 use crate::keys::secret::Secret;
+use crate::layout::Layout;
 use crate::manifests::ops;
 use crate::output::Printer;
 use crate::rotation::run::{self, NextOptions, RotateError, StartOptions};
@@ -130,6 +131,7 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
             transport: Default::default(),
             node_apiservers: Vec::new(),
             node_timeout_seconds: crate::rotation::state::DEFAULT_NODE_TIMEOUT_SECONDS,
+            layout: args.layout,
         },
         now,
     )
@@ -147,16 +149,18 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
         waits: Vec::new(),
         checks: Vec::new(),
         kubeadm_note: None,
-        next_commands: next_commands(args.algorithm, n_nodes),
+        layout: started.state.layout,
+        next_commands: next_commands(args.algorithm, n_nodes, args.layout),
         nodes: Vec::new(),
     };
     if !printer.json() {
         printer.data(&format!(
-            "generate: new {} key {} at {} (old key {})\n",
+            "generate: new {} key {} at {} (old key {})\n{}\n",
             args.algorithm.name(),
             report.new_kid,
             report.new_private_key,
-            report.old_kid
+            report.old_kid,
+            layout_line(&started.state)
         ));
     }
 
@@ -193,7 +197,7 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
             Ok(mut r) => {
                 // The kubeadm note is the same advice at every stage: said once, at the end.
                 r.notes.retain(|n| {
-                    if n.starts_with(ops::KUBEADM_HINT_LEAD) {
+                    if n.starts_with(ops::KUBEADM_HINT_LEAD) || n == run::KUBEADM_LAYOUT_NOTE {
                         report.kubeadm_note = Some(n.clone());
                         false
                     } else {
@@ -284,11 +288,13 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
 
 /// The commands that run, for real, what was just rehearsed (same algorithm): from one seat
 /// over every control-plane node, or on a single control-plane node.
-fn next_commands(algorithm: Algorithm, nodes: usize) -> Vec<String> {
+fn next_commands(algorithm: Algorithm, nodes: usize, layout: Option<Layout>) -> Vec<String> {
+    // An explicit --layout is repeated; without it the real run chooses as the rehearsal did.
+    let layout = layout.map(|l| format!(" --layout {l}")).unwrap_or_default();
     if nodes > 1 {
         return vec![
             format!(
-                "sakr rotate start --state k8s://kube-system/sakr-rotation --control-plane --kubeconfig ~/.kube/config --algorithm {} --publish-to URL --issuer ISSUER",
+                "sakr rotate start --state k8s://kube-system/sakr-rotation --control-plane --kubeconfig ~/.kube/config --algorithm {}{layout} --publish-to URL --issuer ISSUER",
                 algorithm.name()
             ),
             "sakr rotate next --state k8s://kube-system/sakr-rotation".into(),
@@ -296,7 +302,7 @@ fn next_commands(algorithm: Algorithm, nodes: usize) -> Vec<String> {
     }
     vec![
         format!(
-            "sakr rotate start --state /etc/kubernetes/sakr-rotation.json --single-node --kubeconfig /etc/kubernetes/admin.conf --algorithm {} --publish-to URL --issuer ISSUER",
+            "sakr rotate start --state /etc/kubernetes/sakr-rotation.json --single-node --kubeconfig /etc/kubernetes/admin.conf --algorithm {}{layout} --publish-to URL --issuer ISSUER",
             algorithm.name()
         ),
         "sakr rotate next --state /etc/kubernetes/sakr-rotation.json".into(),
@@ -322,6 +328,8 @@ struct Rehearsal {
     /// A pod's token from the old key against the published JWKS, before and after retire.
     checks: Vec<TokenCheck>,
     kubeadm_note: Option<String>,
+    /// The key layout rehearsed (issue 17).
+    layout: Layout,
     /// What to run on a real node for the same rotation.
     next_commands: Vec<String>,
     /// `--nodes N`: what each node went through, stage by stage.
@@ -457,4 +465,15 @@ fn check_token(
         );
     }
     Ok(TokenCheck { when, accepted: ok })
+}
+
+/// What the rehearsal's layout means, and how to see the other one.
+fn layout_line(state: &RotationState) -> String {
+    match state.layout {
+        Layout::Kubeadm => format!(
+            "layout: kubeadm (these manifests use kubeadm's own {} and {}): the flags never change; trust adds the new key to {0}, switch makes {1} the new key, retire leaves it alone in {0}, so kubeadm upgrade and join keep every stage. `sakr rehearse --layout flags` shows the other layout",
+            state.old.public_key, state.old.private_key
+        ),
+        Layout::Flags => "layout: flags: each stage edits the --service-account-* flags (a kubeadm upgrade regenerates them from its ClusterConfiguration; see the note at the end). On kubeadm's own sa.pub/sa.key, `sakr rehearse` (without --layout flags) shows the kubeadm layout".into(),
+    }
 }

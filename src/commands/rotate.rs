@@ -217,6 +217,7 @@ fn start(a: RotateStartArgs, printer: &Printer) -> anyhow::Result<()> {
         transport,
         node_apiservers,
         node_timeout_seconds,
+        layout: a.layout,
     };
     let started = run::start(&opts, now).map_err(exit_for)?;
     if printer.json() {
@@ -227,8 +228,8 @@ fn start(a: RotateStartArgs, printer: &Printer) -> anyhow::Result<()> {
             printer.note(n);
         }
         let mut out = format!(
-            "generate: new key {} at {} (old: {})\n",
-            s.new.kid, s.new.private_key, s.old.kid
+            "generate: new key {} at {} (old: {}; layout {})\n",
+            s.new.kid, s.new.private_key, s.old.kid, s.layout
         );
         for n in &started.nodes {
             out.push_str(&node_line(n));
@@ -351,6 +352,9 @@ pub(crate) fn render_step(r: &StepReport, printer: &Printer) {
         Some(stage) => format!("{stage}: {}\n", r.summary),
         None => format!("{}\n", r.summary),
     };
+    for k in &r.key_files {
+        out.push_str(&format!("  {}\n", crate::text::printable(k)));
+    }
     for d in &r.diffs {
         out.push_str(d);
     }
@@ -490,7 +494,10 @@ fn status(
         });
         return Ok(());
     }
-    let mut out = format!("rotation {} → {}\n", s.old.kid, s.new.kid);
+    let mut out = format!(
+        "rotation {} → {}  (layout {})\n",
+        s.old.kid, s.new.kid, s.layout
+    );
     for stage in Stage::ALL {
         match s.stages.get(&stage) {
             Some(r) => out.push_str(&format!(

@@ -81,6 +81,16 @@ pub enum Hazard {
     NoSigningKey,
     /// A file in the manifests directory the kubelet would load as a static pod.
     StrayManifestFile { name: String },
+    /// Manifests written by kubeadm whose key flags name other files than kubeadm's `sa.pub`
+    /// and `sa.key`: a `kubeadm upgrade` regenerates them with kubeadm's files (unless its
+    /// ClusterConfiguration says otherwise), and a `kubeadm join --control-plane` copies only
+    /// those (issue 17).
+    OutsideKubeadmFiles {
+        /// kubeadm's certificates directory, as the flags suggest it.
+        dir: String,
+        /// The flags that name other files, as `--flag=value`.
+        flags: Vec<String>,
+    },
     /// The signing key (kube-apiserver) or private key (kube-controller-manager) file is
     /// missing, unreadable or holds no private key: that component does not start.
     UnusableSigningKey {
@@ -104,6 +114,7 @@ impl Hazard {
             Hazard::NoSigningKey => "no_signing_key",
             Hazard::StrayManifestFile { .. } => "stray_manifest_file",
             Hazard::UnusableSigningKey { .. } => "unusable_signing_key",
+            Hazard::OutsideKubeadmFiles { .. } => "outside_kubeadm_files",
         }
     }
 
@@ -169,6 +180,16 @@ impl fmt::Display for Hazard {
                 f,
                 "{} in the manifests directory looks like a backup or temporary file, and the kubelet starts every file there whose name does not begin with a dot: move it out",
                 p(name)
+            ),
+            Hazard::OutsideKubeadmFiles { dir, flags } => write!(
+                f,
+                "kubeadm wrote these manifests, but their key flags name other files than kubeadm's sa.pub and sa.key ({}): a kubeadm upgrade regenerates them with {d}/sa.pub and {d}/sa.key unless the kubeadm-config ClusterConfiguration holds these flags (see `manifest show --kubeconfig`), and kubeadm join --control-plane copies only sa.key and sa.pub; the kubeadm layout (--layout kubeadm) rotates inside those two files",
+                flags
+                    .iter()
+                    .map(|x| p(x).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                d = p(dir)
             ),
             Hazard::UnusableSigningKey {
                 role,
@@ -430,6 +451,58 @@ pub fn stray_manifest_files(entries: &[DirEntry]) -> Vec<String> {
         })
         .cloned()
         .collect()
+}
+
+/// The annotation kubeadm puts on the kube-apiserver manifest it writes.
+pub const KUBEADM_APISERVER_ANNOTATION: &str =
+    "kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint";
+
+/// [`Hazard::OutsideKubeadmFiles`] for manifests kubeadm wrote (`kubeadm_made`): every key flag
+/// that names another file than `<dir>/sa.pub` or `<dir>/sa.key`, where `dir` is the directory
+/// of the signing key (else of the first key file; kubeadm keeps all its keys in one).
+pub fn outside_kubeadm_files(
+    kubeadm_made: bool,
+    apiserver: &Manifest,
+    controller_manager: Option<&Manifest>,
+) -> Option<Hazard> {
+    if !kubeadm_made || apiserver.signing_endpoint().is_some() {
+        return None;
+    }
+    let anchor = apiserver
+        .signing_key_file()
+        .or_else(|| apiserver.key_files().first().copied())?;
+    let dir = std::path::Path::new(anchor)
+        .parent()?
+        .to_string_lossy()
+        .into_owned();
+    let (pubf, keyf) = (format!("{dir}/sa.pub"), format!("{dir}/sa.key"));
+    let mut flags = Vec::new();
+    let key_files = apiserver.key_files();
+    if key_files.len() != 1 || !same_path(key_files[0], &pubf) {
+        for k in key_files {
+            flags.push(format!("--{}={k}", SaFlag::ServiceAccountKeyFile.name()));
+        }
+    }
+    for (m, flag, v) in [
+        (
+            Some(apiserver),
+            SaFlag::ServiceAccountSigningKeyFile,
+            apiserver.signing_key_file(),
+        ),
+        (
+            controller_manager,
+            SaFlag::ServiceAccountPrivateKeyFile,
+            controller_manager.and_then(Manifest::private_key_file),
+        ),
+    ] {
+        if m.is_some()
+            && let Some(v) = v
+            && !same_path(v, &keyf)
+        {
+            flags.push(format!("--{}={v}", flag.name()));
+        }
+    }
+    (!flags.is_empty()).then_some(Hazard::OutsideKubeadmFiles { dir, flags })
 }
 
 #[cfg(test)]

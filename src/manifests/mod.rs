@@ -9,11 +9,14 @@
 //! - [`model`]: parse a manifest's YAML (through saphyr's spans) into [`Manifest`].
 //! - [`edit`]: `trust`, `set_signing_key`, `set_private_key`, `retire`, each re-parsed and
 //!   verified before its text is returned, plus [`unified_diff`].
+//! - [`annotate`]: set one `metadata.annotations` entry (the kubeadm layout's restart
+//!   annotation), verified the same way.
 //! - [`hazards`]: the checks `sakr manifest show` reports, the kubeadm `extraArgs` hint, and
 //!   stray backup files the kubelet would start.
 //! - [`kubeadm`]: what a `kubeadm upgrade` would regenerate from the cluster's
 //!   ClusterConfiguration, and where that differs from the manifests.
 
+pub mod annotate;
 pub mod compare;
 pub mod edit;
 pub mod hazards;

@@ -56,6 +56,9 @@ pub enum OpsError {
         "{container_path} is not under any hostPath volume mounted into {role}; the container could not read it"
     )]
     NotMounted { container_path: String, role: Role },
+    /// The manifests do not fit the layout asked for (bad input, exit 2).
+    #[error("{0}")]
+    Layout(String),
     /// An unsafe step: the caller exits 1.
     #[error("{0}")]
     Refused(String),
@@ -384,7 +387,7 @@ fn unmapped(m: &Manifest, container_path: &str) -> KeyFileFact {
 }
 
 /// `Ok(None)` when the file does not exist; `Err(reason)` when it cannot be used.
-fn read_key(node: &mut dyn Node, host: &Path) -> Result<Option<KeyFile>, String> {
+pub(crate) fn read_key(node: &mut dyn Node, host: &Path) -> Result<Option<KeyFile>, String> {
     match node.read(host, crate::fsutil::MAX_INPUT_BYTES) {
         Ok(Some(bytes)) => crate::keys::parse_pem_file(&bytes)
             .map(Some)
@@ -410,6 +413,16 @@ impl State {
                 .iter()
                 .map(|name| Hazard::StrayManifestFile { name: name.clone() }),
         );
+        let kubeadm_made = super::annotate::annotation(
+            &self.apiserver.text,
+            hazards::KUBEADM_APISERVER_ANNOTATION,
+        )
+        .is_ok_and(|a| a.is_some());
+        h.extend(hazards::outside_kubeadm_files(
+            kubeadm_made,
+            &self.apiserver.manifest,
+            self.controller_manager.as_ref().map(|c| &c.manifest),
+        ));
         h
     }
 
@@ -619,14 +632,23 @@ pub fn plan_on(
             push(&api.path, &api.text, outcome);
         }
     }
-    // A manifest that is a symbolic link is read through the link (as the kubelet reads it),
-    // but never edited through it: the atomic rename would replace the link with a plain file
-    // and leave its target as it was (issue 13, symlinked manifests handled on purpose).
-    let linked: Vec<&Loaded> = std::iter::once(api)
+    refuse_symlinked(state, &changes)?;
+    Ok(Plan {
+        action: action.clone(),
+        changes,
+        notes,
+    })
+}
+
+/// A manifest that is a symbolic link is read through the link (as the kubelet reads it), but
+/// never edited through it: the atomic rename would replace the link with a plain file and leave
+/// its target as it was (issue 13, symlinked manifests handled on purpose).
+pub fn refuse_symlinked(state: &State, changes: &[FileChange]) -> Result<(), OpsError> {
+    let linked: Vec<&Loaded> = std::iter::once(&state.apiserver)
         .chain(state.controller_manager.as_ref())
         .filter(|l| l.symlink)
         .collect();
-    for c in &changes {
+    for c in changes {
         if linked.iter().any(|l| l.path == c.path) {
             return Err(OpsError::Refused(format!(
                 "refusing to edit {}: it is a symbolic link, and writing it atomically would replace the link with a file; \
@@ -635,11 +657,7 @@ pub fn plan_on(
             )));
         }
     }
-    Ok(Plan {
-        action: action.clone(),
-        changes,
-        notes,
-    })
+    Ok(())
 }
 
 /// The default backup directory: kubeadm's own `/etc/kubernetes/tmp`, beside the manifests

@@ -101,6 +101,32 @@ pub fn backup(path: &Path, backup_dir: &Path) -> Result<PathBuf, WriteError> {
     backup_on(&mut LocalNode::new("", "/"), &path, &abs)
 }
 
+/// Refuses a `backup_dir` inside the directory that holds `path` (for a manifest: the kubelet
+/// would start the backups). Compared where they really are: a link or `..` must not smuggle
+/// the backups into the directory the kubelet watches. Callers that write several files check
+/// every manifest's directory this way before their first write.
+pub fn check_backup_dir_on(
+    node: &mut dyn Node,
+    path: &Path,
+    backup_dir: &Path,
+) -> Result<(), WriteError> {
+    let manifests_dir = node
+        .canonical(path)?
+        .parent()
+        .ok_or_else(|| WriteError::BadPath {
+            path: path.to_path_buf(),
+        })?
+        .to_path_buf();
+    let resolved = node.canonical(backup_dir)?;
+    if resolved.starts_with(&manifests_dir) {
+        return Err(WriteError::BackupInsideManifests {
+            backup_dir: backup_dir.to_path_buf(),
+            manifests_dir,
+        });
+    }
+    Ok(())
+}
+
 /// Copies `path` into `backup_dir` (created 0700) on `node`, refusing when `backup_dir` is
 /// inside the directory that holds `path`. Returns the backup's path. An identical existing
 /// backup is fine (re-running a command); a different one is never overwritten: the new copy
@@ -110,24 +136,10 @@ pub fn backup_on(
     path: &Path,
     backup_dir: &Path,
 ) -> Result<PathBuf, WriteError> {
-    let bad = || WriteError::BadPath {
+    let name = path.file_name().ok_or_else(|| WriteError::BadPath {
         path: path.to_path_buf(),
-    };
-    let name = path.file_name().ok_or_else(bad)?;
-    // Compared where they really are: a link or `..` must not smuggle the backups into the
-    // directory the kubelet watches.
-    let manifests_dir = node
-        .canonical(path)?
-        .parent()
-        .ok_or_else(bad)?
-        .to_path_buf();
-    let resolved = node.canonical(backup_dir)?;
-    if resolved.starts_with(&manifests_dir) {
-        return Err(WriteError::BackupInsideManifests {
-            backup_dir: backup_dir.to_path_buf(),
-            manifests_dir,
-        });
-    }
+    })?;
+    check_backup_dir_on(node, path, backup_dir)?;
     node.mkdir_all(backup_dir, 0o700)?;
     let bytes = node
         .read(path, crate::manifests::MAX_MANIFEST_BYTES as u64)?

@@ -18,7 +18,11 @@ use super::fleet::Fleet;
 use super::live::{Expect, Live, list};
 use super::state::{ClusterConfig, RotationState, Stage, StageRecord};
 use super::store::{Guard, Store, StoreError};
+use crate::layout::{self, Layout, PlanContext};
 use crate::manifests::ops::{self, Action, OpsError};
+
+/// Said where a kubeadm-layout stage changed a node, instead of the flags layout's kubeadm hint.
+pub const KUBEADM_LAYOUT_NOTE: &str = "kubeadm layout: the flags are unchanged; sa.pub and sa.key hold the key set, so a `kubeadm upgrade` (which regenerates the manifests) and a `kubeadm join --control-plane` (which copies sa.key and sa.pub) keep the key set as this stage leaves it";
 use crate::publish;
 
 pub use super::stages::{retire_not_before, retire_window_of};
@@ -130,6 +134,10 @@ pub struct StepReport {
     /// Unified diffs of manifests changed by this stage (the first node's, when several
     /// nodes got the same edit).
     pub diffs: Vec<String>,
+    /// Key files this stage replaces (kubeadm layout), with their kids before and after (the
+    /// first node's, as `diffs`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub key_files: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub publish: Option<publish::orchestrate::Report>,
     /// Per node, in rolling order (rotations over `--node`).
@@ -146,6 +154,7 @@ impl StepReport {
             dry_run,
             summary: String::new(),
             diffs: Vec::new(),
+            key_files: Vec::new(),
             publish: None,
             nodes: Vec::new(),
             notes: Vec::new(),
@@ -339,22 +348,36 @@ pub(super) fn roll(
     expect: Option<&Expect>,
     r: &mut StepReport,
 ) -> Result<bool> {
+    let layout = ctx.state.layout;
     let mut plans = Vec::new();
     for m in ctx.fleet.members.iter_mut() {
         let ms = m.load().map_err(|e| prefixed(&m.prefix(), e.into()))?;
-        let plan = ops::plan_on(m.node.as_mut(), &ms, action, true)
+        let cx = PlanContext {
+            backup_dir: &m.backup_dir,
+            check_files: true,
+        };
+        let plan = layout::plan_on(m.node.as_mut(), &ms, layout, action, &cx)
             .map_err(|e| prefixed(&m.prefix(), e.into()))?;
         plans.push((plan, ms));
     }
     if let Some((plan, ms)) = plans.iter().find(|(p, _)| !p.already()).or(plans.first()) {
-        r.notes.extend(plan.notes.iter().cloned());
-        r.diffs = plan.changes.iter().map(|c| c.diff.clone()).collect();
+        r.notes.extend(plan.manifests.notes.iter().cloned());
+        r.key_files = plan.key_file_lines();
+        r.diffs = plan
+            .manifests
+            .changes
+            .iter()
+            .map(|c| c.diff.clone())
+            .collect();
         if !plan.already() {
-            r.notes.push(format!(
-                "{}\n{}",
-                ops::KUBEADM_HINT_LEAD,
-                ms.kubeadm_hint_after(plan)
-            ));
+            r.notes.push(match layout {
+                Layout::Flags => format!(
+                    "{}\n{}",
+                    ops::KUBEADM_HINT_LEAD,
+                    ms.kubeadm_hint_after(&plan.manifests)
+                ),
+                Layout::Kubeadm => KUBEADM_LAYOUT_NOTE.into(),
+            });
         }
     }
     let changed = plans.iter().any(|(p, _)| !p.already());
@@ -363,7 +386,7 @@ pub(super) fn roll(
             if m.index.is_some() {
                 r.nodes.push(NodeStep {
                     node: m.name.clone(),
-                    files: plan.changes.iter().map(|c| c.path.clone()).collect(),
+                    files: plan.files(),
                     waited_seconds: None,
                     note: if plan.already() {
                         "already done".into()
@@ -407,8 +430,12 @@ pub(super) fn roll(
             let prefix = m.prefix();
             let fresh = if several {
                 let ms = m.load().map_err(|e| prefixed(&prefix, e.into()))?;
+                let cx = PlanContext {
+                    backup_dir: &m.backup_dir,
+                    check_files: true,
+                };
                 Some(
-                    ops::plan_on(m.node.as_mut(), &ms, action, true)
+                    layout::plan_on(m.node.as_mut(), &ms, layout, action, &cx)
                         .map_err(|e| prefixed(&prefix, e.into()))?,
                 )
             } else {
@@ -418,9 +445,9 @@ pub(super) fn roll(
             already = plan.already();
             if !already {
                 crate::node::test_hook_before_node(&name);
-                let backups = ops::apply_on(m.node.as_mut(), plan, &m.backup_dir)
+                let backups = layout::apply_on(m.node.as_mut(), plan, &m.backup_dir)
                     .map_err(|e| prefixed(&prefix, e.into()))?;
-                step.files = plan.changes.iter().map(|c| c.path.clone()).collect();
+                step.files = plan.files();
                 step.files.extend(backups);
             }
         }
@@ -518,12 +545,38 @@ pub fn abort(
         for m in ctx.fleet.members.iter_mut() {
             let ms = m.load().map_err(|e| prefixed(&m.prefix(), e.into()))?;
             if ms.apiserver.manifest.signing_key_file() == Some(ctx.state.new.private_key.as_str())
+                || ms.facts.signing_key_kid.as_deref() == Some(ctx.state.new.kid.as_str())
             {
                 signs_new = true;
             }
         }
     }
-    if signs_new {
+    if signs_new && ctx.state.layout == Layout::Kubeadm {
+        // The old sa.key was archived into each node's backup directory at switch: found
+        // there by its kid, and written back as sa.key.
+        let old = ctx.state.old.clone();
+        let old_public = super::stages::trusted_keys(&mut ctx)?
+            .into_iter()
+            .find(|k| k.kid() == old.kid);
+        let expect = old_public.map(Expect::SignsWith);
+        roll(
+            &mut ctx,
+            abort_rolling(),
+            &Action::SignWith(old.kid.clone()),
+            expect.as_ref(),
+            &mut r,
+        )?;
+        r.summary = format!(
+            "{} sa.key back to the old key (kid {}, from the archive taken at switch){}; both keys stay in sa.pub",
+            if dry_run { "would put" } else { "put" },
+            old.kid,
+            if ctx.fleet.is_local() {
+                String::new()
+            } else {
+                format!(" on every node ({})", ctx.fleet.names().join(", "))
+            }
+        );
+    } else if signs_new {
         let old = ctx.state.old.clone();
         let mut old_public = None;
         for m in ctx.fleet.members.iter_mut() {
@@ -542,14 +595,9 @@ pub fn abort(
             old_public = file.signing_key().map(|b| b.key.clone());
         }
         let expect = old_public.map(Expect::SignsWith);
-        let rolling = Rolling {
-            record: Record::Undone(Stage::Switch),
-            what: "the abort",
-            advice: "when it is back, run `sakr rotate abort` again: it carries on from that node (the nodes back on the old key are not edited again)",
-        };
         roll(
             &mut ctx,
-            rolling,
+            abort_rolling(),
             &Action::SignWith(old.private_key.clone()),
             expect.as_ref(),
             &mut r,
@@ -576,4 +624,12 @@ pub fn abort(
         r.done = true;
     }
     Ok(r)
+}
+
+fn abort_rolling() -> Rolling {
+    Rolling {
+        record: Record::Undone(Stage::Switch),
+        what: "the abort",
+        advice: "when it is back, run `sakr rotate abort` again: it carries on from that node (the nodes back on the old key are not edited again)",
+    }
 }

@@ -20,10 +20,11 @@ use super::run::{
 use super::state::{ApiserverCheck, RotationState, Stage, StageRecord};
 use super::window;
 use crate::keys::PublicKey;
+use crate::layout::Layout;
 use crate::manifests::ops::Action;
 
 /// Keys the first node's kube-apiserver trusts now (in flag order), read from its key files.
-fn trusted_keys(ctx: &mut Ctx<'_>) -> Result<Vec<PublicKey>> {
+pub(super) fn trusted_keys(ctx: &mut Ctx<'_>) -> Result<Vec<PublicKey>> {
     let m = &mut ctx.fleet.members[0];
     let ms = m.load().map_err(|e| prefixed(&m.prefix(), e.into()))?;
     let api = &ms.apiserver.manifest;
@@ -112,13 +113,17 @@ pub(super) fn trust(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
     let action = Action::Trust(ctx.state.new.public_key.clone());
     let changed = roll(ctx, Rolling::stage(Stage::Trust), &action, Some(&expect), r)?;
     r.summary = format!(
-        "{} {} to kube-apiserver --service-account-key-file{}{}",
+        "{} {} to {}{}{}",
         if ctx.opts.dry_run {
             "would add"
         } else {
             "added"
         },
         ctx.state.new.public_key,
+        match ctx.state.layout {
+            Layout::Flags => "kube-apiserver --service-account-key-file".to_string(),
+            Layout::Kubeadm => format!("the key bundle {}", ctx.state.old.public_key),
+        },
         on_nodes(ctx),
         if changed {
             ""
@@ -200,13 +205,18 @@ pub(super) fn switch(path: &Path, ctx: &mut Ctx<'_>, r: &mut StepReport) -> Resu
         r,
     )?;
     r.summary = format!(
-        "{} kube-apiserver and kube-controller-manager to sign with {}{}{}",
+        "{} kube-apiserver and kube-controller-manager to sign with {}{}{}{}",
         if ctx.opts.dry_run {
             "would switch"
         } else {
             "switched"
         },
         ctx.state.new.private_key,
+        match ctx.state.layout {
+            Layout::Flags => String::new(),
+            Layout::Kubeadm =>
+                format!(" (now {}; the old one archived)", ctx.state.old.private_key),
+        },
         on_nodes(ctx),
         if changed { "" } else { " (already so)" }
     );
@@ -390,11 +400,18 @@ pub(super) fn retire(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
         )));
     }
     ctx.fleet.open_sessions();
+    let layout = ctx.state.layout;
     // Before anything changes: the files retire will move and delete are the old key the
-    // state names, where each node's manifests put it (the state is input too).
-    check_old_key_files(ctx)?;
+    // state names, where each node's manifests put it (the state is input too). The kubeadm
+    // layout moves no old file here (the old sa.key was archived at switch).
+    if layout == Layout::Flags {
+        check_old_key_files(ctx)?;
+    }
     let expect = Expect::NoLongerServes(ctx.state.old.kid.clone());
-    let action = Action::Retire(ctx.state.old.public_key.clone());
+    let action = match layout {
+        Layout::Flags => Action::Retire(ctx.state.old.public_key.clone()),
+        Layout::Kubeadm => Action::Retire(ctx.state.old.kid.clone()),
+    };
     let changed = roll(
         ctx,
         Rolling::stage(Stage::Retire),
@@ -403,13 +420,23 @@ pub(super) fn retire(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
         r,
     )?;
     let dry_run = ctx.opts.dry_run;
-    let mut parts = vec![format!(
-        "{} {} from --service-account-key-file{}{}",
-        if dry_run { "would remove" } else { "removed" },
-        ctx.state.old.public_key,
-        on_nodes(ctx),
-        if changed { "" } else { " (already gone)" }
-    )];
+    let mut parts = vec![match layout {
+        Layout::Flags => format!(
+            "{} {} from --service-account-key-file{}{}",
+            if dry_run { "would remove" } else { "removed" },
+            ctx.state.old.public_key,
+            on_nodes(ctx),
+            if changed { "" } else { " (already gone)" }
+        ),
+        Layout::Kubeadm => format!(
+            "{} kid {} from the key bundle {}{}{}",
+            if dry_run { "would remove" } else { "removed" },
+            ctx.state.old.kid,
+            ctx.state.old.public_key,
+            on_nodes(ctx),
+            if changed { "" } else { " (already gone)" }
+        ),
+    }];
     if let Some(cfg) = ctx.state.publish.clone() {
         let old_kid = ctx.state.old.kid.clone();
         let keys: Vec<PublicKey> = trusted_keys(ctx)?
@@ -424,7 +451,19 @@ pub(super) fn retire(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
         ));
         r.publish = Some(report);
     }
-    if !dry_run {
+    if !dry_run && layout == Layout::Kubeadm {
+        let removed = remove_staged_pair(ctx, r)?;
+        if removed {
+            parts.push(format!(
+                "removed the staged pair {} and {} ({} and {} hold it)",
+                ctx.state.new.private_key,
+                ctx.state.new.public_key,
+                ctx.state.old.private_key,
+                ctx.state.old.public_key
+            ));
+        }
+    }
+    if !dry_run && layout == Layout::Flags {
         let archived = archive_old_keys(ctx, r)?;
         if !archived.is_empty() {
             parts.push(format!(
@@ -552,4 +591,36 @@ fn archive_old_keys(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<Vec<String>
         }
     }
     Ok(archived)
+}
+
+/// Kubeadm layout, after retire: the new pair generated beside sa.key was copied into sa.key and
+/// sa.pub by switch and trust; the staged copies (one of them a second copy of the live private
+/// key) go, once each node's sa.key signs with the new kid. Idempotent: files already gone are
+/// skipped. Returns whether anything was removed.
+fn remove_staged_pair(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<bool> {
+    let new = ctx.state.new.clone();
+    let mut removed = false;
+    for m in ctx.fleet.members.iter_mut() {
+        let ms = m.load().map_err(|e| prefixed(&m.prefix(), e.into()))?;
+        if ms.facts.signing_key_kid.as_deref() != Some(new.kid.as_str()) {
+            r.notes.push(format!(
+                "{}kept the staged pair: {} does not sign with the new kid {}",
+                m.prefix(),
+                ctx.state.old.private_key,
+                new.kid
+            ));
+            continue;
+        }
+        let api = &ms.apiserver.manifest;
+        for container in [&new.private_key, &new.public_key] {
+            let Some(host) = ms.target.host_path(api, container) else {
+                continue;
+            };
+            if m.node.lstat(&host).map_err(other)?.is_some() {
+                m.node.remove_file(&host).map_err(other)?;
+                removed = true;
+            }
+        }
+    }
+    Ok(removed)
 }

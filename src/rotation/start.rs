@@ -16,6 +16,7 @@ use super::state::{
 use super::store::Store;
 use crate::keys::PublicKey;
 use crate::keys::generate::{self, Algorithm};
+use crate::layout::{self, Layout};
 use crate::manifests::ops::{self, State as ManifestState};
 use crate::node::select::NodeSpec;
 use crate::node::{Kind, NodeError};
@@ -41,6 +42,8 @@ pub struct StartOptions {
     /// InternalIP does not say.
     pub node_apiservers: Vec<(String, ApiserverAddress)>,
     pub node_timeout_seconds: u64,
+    /// `--layout`; `None`: the layout the manifests are in (kubeadm's files: kubeadm).
+    pub layout: Option<Layout>,
 }
 
 /// What `start` did.
@@ -159,6 +162,25 @@ pub fn start(opts: &StartOptions, now: jiff::Timestamp) -> Result<Started> {
         loaded.push((ms, old));
     }
     let old = loaded[0].1.clone();
+    // One layout for the whole control plane: every node in it.
+    let layout = layout::resolve(&loaded[0].0, opts.layout)
+        .map_err(|e| prefixed(&fleet.members[0].prefix(), e.into()))?;
+    for (m, (ms, _)) in fleet.members.iter().zip(&loaded).skip(1) {
+        let theirs =
+            layout::resolve(ms, opts.layout).map_err(|e| prefixed(&m.prefix(), e.into()))?;
+        if theirs != layout {
+            return Err(RotateError::Refused(format!(
+                "node {} is in the {layout} layout and node {} in the {theirs} layout: the control plane must be in one state before a rotation; compare them with `sakr manifest show --node …`",
+                fleet.members[0].name, m.name
+            )));
+        }
+    }
+    if layout == Layout::Kubeadm {
+        notes.push(format!(
+            "kubeadm layout: the flags stay as kubeadm writes them; trust adds the new key to {}, switch makes {} the new key (the old one archived first), retire leaves the new key alone in {0}: a kubeadm upgrade or join keeps every stage",
+            old.public_key, old.private_key
+        ));
+    }
     for (m, (_, o)) in fleet.members.iter().zip(&loaded).skip(1) {
         if (&o.kid, &o.private_key, &o.public_key) != (&old.kid, &old.private_key, &old.public_key)
         {
@@ -285,6 +307,7 @@ pub fn start(opts: &StartOptions, now: jiff::Timestamp) -> Result<Started> {
         transport: (!nodes.is_empty()).then(|| opts.transport.clone()),
         nodes,
         node_timeout_seconds: opts.node_timeout_seconds,
+        layout,
     };
     let record = StageRecord {
         at: now,

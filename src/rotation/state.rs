@@ -214,6 +214,9 @@ pub struct RotationState {
     pub transport: Option<NodeTransport>,
     #[serde(default = "default_node_timeout")]
     pub node_timeout_seconds: u64,
+    /// How the nodes hold the key set (issue 17); states from before it are in the flags layout.
+    #[serde(default)]
+    pub layout: crate::layout::Layout,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -401,7 +401,7 @@ fn manifest_edits_match_the_schema() {
     let run = |args: &[&str]| {
         sakr()
             .args(["-o", "json", "manifest"])
-            .args(args)
+            .args(crate::support::flags_layout(args))
             .arg("--manifests-dir")
             .arg(node.manifests())
             .arg("--host-root")

@@ -19,6 +19,7 @@ mod jwks;
 mod keygen;
 mod kid;
 mod kubeadm_config;
+mod kubeadm_layout;
 mod manifest;
 mod manifest_nodes;
 mod node_transport;

@@ -54,6 +54,10 @@ impl Node {
         // `show` changes nothing and takes no backup directory (issue 14.10).
         if !args.contains(&"show") {
             c.arg("--backup-dir").arg(self.backup_dir());
+            // The edits here are the flags layout's unless a test names one (or `auto`).
+            if !args.iter().any(|a| a.starts_with("--layout")) {
+                c.args(["--layout", "flags"]);
+            }
         }
         c.output().unwrap()
     }

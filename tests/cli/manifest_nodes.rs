@@ -45,7 +45,7 @@ fn select(c: &mut assert_cmd::Command, nodes: &SshNodes, which: impl IntoIterato
 
 fn on_nodes(nodes: &SshNodes, which: &[usize], args: &[&str]) -> std::process::Output {
     let mut c = sakr();
-    c.arg("manifest").args(args);
+    c.arg("manifest").args(flags_layout(args));
     select(&mut c, nodes, which.iter().copied());
     c.output().unwrap()
 }
@@ -62,7 +62,7 @@ pub(crate) fn local_edit(pair: &Path, args: &[&str]) -> (Vec<u8>, Vec<u8>) {
     for step in args.split(|a| *a == ";") {
         let out = sakr()
             .arg("manifest")
-            .args(step)
+            .args(flags_layout(step))
             .arg("--manifests-dir")
             .arg(kube.join("manifests"))
             .arg("--host-root")
@@ -245,6 +245,8 @@ fn a_node_that_goes_away_midway_stops_the_edit_and_a_rerun_finishes() {
         "manifest",
         "trust",
         "/etc/kubernetes/pki/sa-new.pub",
+        "--layout",
+        "flags",
     ]);
     select(&mut c, &nodes, 1..=3);
     let out = c.output().unwrap();
@@ -470,7 +472,7 @@ fn transport_sessions_per_node_per_command() {
         ),
     ] {
         let mut c = sakr();
-        c.args(["-o", "json", "manifest"]).args(&args);
+        c.args(["-o", "json", "manifest"]).args(flags_layout(&args));
         select(&mut c, &nodes, 1..=3);
         let out = c.output().unwrap();
         assert!(out.status.success(), "{what}: {}", stderr(&out));

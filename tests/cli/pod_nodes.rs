@@ -61,7 +61,7 @@ fn cluster_with(pair: &Path, names: &[&str], trees: &Trees, v4_only: bool) -> Fa
 
 fn on_pods(c: &FakeCluster, names: &[&str], args: &[&str]) -> std::process::Output {
     let mut cmd = sakr();
-    cmd.arg("manifest").args(args);
+    cmd.arg("manifest").args(flags_layout(args));
     for n in names {
         cmd.arg("--node").arg(n);
     }

@@ -21,7 +21,18 @@ pub struct Rotation {
 }
 
 impl Rotation {
+    /// A rotation in the flags layout unless `extra` names one (most tests here are about the
+    /// flags edits; tests/cli/kubeadm_layout.rs is about the other).
     pub fn start(extra: &[&str]) -> Rotation {
+        if extra.contains(&"--layout") {
+            Rotation::start_auto(extra)
+        } else {
+            Rotation::start_auto(&[extra, &["--layout", "flags"]].concat())
+        }
+    }
+
+    /// A rotation whose layout sakr chooses from the manifests (or `extra`).
+    pub fn start_auto(extra: &[&str]) -> Rotation {
         let node = Node::new();
         let state = node.root.path().join("rotation.json");
         let published = node.root.path().join("published");
@@ -501,12 +512,22 @@ fn rehearse_over_three_nodes_ends_with_every_node_alike() {
     let keep = tempfile::tempdir().unwrap();
     let scratch = keep.path().join("r");
     let out = sakr()
-        .args(["rehearse", "--nodes", "3", "-a", "ecdsa-p256", "--keep"])
+        .args([
+            "rehearse",
+            "--nodes",
+            "3",
+            "-a",
+            "ecdsa-p256",
+            "--layout",
+            "flags",
+            "--keep",
+        ])
         .arg(&scratch)
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
+    assert!(text.contains("\nlayout: flags: each stage edits"), "{text}");
     for n in ["cp-1", "cp-2", "cp-3"] {
         assert!(
             text.contains(&format!("  node {n}: new key pair written")),

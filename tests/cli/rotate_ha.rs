@@ -32,6 +32,8 @@ fn restart() -> Duration {
 }
 
 struct Ha {
+    /// `--layout` at start: the tests below check the flags edits unless they say kubeadm.
+    layout: &'static str,
     nodes: SshNodes,
     cluster: FakeCluster,
     pair: tempfile::TempDir,
@@ -74,6 +76,7 @@ impl Ha {
             );
         }
         Ha {
+            layout: "flags",
             nodes,
             cluster,
             pair,
@@ -122,6 +125,7 @@ impl Ha {
             .arg(&self.cluster.kubeconfig)
             .arg("--node-timeout")
             .arg(format!("{}s", restart().as_secs() * 3 + 6))
+            .args(["--layout", self.layout])
             .arg("--ssh-command")
             .arg(self.nodes.ssh_command());
         for k in 1..=3 {
@@ -560,6 +564,99 @@ fn a_node_that_stays_down_stops_the_switch_and_abort_restores_every_node() {
     assert!(state["aborted"].is_object());
 }
 
+/// The kubeadm layout over three ssh nodes (issue 17): the flags never change; each stage
+/// restarts every apiserver exactly once, rolling (the annotation is the only manifest change);
+/// a `kubeadm upgrade` of one node in the middle (its manifests regenerated from kubeadm's
+/// defaults) changes nothing it trusts or signs with, and the rotation finishes over it.
+#[test]
+fn a_kubeadm_layout_rotation_over_three_nodes_restarts_each_apiserver_once_per_stage() {
+    let mut ha = Ha::new(&[]);
+    ha.layout = "kubeadm";
+    let old_token = ha.token_now();
+    let out = ha.start();
+    assert!(out.status.success(), "start: {}", stderr(&out));
+    let new_kid = ha.state()["new"]["kid"].as_str().unwrap().to_string();
+    let restarts =
+        |ha: &Ha| -> Vec<usize> { (0..3).map(|i| ha.cluster.came_back(i).len()).collect() };
+    let mut rows = Vec::new();
+    let mut before = restarts(&ha);
+    for stage in ["publish", "trust", "switch", "verify", "retire"] {
+        if stage == "retire" {
+            ha.age_switch();
+        }
+        let out = ha.next();
+        assert!(out.status.success(), "{stage}: {}", stderr(&out));
+        let after = restarts(&ha);
+        let per_node: Vec<usize> = after.iter().zip(&before).map(|(a, b)| a - b).collect();
+        let edits = matches!(stage, "trust" | "switch" | "retire");
+        assert_eq!(
+            per_node,
+            if edits { vec![1, 1, 1] } else { vec![0, 0, 0] },
+            "{stage}: apiserver restarts per node"
+        );
+        rows.push(format!("{stage:<8} restarts per node {per_node:?}"));
+        for k in 1..=3 {
+            assert_eq!(
+                key_flags(&ha.apiserver(k)),
+                (vec![OLD_PUB.to_string()], Some(OLD_KEY.to_string())),
+                "{stage}: cp-{k} keeps kubeadm's flags"
+            );
+            let signs_new = matches!(stage, "switch" | "verify" | "retire");
+            assert_eq!(
+                ha.cluster.signing_kid(k - 1) == new_kid,
+                signs_new,
+                "{stage}: cp-{k}"
+            );
+            assert_eq!(
+                ha.accepted_by(k - 1, &old_token),
+                stage != "retire",
+                "{stage}: cp-{k}"
+            );
+        }
+        if stage == "switch" {
+            // kubeadm upgrade on cp-2: its manifests back to kubeadm's own (no annotation).
+            let m = ha.nodes.kube_dir(2).join("manifests");
+            for f in ["kube-apiserver.yaml", "kube-controller-manager.yaml"] {
+                std::fs::copy(fixture(&format!("manifests/{f}")), m.join(f)).unwrap();
+            }
+            let t = Instant::now();
+            while ha.cluster.came_back(1).len() == after[1] {
+                assert!(
+                    t.elapsed() < Duration::from_secs(30),
+                    "cp-2 never restarted"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            assert_eq!(
+                ha.cluster.signing_kid(1),
+                new_kid,
+                "cp-2 after a kubeadm upgrade"
+            );
+            assert!(
+                ha.accepted_by(1, &old_token),
+                "cp-2 after a kubeadm upgrade"
+            );
+        }
+        before = restarts(&ha);
+    }
+    eprintln!("{}", rows.join("\n"));
+    for k in 1..=3 {
+        let pki = ha.nodes.kube_dir(k).join("pki");
+        let bundle =
+            sakr::keys::parse_pem_file(&std::fs::read(pki.join("sa.pub")).unwrap()).unwrap();
+        let kids: Vec<String> = bundle.blocks.iter().map(|b| b.key.kid()).collect();
+        assert_eq!(
+            kids,
+            vec![new_kid.as_str()],
+            "cp-{k}: sa.pub holds the new key only"
+        );
+        assert!(
+            !pki.join("sa-next.key").exists(),
+            "cp-{k}: staged copy removed"
+        );
+    }
+}
+
 /// A control-plane Node the rotation leaves out keeps the switch gate shut (exit 1, naming it):
 /// nothing signs with the new key.
 #[test]
@@ -719,16 +816,35 @@ fn a_rotation_over_node_pods_from_the_control_plane_label() {
             serde_json::from_str(cm["data"]["rotation.json"].as_str().unwrap()).unwrap();
         s["new"]["kid"].as_str().unwrap().to_string()
     };
+    // Chosen without --layout: kubeadm's own files, so the kubeadm layout. The flags stay as
+    // kubeadm wrote them; sa.pub trusts both keys and sa.key is the new key, on every node.
+    let state: serde_json::Value = serde_json::from_str(
+        cluster
+            .object("configmaps", "kube-system", "rotation")
+            .unwrap()["data"]["rotation.json"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(state["layout"], "kubeadm");
+    let old_kid = state["old"]["kid"].as_str().unwrap().to_string();
     for k in 1..=2 {
         let api =
             std::fs::read_to_string(root(k).join("etc/kubernetes/manifests/kube-apiserver.yaml"))
                 .unwrap();
         assert_eq!(
             key_flags(&api),
-            (
-                vec![OLD_PUB.to_string(), NEW_PUB.to_string()],
-                Some(NEW_KEY.to_string())
-            ),
+            (vec![OLD_PUB.to_string()], Some(OLD_KEY.to_string())),
+            "cp-{k}"
+        );
+        let pki = root(k).join("etc/kubernetes/pki");
+        let bundle =
+            sakr::keys::parse_pem_file(&std::fs::read(pki.join("sa.pub")).unwrap()).unwrap();
+        let kids: Vec<String> = bundle.blocks.iter().map(|b| b.key.kid()).collect();
+        assert_eq!(kids, [old_kid.clone(), new_kid.clone()], "cp-{k}");
+        assert_eq!(
+            std::fs::read(pki.join("sa.key")).unwrap(),
+            std::fs::read(pki.join("sa-next.key")).unwrap(),
             "cp-{k}"
         );
         assert_eq!(cluster.signing_kid(k - 1), new_kid, "cp-{k}");

@@ -319,11 +319,31 @@ fn rehearse_recommends_what_it_rehearsed_in_one_json_document() {
     let text = stdout(&out);
     assert!(text.contains("new rsa-2048 key"), "{text}");
     assert!(text.contains("--algorithm rsa-2048"), "{text}");
+    // On its kubeadm manifests the rehearsal is in the kubeadm layout, says so, and says how to
+    // see the other one; its note (instead of the flags layout's kubeadm hint) is said once.
+    assert!(
+        text.contains("\nlayout: kubeadm (these manifests use kubeadm's own"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`sakr rehearse --layout flags` shows the other layout"),
+        "{text}"
+    );
+    // The real run chooses as the rehearsal did: no --layout in the recommended command.
+    assert!(!text.contains("--algorithm rsa-2048 --layout"), "{text}");
+    assert_eq!(
+        stderr(&out)
+            .matches(sakr::rotation::run::KUBEADM_LAYOUT_NOTE)
+            .count(),
+        1,
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(
         stderr(&out)
             .matches(sakr::manifests::ops::KUBEADM_HINT_LEAD)
             .count(),
-        1,
+        0,
         "{}",
         stderr(&out)
     );

@@ -76,6 +76,8 @@ pub fn start_single_node(node: &Node, state: &str, issuer: &str) -> assert_cmd::
         "sa-next",
         "-a",
         "ecdsa-p256",
+        "--layout",
+        "flags",
     ])
     .args(["--state", state])
     .arg("--publish-to")

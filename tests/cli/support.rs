@@ -163,3 +163,14 @@ pub fn restore(root: &Path, t: &Tree) {
         }
     }
 }
+
+/// `manifest` edit arguments in the flags layout unless they name one: the edits tested
+/// byte-exact over transports are the flags layout's (tests/cli/kubeadm_layout.rs has the other).
+pub fn flags_layout<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut v = args.to_vec();
+    let edit = matches!(args.first(), Some(&"trust" | &"sign-with" | &"retire"));
+    if edit && !args.contains(&"--layout") {
+        v.extend(["--layout", "flags"]);
+    }
+    v
+}
