@@ -286,7 +286,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__drift)
-            opts="-o -q -v -h -V --issuer --key --kubeconfig --context --ca --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --issuer --key --kubeconfig --context --ca --publish-to --endpoint --jwks-uri --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -309,6 +309,18 @@ _sakr() {
                     return 0
                     ;;
                 --ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwks-uri)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1576,7 +1588,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__rotate__subcmd__next)
-            opts="-o -q -v -h -V --state --dry-run --i-checked-all-apiservers --token-file --kubeconfig --context --at --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --state --dry-run --i-checked-all-apiservers --no-public-check --reissue-legacy-tokens --allow-breaking-legacy-tokens --token-file --kubeconfig --context --at --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1618,7 +1630,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__rotate__subcmd__start)
-            opts="-a -o -q -v -h -V --state --key-dir --name --algorithm --publish-to --issuer --jwks-uri --endpoint --cache-control --overlap --kubeconfig --context --single-node --node --control-plane --via --ssh-command --sudo --node-image --node-namespace --node-apiserver --node-timeout --layout --manifests-dir --apiserver --controller-manager --host-root --backup-dir --output --quiet --verbose --no-color --help --version"
+            opts="-a -o -q -v -h -V --state --key-dir --name --algorithm --publish-to --issuer --jwks-uri --endpoint --cache-control --overlap --kubeconfig --context --single-node --node --control-plane --via --ssh-command --sudo --node-image --node-namespace --node-apiserver --node-timeout --no-public-check --relying-party-refresh --layout --manifests-dir --apiserver --controller-manager --host-root --backup-dir --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1701,6 +1713,10 @@ _sakr() {
                     return 0
                     ;;
                 --node-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --relying-party-refresh)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -174,6 +174,9 @@ complete -c sakr -n "__fish_sakr_using_subcommand drift" -l key -d 'Local key fi
 complete -c sakr -n "__fish_sakr_using_subcommand drift" -l kubeconfig -d 'kubeconfig file [default: KUBECONFIG, ~/.kube/config, in-cluster]' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand drift" -l context -d 'kubeconfig context' -r
 complete -c sakr -n "__fish_sakr_using_subcommand drift" -l ca -d 'Trust only this CA bundle for the issuer URL' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand drift" -l publish-to -d 'Also read the JWKS where it is stored (s3://, https://ACCOUNT.blob…, file://; the credentials of `publish`), to tell a cache or CDN that lags behind the storage from a key that was never published' -r
+complete -c sakr -n "__fish_sakr_using_subcommand drift" -l endpoint -d 'S3-compatible endpoint or Azure blob endpoint for --publish-to' -r
+complete -c sakr -n "__fish_sakr_using_subcommand drift" -l jwks-uri -d 'The JWKS URL when it is not <issuer>/openid/v1/jwks (where it is stored under --publish-to)' -r
 complete -c sakr -n "__fish_sakr_using_subcommand drift" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand drift" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
@@ -348,6 +351,7 @@ complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcom
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l node-namespace -d 'The namespace node pods run in (it must admit hostPath pods)' -r
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l node-apiserver -d 'Where a node\'s kube-apiserver answers, when it is not the endpoint of default/kubernetes at the Node\'s InternalIP (repeatable): NAME=HOST:PORT' -r
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l node-timeout -d 'How long a rolling stage waits for one node\'s kube-apiserver to come back after its edit before it stops, leaving the other nodes as they are' -r
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l relying-party-refresh -d 'A relying party\'s own JWKS refresh interval, waited for after the published max-age before switch (e.g. 24h for a party that refreshes daily)' -r
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l layout -d 'How the nodes hold the key set [default: kubeadm when the manifests use kubeadm\'s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; sa.pub becomes the bundle of trusted keys and sa.key the signing key, so kubeadm upgrade and join keep the rotation. flags: each stage edits the --service-account-* flags' -r -f -a "flags\t'`--service-account-key-file` entries and the signing flags change at each stage'
 kubeadm\t'Flags untouched; `sa.pub` is the bundle of trusted keys, `sa.key` the signing key'"
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l manifests-dir -d 'The static-pod manifests directory; the two manifests are found by their containers' -r -F
@@ -360,6 +364,7 @@ json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l single-node -d 'This is the only control-plane node: its manifest is the whole truth for the switch gate'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l control-plane -d 'Every Node labelled node-role.kubernetes.io/control-plane (or the legacy master label), reached as --via says'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l sudo -d 'Become root on ssh nodes through `sudo -n`'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l no-public-check -d 'Do not fetch the issuer\'s discovery document and JWKS over HTTPS before switch (for an issuer this runner cannot reach); recorded in the state and shown by `rotate status`'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -s v -l verbose -d 'Explain what is being done on stderr'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
@@ -374,6 +379,9 @@ complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcom
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l dry-run -d 'Say what the next stage would do; change nothing'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l i-checked-all-apiservers -d 'You checked every kube-apiserver\'s /openid/v1/jwks lists the new kid (recorded in the state)'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l no-public-check -d 'From now on, do not fetch the issuer\'s documents over HTTPS before switch (this runner cannot reach the issuer); recorded in the state'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l reissue-legacy-tokens -d 'Before retire: have kube-controller-manager re-sign every legacy token Secret that still carries the old kid (its token is removed; the tokens controller issues a new one with the new key), confirm each new kid, then retire'
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l allow-breaking-legacy-tokens -d 'Retire although legacy token Secrets still carry the old kid (they stop working); recorded in the state with the Secrets named'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -s v -l verbose -d 'Explain what is being done on stderr'
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from next" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'

@@ -303,6 +303,18 @@ pub struct DriftArgs {
     /// Trust only this CA bundle for the issuer URL.
     #[arg(long, value_name = "FILE")]
     pub ca: Option<PathBuf>,
+    /// Also read the JWKS where it is stored (s3://, https://ACCOUNT.blob…, file://; the
+    /// credentials of `publish`), to tell a cache or CDN that lags behind the storage from a
+    /// key that was never published.
+    #[arg(long, value_name = "URL")]
+    pub publish_to: Option<String>,
+    /// S3-compatible endpoint or Azure blob endpoint for --publish-to.
+    #[arg(long, value_name = "URL", requires = "publish_to")]
+    pub endpoint: Option<String>,
+    /// The JWKS URL when it is not <issuer>/openid/v1/jwks (where it is stored under
+    /// --publish-to).
+    #[arg(long, value_name = "URL", requires = "publish_to")]
+    pub jwks_uri: Option<String>,
 }
 
 /// Print a shell completion script.
@@ -588,6 +600,14 @@ pub struct RotateStartArgs {
     /// before it stops, leaving the other nodes as they are.
     #[arg(long, value_name = "DURATION", default_value = "5m")]
     pub node_timeout: String,
+    /// Do not fetch the issuer's discovery document and JWKS over HTTPS before switch (for an
+    /// issuer this runner cannot reach); recorded in the state and shown by `rotate status`.
+    #[arg(long)]
+    pub no_public_check: bool,
+    /// A relying party's own JWKS refresh interval, waited for after the published max-age
+    /// before switch (e.g. 24h for a party that refreshes daily).
+    #[arg(long, value_name = "DURATION", default_value = "0s")]
+    pub relying_party_refresh: String,
     /// How the nodes hold the key set [default: kubeadm when the manifests use kubeadm's own
     /// sa.pub and sa.key, else flags]. kubeadm: the flags stay; sa.pub becomes the bundle of
     /// trusted keys and sa.key the signing key, so kubeadm upgrade and join keep the rotation.
@@ -610,6 +630,19 @@ pub struct RotateNextArgs {
     /// You checked every kube-apiserver's /openid/v1/jwks lists the new kid (recorded in the state).
     #[arg(long)]
     pub i_checked_all_apiservers: bool,
+    /// From now on, do not fetch the issuer's documents over HTTPS before switch (this runner
+    /// cannot reach the issuer); recorded in the state.
+    #[arg(long)]
+    pub no_public_check: bool,
+    /// Before retire: have kube-controller-manager re-sign every legacy token Secret that still
+    /// carries the old kid (its token is removed; the tokens controller issues a new one with the
+    /// new key), confirm each new kid, then retire.
+    #[arg(long, conflicts_with = "allow_breaking_legacy_tokens")]
+    pub reissue_legacy_tokens: bool,
+    /// Retire although legacy token Secrets still carry the old kid (they stop working);
+    /// recorded in the state with the Secrets named.
+    #[arg(long)]
+    pub allow_breaking_legacy_tokens: bool,
     /// A fresh ServiceAccount token for the verify stage (`-` for stdin), e.g. from `kubectl
     /// create token default`.
     #[arg(long, value_name = "FILE", conflicts_with = "kubeconfig")]

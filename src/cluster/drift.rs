@@ -78,13 +78,21 @@ pub struct DriftInput {
     /// The kid tokens are signed with now, when the caller knows it (a fresh token's header,
     /// or the signing key file).
     pub signing_kid: Option<String>,
+    /// The JWKS as stored at the publish target (read through the storage API, `--publish-to`);
+    /// `published` is then what relying parties get over HTTPS, through any cache (issue 18).
+    pub stored: Option<PlaceKids>,
+    /// Legacy token Secrets per kid of their token (`(kid, count)`); `None` when not listed.
+    pub legacy: Option<Vec<(String, usize)>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PlaceKind {
     Apiserver,
+    /// Over HTTPS under the issuer, as relying parties fetch it.
     Published,
+    /// At the publish target, through the storage API.
+    Stored,
     Local,
 }
 
@@ -148,6 +156,47 @@ pub enum Finding {
     ServedNotPublished { kid: String },
     /// A local key that is neither served nor published (e.g. just generated).
     LocalOnly { kid: String, file: String },
+    /// The signing kid is stored at the publish target but relying parties do not see it yet
+    /// (a cache or CDN serves the previous JWKS): new tokens fail outside the cluster meanwhile.
+    SigningKidNotYetPublic { kid: String },
+    /// The signing kid is served publicly (from a cache) but gone from the storage: relying
+    /// parties lose it when their cache expires.
+    SigningKidNotStored { kid: String },
+    /// A kid stored at the publish target that relying parties do not see yet (cache lag).
+    StoredNotYetPublic { kid: String },
+    /// A kid relying parties still see that the storage no longer holds (cache lag after a
+    /// retire).
+    PublicNotStored { kid: String },
+    /// Legacy token Secrets carry this kid, which some apiserver does not serve: those tokens
+    /// are rejected there.
+    LegacyTokensRejected {
+        kid: String,
+        count: usize,
+        missing_from: Vec<String>,
+    },
+    /// Legacy token Secrets carry this old kid (served, not the signing kid): retiring it
+    /// breaks them.
+    LegacyTokensOnOldKid { kid: String, count: usize },
+}
+
+impl Finding {
+    /// Who a difference matters to, for the report.
+    pub fn affects(&self) -> &'static str {
+        match self {
+            Finding::SigningKidNotPublished { .. }
+            | Finding::SigningKidNotYetPublic { .. }
+            | Finding::SigningKidNotStored { .. }
+            | Finding::ServedNotPublished { .. }
+            | Finding::StoredNotYetPublic { .. }
+            | Finding::PublicNotStored { .. }
+            | Finding::PublishedKidUntrusted { .. } => "relying parties outside the cluster",
+            Finding::LegacyTokensRejected { .. } | Finding::LegacyTokensOnOldKid { .. } => {
+                "clients of legacy token Secrets"
+            }
+            Finding::LocalOnly { .. } => "nobody yet",
+            _ => "the cluster",
+        }
+    }
 }
 
 impl Finding {
@@ -159,6 +208,9 @@ impl Finding {
                 | Finding::PublishedKidUntrusted { .. }
                 | Finding::Unreadable { .. }
                 | Finding::NoApiserver
+                | Finding::SigningKidNotYetPublic { .. }
+                | Finding::SigningKidNotStored { .. }
+                | Finding::LegacyTokensRejected { .. }
         )
     }
 }
@@ -208,6 +260,41 @@ impl std::fmt::Display for Finding {
                     p(kid)
                 )
             }
+            Finding::SigningKidNotYetPublic { kid } => write!(
+                f,
+                "the signing kid {} is in the storage but relying parties do not see it yet (a cache or CDN serves the previous JWKS): new tokens fail outside the cluster until it expires",
+                p(kid)
+            ),
+            Finding::SigningKidNotStored { kid } => write!(
+                f,
+                "the signing kid {} is served to relying parties but gone from the storage: they lose it when their cache expires; publish it again",
+                p(kid)
+            ),
+            Finding::StoredNotYetPublic { kid } => write!(
+                f,
+                "kid {} is in the storage but relying parties do not see it yet (cache lag): wait the max-age before switching to it",
+                p(kid)
+            ),
+            Finding::PublicNotStored { kid } => write!(
+                f,
+                "relying parties still see kid {}, which the storage no longer holds (cache lag)",
+                p(kid)
+            ),
+            Finding::LegacyTokensRejected {
+                kid,
+                count,
+                missing_from,
+            } => write!(
+                f,
+                "{count} legacy token Secret(s) carry kid {}, which {} no longer serve(s): those tokens are rejected there",
+                p(kid),
+                p(&missing_from.join(", "))
+            ),
+            Finding::LegacyTokensOnOldKid { kid, count } => write!(
+                f,
+                "{count} legacy token Secret(s) still carry the old kid {}: retiring it breaks them (`sakr rotate next --reissue-legacy-tokens` re-signs them)",
+                p(kid)
+            ),
         }
     }
 }
@@ -262,6 +349,9 @@ pub fn compare(input: &DriftInput) -> DriftReport {
     }
     if let Some(p) = &input.published {
         places.push((p, PlaceKind::Published));
+    }
+    if let Some(p) = &input.stored {
+        places.push((p, PlaceKind::Stored));
     }
     for (place, kind) in &places {
         columns.push(Column {
@@ -336,10 +426,19 @@ pub fn compare(input: &DriftInput) -> DriftReport {
                 });
             }
         }
-        if let Some(p) = &input.published
-            && p.holds(kid) == Cell::Absent
-        {
-            findings.push(Finding::SigningKidNotPublished { kid: kid.clone() });
+        let public = input.published.as_ref().map(|p| p.holds(kid));
+        let stored = input.stored.as_ref().map(|p| p.holds(kid));
+        match (public, stored) {
+            (Some(Cell::Absent), Some(Cell::Present)) => {
+                findings.push(Finding::SigningKidNotYetPublic { kid: kid.clone() })
+            }
+            (Some(Cell::Absent), _) => {
+                findings.push(Finding::SigningKidNotPublished { kid: kid.clone() })
+            }
+            (Some(Cell::Present), Some(Cell::Absent)) => {
+                findings.push(Finding::SigningKidNotStored { kid: kid.clone() })
+            }
+            _ => {}
         }
     }
     let readable: Vec<&PlaceKids> = input.apiservers.iter().filter(|a| a.kids.is_ok()).collect();
@@ -366,8 +465,24 @@ pub fn compare(input: &DriftInput) -> DriftReport {
                     .collect(),
             });
         }
-        if !served_by.is_empty() && published == Some(Cell::Absent) && !is_signing {
+        let stored = input.stored.as_ref().map(|p| p.holds(kid));
+        if !served_by.is_empty()
+            && published == Some(Cell::Absent)
+            && stored != Some(Cell::Present)
+            && !is_signing
+        {
             findings.push(Finding::ServedNotPublished { kid: kid.clone() });
+        }
+        if !is_signing {
+            match (published, stored) {
+                (Some(Cell::Absent), Some(Cell::Present)) => {
+                    findings.push(Finding::StoredNotYetPublic { kid: kid.clone() })
+                }
+                (Some(Cell::Present), Some(Cell::Absent)) => {
+                    findings.push(Finding::PublicNotStored { kid: kid.clone() })
+                }
+                _ => {}
+            }
         }
         if served_by.is_empty() && published != Some(Cell::Present) && !is_signing {
             for (file, k) in &input.local {
@@ -378,6 +493,26 @@ pub fn compare(input: &DriftInput) -> DriftReport {
                     });
                 }
             }
+        }
+    }
+
+    for (kid, count) in input.legacy.iter().flatten() {
+        let missing_from: Vec<String> = readable
+            .iter()
+            .filter(|a| a.holds(kid) == Cell::Absent)
+            .map(|a| a.place.clone())
+            .collect();
+        if !missing_from.is_empty() {
+            findings.push(Finding::LegacyTokensRejected {
+                kid: kid.clone(),
+                count: *count,
+                missing_from,
+            });
+        } else if input.signing_kid.as_deref().is_some_and(|s| s != kid) {
+            findings.push(Finding::LegacyTokensOnOldKid {
+                kid: kid.clone(),
+                count: *count,
+            });
         }
     }
 
@@ -410,6 +545,8 @@ mod tests {
             published: published.map(|p| api("https://issuer.example/openid/v1/jwks", p)),
             local: vec![],
             signing_kid: signing.map(str::to_string),
+            stored: None,
+            legacy: None,
         }
     }
 
@@ -694,5 +831,47 @@ mod tests {
         assert!(findings[3].to_string().contains(r"a\u{202E}b.pub"));
         let json = serde_json::to_value(&findings[1]).unwrap();
         assert_eq!(json["kid"], evil);
+    }
+
+    #[test]
+    fn storage_against_public_and_legacy_tokens_say_who_is_affected() {
+        // Just switched: the storage has the new kid, the CDN still serves the old JWKS.
+        let mut i = input(
+            vec![api("a:6443", &[OLD, NEW]), api("b:6443", &[OLD, NEW])],
+            Some(&[OLD]),
+            Some(NEW),
+        );
+        i.stored = Some(api("s3://bucket/c", &[OLD, NEW]));
+        i.legacy = Some(vec![(OLD.into(), 3)]);
+        let r = compare(&i);
+        assert_eq!(
+            kinds(&r),
+            ["signing-kid-not-yet-public", "legacy-tokens-on-old-kid"]
+        );
+        assert!(r.has_blocking_difference());
+        assert_eq!(
+            r.findings[0].affects(),
+            "relying parties outside the cluster"
+        );
+        assert_eq!(r.findings[1].affects(), "clients of legacy token Secrets");
+        // After a retire that left legacy tokens behind: rejected by the apiservers.
+        let mut i = input(
+            vec![api("a:6443", &[NEW]), api("b:6443", &[NEW])],
+            Some(&[OLD, NEW]),
+            Some(NEW),
+        );
+        i.stored = Some(api("s3://bucket/c", &[NEW]));
+        i.legacy = Some(vec![(OLD.into(), 2), (NEW.into(), 5)]);
+        let r = compare(&i);
+        assert!(
+            kinds(&r).contains(&"public-not-stored".to_string()),
+            "{:?}",
+            kinds(&r)
+        );
+        assert!(r.findings.iter().any(|f| matches!(
+            f,
+            Finding::LegacyTokensRejected { kid, count: 2, missing_from } if kid == OLD && missing_from.len() == 2
+        )));
+        assert!(r.has_blocking_difference());
     }
 }

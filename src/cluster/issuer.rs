@@ -21,6 +21,9 @@ pub struct IssuerJwks {
     pub discovery: DiscoveryDoc,
     pub jwks_url: String,
     pub jwks: Vec<u8>,
+    /// The JWKS response's `Cache-Control`, as a cache in front of the issuer and relying
+    /// parties read it (issue 18: how long the previous JWKS may still be served).
+    pub jwks_cache_control: Option<String>,
 }
 
 impl IssuerJwks {
@@ -87,7 +90,7 @@ pub async fn fetch_issuer_jwks(
         "{}/.well-known/openid-configuration",
         issuer.trim_end_matches('/')
     );
-    let body = get(&client, &discovery_url).await?;
+    let (body, _) = get(&client, &discovery_url).await?;
     let discovery: DiscoveryDoc =
         serde_json::from_slice(&body).map_err(|e| ClusterError::Issuer {
             url: discovery_url.clone(),
@@ -111,22 +114,33 @@ pub async fn fetch_issuer_jwks(
         }
     })?;
     let jwks_url = discovery.jwks_uri.clone();
-    let jwks = get(&client, &jwks_url).await?;
+    let (jwks, jwks_cache_control) = get(&client, &jwks_url).await?;
     Ok(IssuerJwks {
         discovery_url,
         discovery,
         jwks_url,
         jwks,
+        jwks_cache_control,
     })
 }
 
-async fn get(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, ClusterError> {
+/// The body (bounded) and the `Cache-Control` header of a GET; redirects followed (reqwest's
+/// default policy, up to 10, HTTPS only), as relying parties follow them.
+async fn get(
+    client: &reqwest::Client,
+    url: &str,
+) -> Result<(Vec<u8>, Option<String>), ClusterError> {
     let http = |source: reqwest::Error| ClusterError::Http {
         url: url.to_string(),
         source: source.without_url(),
     };
     let mut resp = client.get(url).send().await.map_err(http)?;
     let status = resp.status();
+    let cache_control = resp
+        .headers()
+        .get(reqwest::header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     if !status.is_success() {
         return Err(ClusterError::Issuer {
             url: url.to_string(),
@@ -143,5 +157,5 @@ async fn get(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, ClusterErro
             });
         }
     }
-    Ok(body)
+    Ok((body, cache_control))
 }

@@ -16,6 +16,8 @@ mod apiserver;
 mod connect;
 pub mod drift;
 mod issuer;
+pub mod legacy;
+pub mod metrics;
 pub mod node_pod;
 pub mod nodes;
 pub mod objects;

@@ -1,5 +1,7 @@
-//! `sakr drift`: the kids each apiserver serves, the kids published under the issuer, and the
-//! local key files, side by side (DESIGN §3, issue 5). The comparison is
+//! `sakr drift`: the kids each apiserver serves, the kids relying parties get under the issuer
+//! (over HTTPS, through any cache), the kids stored at the publish target (`--publish-to`), the
+//! legacy token Secrets per kid, and the local key files, side by side, each difference with
+//! whom it matters to (DESIGN §3; issues 5, 18). The comparison is
 //! [`crate::cluster::drift::compare`]; this file only gathers and renders.
 
 use serde::Serialize;
@@ -27,7 +29,7 @@ pub fn run(args: DriftArgs, printer: &Printer) -> anyhow::Result<()> {
         }
     }
     let runtime = crate::cluster::runtime()?;
-    let (apiservers, published, signing_kid) = runtime.block_on(async {
+    let (apiservers, published, signing_kid, legacy) = runtime.block_on(async {
         let cluster = Cluster::connect(&ClusterOptions {
             kubeconfig: args.kubeconfig.clone(),
             context: args.context.clone(),
@@ -46,6 +48,26 @@ pub fn run(args: DriftArgs, printer: &Printer) -> anyhow::Result<()> {
                 Ok(p) => p.place_kids(),
                 Err(e) => PlaceKids::err(args.issuer.clone(), e.chain()),
             };
+        // Legacy token Secrets by the kid of their token (issue 18); RBAC may forbid the list.
+        let legacy = match cluster.legacy_tokens().await {
+            Ok(tokens) => {
+                let mut per_kid: Vec<(String, usize)> = Vec::new();
+                for kid in tokens.iter().filter_map(|t| t.kid.clone()) {
+                    match per_kid.iter_mut().find(|(k, _)| *k == kid) {
+                        Some((_, n)) => *n += 1,
+                        None => per_kid.push((kid, 1)),
+                    }
+                }
+                Some(per_kid)
+            }
+            Err(e) => {
+                printer.note(&printable(&format!(
+                    "note: cannot list legacy token Secrets ({}); the legacy-token checks are skipped",
+                    e.chain()
+                )));
+                None
+            }
+        };
         // The kid tokens are signed with now: from the header of a fresh token. Best effort.
         let signing_kid = match cluster.request_token("default", "default", &[], None).await {
             Ok(t) => std::str::from_utf8(t.token.expose())
@@ -61,13 +83,30 @@ pub fn run(args: DriftArgs, printer: &Printer) -> anyhow::Result<()> {
                 None
             }
         };
-        Ok::<_, anyhow::Error>((apiservers, published, signing_kid))
+        Ok::<_, anyhow::Error>((apiservers, published, signing_kid, legacy))
     })?;
+    // The storage, read as the publish stage reads it back (with the publish credentials).
+    let stored = args.publish_to.as_ref().map(|to| {
+        let cfg = crate::rotation::state::PublishConfig {
+            to: to.clone(),
+            issuer: args.issuer.clone(),
+            jwks_uri: args.jwks_uri.clone(),
+            endpoint: args.endpoint.clone(),
+            cache_control: String::new(),
+        };
+        let place = crate::publish::redact::url_for_display(to);
+        match crate::rotation::published::published_kids(&cfg) {
+            Ok(kids) => PlaceKids::ok(place, kids),
+            Err(e) => PlaceKids::err(place, e.to_string()),
+        }
+    });
     let report = drift::compare(&DriftInput {
         apiservers,
         published: Some(published),
         local,
         signing_kid,
+        stored,
+        legacy,
     });
     let ok = !report.has_blocking_difference();
     if printer.json() {
@@ -80,9 +119,9 @@ pub fn run(args: DriftArgs, printer: &Printer) -> anyhow::Result<()> {
         // A finding's Display escapes the kids, places and errors it quotes (issue 13).
         for f in &report.findings {
             if f.is_blocking() {
-                printer.warn(&f.to_string());
+                printer.warn(&format!("{f} [matters to {}]", f.affects()));
             } else {
-                printer.note(&format!("note: {f}"));
+                printer.note(&format!("note: {f} [matters to {}]", f.affects()));
             }
         }
     }
@@ -102,7 +141,8 @@ fn table(report: &DriftReport) -> String {
         .iter()
         .map(|c| match c.kind {
             PlaceKind::Apiserver => format!("apiserver {}", printable(&c.place)),
-            PlaceKind::Published => "published".to_string(),
+            PlaceKind::Published => "public".to_string(),
+            PlaceKind::Stored => "stored".to_string(),
             PlaceKind::Local => "local".to_string(),
         })
         .collect();

@@ -132,6 +132,9 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
             node_apiservers: Vec::new(),
             node_timeout_seconds: crate::rotation::state::DEFAULT_NODE_TIMEOUT_SECONDS,
             layout: args.layout,
+            // The rehearsal publishes to a local directory; its issuer is not served anywhere.
+            no_public_check: Some("rehearse: published to a local directory, not served".into()),
+            relying_party_refresh_seconds: 0,
         },
         now,
     )
@@ -190,7 +193,13 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
             .context("signing key not mounted")?;
         mint(s, &host, jiff::Timestamp::now())
     };
-    let opts = NextOptions::default();
+    // No cluster to list legacy token Secrets in: the rehearsal records that it did not.
+    let opts = NextOptions {
+        allow_breaking_legacy_tokens: Some(
+            "rehearse: a scratch copy, no cluster and no legacy token Secrets".into(),
+        ),
+        ..NextOptions::default()
+    };
     loop {
         match run::next(&state_path, now, &opts, Some(&mint_current)) {
             Ok(r) if r.done && r.stage.is_none() => break,

@@ -31,6 +31,11 @@ pub fn run(args: RotateArgs, printer: &Printer) -> anyhow::Result<()> {
                     i_checked_all_apiservers: a.i_checked_all_apiservers,
                     token,
                     token_cluster,
+                    no_public_check: a.no_public_check.then(who_gave_it),
+                    reissue_legacy_tokens: a.reissue_legacy_tokens,
+                    allow_breaking_legacy_tokens: a
+                        .allow_breaking_legacy_tokens
+                        .then(|| who_gave("--allow-breaking-legacy-tokens")),
                 },
                 None,
             )
@@ -51,6 +56,18 @@ pub fn run(args: RotateArgs, printer: &Printer) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Who gave a flag that the state records (`--no-public-check`): the user name, for the record.
+fn who_gave_it() -> String {
+    who_gave("--no-public-check")
+}
+
+fn who_gave(flag: &str) -> String {
+    format!(
+        "{flag} given by {}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown user".into())
+    )
 }
 
 /// Map the rotation's outcome onto DESIGN §3's exit codes.
@@ -218,6 +235,8 @@ fn start(a: RotateStartArgs, printer: &Printer) -> anyhow::Result<()> {
         node_apiservers,
         node_timeout_seconds,
         layout: a.layout,
+        no_public_check: a.no_public_check.then(who_gave_it),
+        relying_party_refresh_seconds: relying_party_refresh(&a.relying_party_refresh)?,
     };
     let started = run::start(&opts, now).map_err(exit_for)?;
     if printer.json() {
@@ -302,6 +321,16 @@ fn start_nodes(a: &RotateStartArgs) -> anyhow::Result<(Vec<NodeSpec>, NodeTransp
 }
 
 /// `--node-timeout`: at least a second, at most a day.
+fn relying_party_refresh(text: &str) -> anyhow::Result<i64> {
+    let secs = parse_duration("--relying-party-refresh", text)?;
+    if secs > 31 * 86_400 {
+        bail!(
+            "--relying-party-refresh {text:?}: more than 31 days (no relying party waits that long to refresh its keys)"
+        );
+    }
+    Ok(secs)
+}
+
 fn node_timeout(text: &str) -> anyhow::Result<u64> {
     let secs = parse_duration("--node-timeout", text)?;
     if !(1..=86_400).contains(&secs) {
@@ -430,6 +459,46 @@ fn load_state_with(
     Ok(crate::rotation::store::Store::open(path, cluster)?.load()?)
 }
 
+/// The relying parties' part of the switch gate, for `status`.
+fn public_gate_text(s: &RotationState) -> String {
+    match (&s.publish, &s.no_public_check) {
+        (Some(p), None) => format!(
+            "relying parties must see the new kid at {}'s jwks_uri and its max-age{} must have passed since publish; ",
+            p.issuer,
+            if s.relying_party_refresh_seconds > 0 {
+                format!(" plus {}s", s.relying_party_refresh_seconds)
+            } else {
+                String::new()
+            }
+        ),
+        _ => String::new(),
+    }
+}
+
+/// `public check:` in `status`: on (and what it last saw), off (who said so), or nothing to check.
+fn public_check_line(s: &RotationState) -> String {
+    match (&s.publish, &s.no_public_check, &s.public_view) {
+        (None, _, _) => "none (nothing published)".into(),
+        (Some(_), Some(r), _) => format!(
+            "off: {} ({})",
+            r.note.as_deref().unwrap_or("--no-public-check"),
+            crate::text::time(r.at)
+        ),
+        (Some(p), None, None) => format!("on, before switch ({})", p.issuer),
+        (Some(_), None, Some(v)) => format!(
+            "on; at {} {} served {} (max-age {}s)",
+            crate::text::time(v.at),
+            v.jwks_url,
+            if v.kids.is_empty() {
+                "no key".to_string()
+            } else {
+                v.kids.join(", ")
+            },
+            v.max_age_seconds
+        ),
+    }
+}
+
 /// `--kubeconfig` and `--context`, when given.
 fn cluster_config(
     kubeconfig: &Option<std::path::PathBuf>,
@@ -456,21 +525,25 @@ fn status(
         (None, _) => "complete".into(),
         (Some(Stage::Publish), _) => "open".into(),
         (Some(Stage::Trust), _) => "the new kid must be in the published JWKS".into(),
-        (Some(Stage::Switch), _) => match &s.apiservers {
-            ApiserverCheck::Cluster(_) if !s.nodes.is_empty() => {
-                "every node's kube-apiserver and every endpoint must be ready, serve the new kid and authenticate a token signed with it; every control-plane Node must be in the rotation".into()
+        (Some(Stage::Switch), _) => format!(
+            "{}{}",
+            public_gate_text(&s),
+            match &s.apiservers {
+                ApiserverCheck::Cluster(_) if !s.nodes.is_empty() => {
+                    "every node's kube-apiserver and every endpoint must be ready, serve the new kid and authenticate a token signed with it; every control-plane Node must be in the rotation"
+                }
+                ApiserverCheck::Cluster(_) => {
+                    "every kube-apiserver endpoint must serve the new kid"
+                }
+                ApiserverCheck::SingleNode if !s.nodes.is_empty() => {
+                    "every node's manifests must trust the new kid"
+                }
+                ApiserverCheck::SingleNode => "the local manifest must trust the new kid",
+                ApiserverCheck::Manual => {
+                    "--i-checked-all-apiservers (sakr cannot ask the cluster)"
+                }
             }
-            ApiserverCheck::Cluster(_) => {
-                "every kube-apiserver endpoint must serve the new kid".into()
-            }
-            ApiserverCheck::SingleNode if !s.nodes.is_empty() => {
-                "every node's manifests must trust the new kid".into()
-            }
-            ApiserverCheck::SingleNode => "the local manifest must trust the new kid".into(),
-            ApiserverCheck::Manual => {
-                "--i-checked-all-apiservers (sakr cannot ask the cluster)".into()
-            }
-        },
+        ),
         (Some(Stage::Verify), _) => format!(
             "a fresh token must carry the new kid and verify ({})",
             run::verify_token_source(&s)
@@ -523,6 +596,25 @@ fn status(
             "earliest retire: switch + {}\n",
             crate::token::checks::human_duration(window.total_seconds)
         )),
+    }
+    out.push_str(&format!("public check: {}\n", public_check_line(&s)));
+    if let Some(a) = &s.legacy_tokens_allowed {
+        out.push_str(&format!(
+            "legacy tokens: {} ({})\n",
+            a.note
+                .as_deref()
+                .unwrap_or("--allow-breaking-legacy-tokens"),
+            crate::text::time(a.at)
+        ));
+    }
+    for (stage, snap) in &s.metrics {
+        for l in crate::rotation::metrics::lines(snap) {
+            out.push_str(&format!(
+                "token counters at {}: {}\n",
+                stage.name(),
+                crate::text::printable(&l)
+            ));
+        }
     }
     if let Some(a) = &s.aborted {
         out.push_str(&format!("aborted: {}\n", crate::text::time(a.at)));

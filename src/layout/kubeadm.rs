@@ -257,7 +257,7 @@ fn source_private(
         }
     }
     Err(OpsError::Layout(format!(
-        "no private key with kid {src} among the archived {stem} files in {} (or the other sakr-backup-* directories beside it); name the key file instead",
+        "no private key with kid {src} among the archived {stem} files in {} (or the other sakr-backup-* directories beside it); name the key file instead (`sakr manifest sign-with FILE --layout kubeadm`, with --node for a node)",
         cx.backup_dir.display()
     )))
 }
@@ -284,6 +284,25 @@ fn source_public(
         });
     }
     Ok(keys)
+}
+
+/// A private key readable or writable by every user is not copied into: `sa.key` would pass
+/// that mode on to the new signing key (its mode and owner are kept, for rootless control
+/// planes whose group reads it).
+fn refuse_open_private_key(node: &mut dyn Node, f: &Files) -> Result<(), OpsError> {
+    if let Some(meta) = node
+        .stat(&f.private_host)
+        .map_err(crate::manifests::write::WriteError::from)?
+        && meta.mode & 0o007 != 0
+    {
+        return Err(OpsError::Refused(format!(
+            "refusing to write the new signing key into {} ({}): it is open to every user (mode {:o}), and the new key would keep that mode; `chmod o-rwx` it first",
+            f.private,
+            f.private_host.display(),
+            meta.mode & 0o7777
+        )));
+    }
+    Ok(())
 }
 
 /// What a component loads, for its annotation: the files it reads and their kids.
@@ -355,7 +374,13 @@ pub fn plan_on(
             (true, false)
         }
         Action::SignWith(src) => {
-            let (bytes, kid) = source_private(node, ms, &f, src, cx)?;
+            // The kid sa.key already holds: nothing to find (a node the switch never reached,
+            // going back with the others in an abort).
+            let (bytes, kid) = if looks_like_kid(src) && *src == sign_kid {
+                (Secret::new(Vec::new()), sign_kid.clone())
+            } else {
+                source_private(node, ms, &f, src, cx)?
+            };
             if !pub_kids.contains(&kid) {
                 return Err(OpsError::Refused(format!(
                     "refusing to sign with {src}: its public half (kid {kid}) is not in {} ({}); \
@@ -365,14 +390,44 @@ pub fn plan_on(
                 )));
             }
             if kid != sign_kid {
+                refuse_open_private_key(node, &f)?;
                 sign_after = kid.clone();
                 key_files.push(KeyFileChange {
                     path: f.private_host.clone(),
                     content: bytes,
                     mode: 0o600,
                     kids_before: vec![sign_kid.clone()],
-                    kids_after: vec![kid],
+                    kids_after: vec![kid.clone()],
                 });
+            }
+            // The signing key's block first in sa.pub: kubeadm reads the first public key of
+            // sa.pub as sa.key's pair (`TryLoadPrivatePublicKeyFromDisk`, on `join
+            // --control-plane` without `--certificate-key`) and would fail on a mismatch, or
+            // panic across algorithms. kube-apiserver does not care about the order.
+            if pub_after.first() != Some(&kid) {
+                let mut order = vec![kid.clone()];
+                order.extend(pub_kids.iter().filter(|k| **k != kid).cloned());
+                let mut content = String::new();
+                for k in &order {
+                    if let Some(b) = bundle
+                        .blocks
+                        .iter()
+                        .find(|b| b.key_file_problem().is_none() && b.key.kid() == *k)
+                    {
+                        content.push_str(&b.key.to_pem());
+                    }
+                }
+                pub_after = order;
+                key_files.insert(
+                    0,
+                    KeyFileChange {
+                        path: f.public_host.clone(),
+                        content: Secret::new(content.into_bytes()),
+                        mode: 0o644,
+                        kids_before: pub_kids.clone(),
+                        kids_after: pub_after.clone(),
+                    },
+                );
             }
             if ms.controller_manager.is_none() {
                 notes.push(

@@ -70,9 +70,25 @@ pub fn set_annotation(
             match a.iter().find(|(k, _)| key_is(k, key)) {
                 // Replace only the value.
                 Some((_, v)) => {
-                    let r = span_bytes(&doc, v).ok_or(unsupported(doc.line(v), "no span"))?;
-                    if !matches!(&v.data, YamlData::Value(_)) {
-                        return Err(unsupported(doc.line(v), "the annotation is not a scalar"));
+                    let mut r = span_bytes(&doc, v).ok_or(unsupported(doc.line(v), "no span"))?;
+                    if !matches!(&v.data, YamlData::Value(_)) || r.is_empty() {
+                        return Err(unsupported(
+                            doc.line(v),
+                            "the annotation's value is not a one-line scalar",
+                        ));
+                    }
+                    // A quoted scalar's span runs to the end of its line: the value ends at its
+                    // closing quote (a comment after it stays).
+                    if matches!(text.as_bytes()[r.start], b'"' | b'\'') {
+                        r.end = super::model::quoted_end(text, r.start)
+                            .filter(|e| *e <= r.end)
+                            .ok_or(unsupported(doc.line(v), "an unterminated quoted value"))?;
+                    }
+                    if text[r.clone()].contains('\n') {
+                        return Err(unsupported(
+                            doc.line(v),
+                            "the annotation's value is not a one-line scalar",
+                        ));
                     }
                     splice(text, r, value)
                 }
@@ -87,10 +103,13 @@ pub fn set_annotation(
                     let end = span_bytes(&doc, last_v)
                         .ok_or(unsupported(doc.line(last_v), "no span"))?
                         .end;
-                    if !text[end..line_end_inclusive(text, end)].trim().is_empty() {
+                    if !matches!(&last_v.data, YamlData::Value(_))
+                        || text[..end].ends_with('\n')
+                        || !text[end..line_end_inclusive(text, end)].trim().is_empty()
+                    {
                         return Err(unsupported(
                             doc.line(last_v),
-                            "something follows the last annotation on its line",
+                            "the last annotation's value is not a one-line scalar (or something follows it on its line)",
                         ));
                     }
                     let (at, insert) = line_after(text, end, &format!("{indent}{key}: {value}"));
@@ -288,6 +307,18 @@ mod tests {
         );
         let newer = set(&new, "sha256:cd");
         assert_eq!(newer, new.replace("sha256:ab", "sha256:cd"));
+    }
+
+    #[test]
+    fn a_quoted_value_is_replaced_up_to_its_quote_and_a_comment_stays() {
+        let old = apiserver(
+            "  annotations:\n    sakr.io/service-account-keys: \"sha256:00\" # keep\n  name: x\n",
+        );
+        let new = set(&old, "sha256:ab");
+        assert!(
+            new.contains("    sakr.io/service-account-keys: sha256:ab # keep\n"),
+            "{new}"
+        );
     }
 
     #[test]

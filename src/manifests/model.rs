@@ -762,7 +762,7 @@ pub(crate) fn sub_path_problem(path: &str) -> Option<&'static str> {
 }
 
 /// Byte offset just past the closing quote of the quoted scalar starting at `start`.
-fn quoted_end(text: &str, start: usize) -> Option<usize> {
+pub(crate) fn quoted_end(text: &str, start: usize) -> Option<usize> {
     let bytes = text.as_bytes();
     let quote = *bytes.get(start)?;
     let mut i = start + 1;

@@ -234,6 +234,14 @@ impl Live {
         })
     }
 
+    /// The `serviceaccount_*_total` counters of the apiserver's `/metrics` (issue 18).
+    pub fn metrics(
+        &self,
+        at: &Endpoint,
+    ) -> std::result::Result<std::collections::BTreeMap<String, u64>, ClusterError> {
+        self.rt.block_on(at.client.serviceaccount_metrics())
+    }
+
     /// A fresh token from the apiserver (TokenRequest, `default/default`).
     pub fn token_from(&self, at: &Endpoint) -> std::result::Result<Secret, ClusterError> {
         self.rt.block_on(async {

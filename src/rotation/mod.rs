@@ -7,13 +7,17 @@
 //! - [`window`]: the retire gate's wait (DESIGN §2.6), pure.
 //! - [`run`]: `next` and `abort`, and the rolling edit every stage uses; [`start`] and
 //!   [`stages`]: what each stage does; [`gates`] and [`live`]: the evidence the gates ask the
-//!   apiservers for; [`fleet`]: the nodes, through the node interface; [`published`]: the
-//!   publish target.
+//!   apiservers for; [`public`]: what relying parties see before switch; [`legacy`]: the legacy
+//!   token Secrets before retire; [`metrics`]: the apiservers' token counters; [`fleet`]: the nodes,
+//!   through the node interface; [`published`]: the publish target.
 
 pub mod fleet;
 pub mod gates;
+pub mod legacy;
 pub mod live;
 pub mod lock;
+pub mod metrics;
+pub mod public;
 pub mod published;
 pub mod run;
 pub mod stages;

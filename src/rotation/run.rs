@@ -22,7 +22,7 @@ use crate::layout::{self, Layout, PlanContext};
 use crate::manifests::ops::{self, Action, OpsError};
 
 /// Said where a kubeadm-layout stage changed a node, instead of the flags layout's kubeadm hint.
-pub const KUBEADM_LAYOUT_NOTE: &str = "kubeadm layout: the flags are unchanged; sa.pub and sa.key hold the key set, so a `kubeadm upgrade` (which regenerates the manifests) and a `kubeadm join --control-plane` (which copies sa.key and sa.pub) keep the key set as this stage leaves it";
+pub const KUBEADM_LAYOUT_NOTE: &str = "kubeadm layout: the flags are unchanged; sa.pub and sa.key hold the key set, so a `kubeadm upgrade` (which regenerates the manifests) keeps the key set as this stage leaves it; before a `kubeadm join --control-plane --certificate-key`, run `kubeadm init phase upload-certs --upload-certs` again (the join copies sa.key and sa.pub as last uploaded), and add a node joined mid-rotation to the rotation";
 use crate::publish;
 
 pub use super::stages::{retire_not_before, retire_window_of};
@@ -110,6 +110,14 @@ pub struct NextOptions {
     pub token: Option<crate::keys::secret::Secret>,
     /// A cluster to ask for the verify stage's token, given at `next` (`--kubeconfig`).
     pub token_cluster: Option<ClusterConfig>,
+    /// `--no-public-check` at `next`: recorded in the state (who, when) from this run on.
+    pub no_public_check: Option<String>,
+    /// `--reissue-legacy-tokens`: before retire, have kube-controller-manager re-sign the legacy
+    /// token Secrets that carry the old kid.
+    pub reissue_legacy_tokens: bool,
+    /// `--allow-breaking-legacy-tokens`: retire although some do; who gave it, recorded in the
+    /// state.
+    pub allow_breaking_legacy_tokens: Option<String>,
 }
 
 /// What one node went through in a stage.
@@ -180,6 +188,15 @@ pub(super) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The cluster this run asks: `--kubeconfig` of this run, else the one recorded at start
+    /// (a runner on another machine resumes with its own).
+    pub fn cluster(&self) -> Option<ClusterConfig> {
+        self.opts
+            .token_cluster
+            .clone()
+            .or_else(|| self.state.cluster_for_tokens().cloned())
+    }
+
     /// Save what a node went through as soon as it is done, so a resumed stage skips it (its
     /// first completion time is kept: the retire window counts from the last node's switch).
     fn node_done(&mut self, index: Option<usize>, record: Record, note: &str) -> Result<()> {
@@ -301,6 +318,16 @@ pub fn next(
         return Ok(r);
     };
     let mut r = StepReport::new(Some(stage), opts.dry_run);
+    let mut state = state;
+    if let (Some(who), None) = (&opts.no_public_check, &state.no_public_check) {
+        state.no_public_check = Some(StageRecord {
+            at: now,
+            note: Some(who.clone()),
+        });
+        if !opts.dry_run {
+            store.save(&state)?;
+        }
+    }
     let mut ctx = context(&mut store, &lock, state, now, opts)?;
     use super::stages;
     match stage {

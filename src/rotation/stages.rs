@@ -141,6 +141,9 @@ pub(super) fn trust(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
 
 pub(super) fn switch(path: &Path, ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
     require_published(&ctx.state)?;
+    // What relying parties see: before anything in the cluster, which is cheaper to wait for.
+    let seen = super::public::public_gate(&mut ctx.state, ctx.now)?;
+    r.notes.extend(seen);
     ctx.fleet.open_sessions();
     let kid = ctx.state.new.kid.clone();
     match ctx.state.apiservers.clone() {
@@ -154,12 +157,7 @@ pub(super) fn switch(path: &Path, ctx: &mut Ctx<'_>, r: &mut StepReport) -> Resu
             // With a kubeconfig, the running apiserver too: the kubelet takes a while to
             // notice the trust edit and restart it, and until it has, tokens from the new key
             // would be rejected.
-            if let Some(cfg) = ctx
-                .opts
-                .token_cluster
-                .clone()
-                .or_else(|| ctx.state.cluster_for_tokens().cloned())
-            {
+            if let Some(cfg) = ctx.cluster() {
                 let server = gates::live_apiserver_gate(&cfg, &kid)?;
                 r.notes.push(format!(
                     "the running kube-apiserver ({server}) is ready and serves the new kid"
@@ -194,6 +192,19 @@ pub(super) fn switch(path: &Path, ctx: &mut Ctx<'_>, r: &mut StepReport) -> Resu
             }
             None => gates::cluster_gate(&cfg, &kid)?,
         },
+    }
+    // The token counters as the gate opens: the baseline the retire report compares with
+    // (taken before the edit, while every apiserver answers).
+    if !ctx.opts.dry_run && !ctx.state.metrics.contains_key(&Stage::Switch) {
+        let snap = super::metrics::snapshot(ctx);
+        r.notes.extend(
+            super::metrics::lines(&snap)
+                .into_iter()
+                .map(|l| format!("token counters at switch: {l}")),
+        );
+        if !snap.is_empty() {
+            ctx.state.metrics.insert(Stage::Switch, snap);
+        }
     }
     let expect = Expect::SignsWith(new_public(ctx)?);
     let action = Action::SignWith(ctx.state.new.private_key.clone());
@@ -338,11 +349,7 @@ pub(super) fn verify(
         );
         return Ok(());
     }
-    let cluster = ctx
-        .opts
-        .token_cluster
-        .clone()
-        .or_else(|| ctx.state.cluster_for_tokens().cloned());
+    let cluster = ctx.cluster();
     let token = match (&ctx.opts.token, mint, cluster) {
         (Some(t), _, _) => t.clone(),
         (None, Some(mint), _) => mint(&ctx.state).map_err(other)?,
@@ -398,6 +405,22 @@ pub(super) fn retire(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
             w.cache_max_age_seconds,
             crate::token::checks::human_duration((not_before - now).get_seconds())
         )));
+    }
+    // Legacy token Secrets signed with the old key stop working now: checked (and re-issued)
+    // before anything changes.
+    super::legacy::legacy_gate(ctx, r)?;
+    // What still presents legacy or stale tokens, by the apiservers' own counters.
+    let snap = super::metrics::snapshot(ctx);
+    r.notes.extend(
+        super::metrics::lines(&snap)
+            .into_iter()
+            .map(|l| format!("token counters before retire: {l}")),
+    );
+    if let Some(at_switch) = ctx.state.metrics.get(&Stage::Switch) {
+        r.notes.extend(super::metrics::growth(at_switch, &snap));
+    }
+    if !snap.is_empty() && !ctx.opts.dry_run {
+        ctx.state.metrics.insert(Stage::Retire, snap);
     }
     ctx.fleet.open_sessions();
     let layout = ctx.state.layout;
@@ -480,9 +503,7 @@ pub(super) fn retire(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
             ));
         }
     }
-    r.notes.push(
-        "legacy Secret-based ServiceAccount tokens signed with the old key stop working now; re-create any still in use".into(),
-    );
+
     if ctx.fleet.is_local() && !matches!(ctx.state.apiservers, ApiserverCheck::SingleNode) {
         r.notes.push(format!(
             "this retired the old key on this node only: run `sakr manifest retire {}` on every other control-plane node, each only after it signs with the new key",

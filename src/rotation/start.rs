@@ -44,6 +44,10 @@ pub struct StartOptions {
     pub node_timeout_seconds: u64,
     /// `--layout`; `None`: the layout the manifests are in (kubeadm's files: kubeadm).
     pub layout: Option<Layout>,
+    /// `--no-public-check`, with who gave it (recorded in the state).
+    pub no_public_check: Option<String>,
+    /// `--relying-party-refresh`, seconds.
+    pub relying_party_refresh_seconds: i64,
 }
 
 /// What `start` did.
@@ -308,6 +312,14 @@ pub fn start(opts: &StartOptions, now: jiff::Timestamp) -> Result<Started> {
         nodes,
         node_timeout_seconds: opts.node_timeout_seconds,
         layout,
+        no_public_check: opts.no_public_check.as_ref().map(|who| StageRecord {
+            at: now,
+            note: Some(who.clone()),
+        }),
+        relying_party_refresh_seconds: opts.relying_party_refresh_seconds,
+        public_view: None,
+        legacy_tokens_allowed: None,
+        metrics: Default::default(),
     };
     let record = StageRecord {
         at: now,

@@ -217,6 +217,39 @@ pub struct RotationState {
     /// How the nodes hold the key set (issue 17); states from before it are in the flags layout.
     #[serde(default)]
     pub layout: crate::layout::Layout,
+    /// `--no-public-check` (issue 18): the switch gate does not fetch the issuer's documents
+    /// over HTTPS as relying parties do; when, and by whom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_public_check: Option<StageRecord>,
+    /// `--relying-party-refresh`: a relying party's own JWKS refresh interval, waited for after
+    /// the published max-age before switch.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub relying_party_refresh_seconds: i64,
+    /// `--allow-breaking-legacy-tokens` (issue 18): the operator's decision to retire although
+    /// legacy token Secrets carry the old kid; when, by whom, and which.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy_tokens_allowed: Option<StageRecord>,
+    /// The apiservers' ServiceAccount token counters at switch and before retire (issue 18).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub metrics: std::collections::BTreeMap<Stage, Vec<super::metrics::ApiserverMetrics>>,
+    /// What the switch gate last saw at the public `jwks_uri`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_view: Option<PublicView>,
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
+}
+
+/// The issuer's JWKS as a relying party fetched it (issue 18).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicView {
+    pub at: jiff::Timestamp,
+    pub jwks_url: String,
+    pub kids: Vec<String>,
+    /// The longest a cache or relying party may keep a JWKS: the response's `Cache-Control`
+    /// max-age, or the published one, whichever is longer.
+    pub max_age_seconds: i64,
 }
 
 #[derive(Debug, thiserror::Error)]

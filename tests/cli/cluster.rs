@@ -332,6 +332,7 @@ fn jwks_per_apiserver_sees_the_one_lacking_the_new_key() {
         published: Some(published.place_kids()),
         local: vec![],
         signing_kid: Some(old.clone()),
+        ..Default::default()
     });
     assert!(!report.every_apiserver_trusts(&new));
     assert_eq!(
@@ -351,6 +352,7 @@ fn jwks_per_apiserver_sees_the_one_lacking_the_new_key() {
         published: Some(published.place_kids()),
         local: vec![],
         signing_kid: Some(new.clone()),
+        ..Default::default()
     });
     assert!(switched.has_blocking_difference());
     assert!(switched.findings.iter().any(|f| matches!(
@@ -404,6 +406,7 @@ fn drift_finds_the_signing_kid_missing_from_the_published_jwks() {
         published: Some(published.place_kids()),
         local: vec![("new.pub".into(), k.new.public.kid())],
         signing_kid: Some(signing.clone()),
+        ..Default::default()
     });
     assert!(report.has_blocking_difference());
     assert_eq!(

@@ -355,7 +355,11 @@ fn a_rotation_killed_at_every_write_step_of_every_stage_resumes_to_the_same_resu
             args.extend(["--token-file".into(), token.to_string_lossy().into_owned()]);
         }
         if stage == "retire" {
-            args.extend(["--at".into(), far.to_string()]);
+            args.extend([
+                "--at".into(),
+                far.to_string(),
+                "--allow-breaking-legacy-tokens".into(),
+            ]);
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let target = stages_done(&r) + 1;
@@ -431,7 +435,11 @@ fn a_kubeadm_layout_rotation_killed_at_every_write_step_leaves_a_node_that_start
             args.extend(["--token-file".into(), token.to_string_lossy().into_owned()]);
         }
         if stage == "retire" {
-            args.extend(["--at".into(), far.to_string()]);
+            args.extend([
+                "--at".into(),
+                far.to_string(),
+                "--allow-breaking-legacy-tokens".into(),
+            ]);
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let target = stages_done(&r) + 1;

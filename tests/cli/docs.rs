@@ -326,7 +326,7 @@ const INDIRECT: &[(&str, &str, &str)] = &[
     ("src/commands/manifest.rs", "n", "manifest plan note"),
     ("src/commands/manifest.rs", "{:#}", "OpsError::Refused, manifest edit refusal"),
     ("src/rotation/run.rs", "{:#}", "OpsError::Refused, manifest edit refusal"),
-    ("src/commands/drift.rs", "&f.to_string()", "drift finding"),
+    ("src/commands/drift.rs", "{f} [matters to {}]", "drift finding"),
     ("src/commands/publish.rs", "e.to_string()", "publish refusal, lost race, Azure"),
     ("src/rotation/published.rs", "e.to_string()", "publish refusal, lost race, Azure"),
     ("src/rotation/run.rs", "{prefix}{s}", "rotation message, prefixed with its node"),

@@ -148,6 +148,8 @@ struct Shared {
     node_pods: super::fake_node_pods::NodePods,
     /// ConfigMaps and Leases (a rotation's `k8s://` state and lock).
     objects: super::fake_objects::Objects,
+    /// What `GET /metrics` answers (Prometheus text), set by a test.
+    metrics: Mutex<String>,
     /// Per apiserver: the node manifest it restarts from, once watched.
     watched: Mutex<Vec<Option<super::fake_restarts::Watched>>>,
 }
@@ -315,6 +317,7 @@ impl FakeCluster {
             nodes: Mutex::new(Vec::new()),
             node_pods: Default::default(),
             objects: Default::default(),
+            metrics: Mutex::new(String::new()),
             watched: Mutex::new(spec.apiserver_keys.iter().map(|_| None).collect()),
         });
 
@@ -474,6 +477,37 @@ users:
     /// A ConfigMap (`configmaps`) or Lease (`leases`) as stored.
     pub fn object(&self, res: &str, ns: &str, name: &str) -> Option<serde_json::Value> {
         self.shared.objects.get(res, ns, name)
+    }
+
+    /// A legacy ServiceAccount token Secret, as kube-controller-manager's tokens controller
+    /// made it: `token` signed by whatever key the test chooses.
+    pub fn plant_legacy_token(&self, ns: &str, name: &str, sa: &str, token: &str) {
+        self.plant_secret(ns, name, "kubernetes.io/service-account-token", sa, token);
+    }
+
+    /// A Secret of any type with a `token` data key.
+    pub fn plant_secret(&self, ns: &str, name: &str, type_: &str, sa: &str, token: &str) {
+        self.shared.objects.plant(
+            "secrets",
+            ns,
+            name,
+            serde_json::json!({
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {
+                    "name": name,
+                    "namespace": ns,
+                    "annotations": {"kubernetes.io/service-account.name": sa},
+                },
+                "type": type_,
+                "data": {"token": base64::engine::general_purpose::STANDARD.encode(token)},
+            }),
+        );
+    }
+
+    /// What `GET /metrics` answers from now on.
+    pub fn set_metrics(&self, text: &str) {
+        *self.shared.metrics.lock().unwrap() = text.to_string();
     }
 
     /// Store an object as another client would (a Lease held by another runner).
@@ -679,6 +713,68 @@ async fn handle(shared: &Arc<Shared>, index: usize, req: Request<Incoming>) -> R
     let issuer = live.as_ref().map_or(&shared.issuer, |l| &l.issuer);
     match (method.as_str(), segs.as_slice()) {
         ("GET", ["readyz"]) => json(StatusCode::OK, "text/plain", "ok".into()),
+        // Legacy token Secrets (issue 18): list in all namespaces by type, get, update; an
+        // update that leaves a ServiceAccount token Secret without a token has the "tokens
+        // controller" issue a new one, signed with what this apiserver signs with now (the
+        // rotation switches kube-controller-manager with it).
+        ("GET", ["api", "v1", "secrets"]) => {
+            let selector = url::form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == "fieldSelector")
+                .map(|(_, v)| v.into_owned());
+            let items: Vec<serde_json::Value> = shared
+                .objects
+                .list("secrets")
+                .into_iter()
+                .filter(|o| {
+                    selector.as_deref().is_none_or(|sel| {
+                        sel.strip_prefix("type=")
+                            .is_some_and(|t| o["type"].as_str() == Some(t))
+                    })
+                })
+                .collect();
+            json(
+                StatusCode::OK,
+                "application/json",
+                serde_json::json!({
+                    "kind": "SecretList",
+                    "apiVersion": "v1",
+                    "metadata": {"resourceVersion": "1"},
+                    "items": items
+                })
+                .to_string(),
+            )
+        }
+        ("GET" | "PUT", ["api", "v1", "namespaces", ns, "secrets", name]) => {
+            let (ns, name) = (ns.to_string(), name.to_string());
+            let body = req.into_body().collect().await.unwrap().to_bytes();
+            let (code, obj) =
+                shared
+                    .objects
+                    .handle(method.as_str(), "secrets", &ns, Some(&name), &body);
+            if method == "PUT"
+                && code == StatusCode::OK
+                && obj["type"] == "kubernetes.io/service-account-token"
+                && obj["data"]["token"].as_str().is_none_or(str::is_empty)
+            {
+                let signer = live.as_ref().map_or(&shared.signer, |l| l.signer.as_ref());
+                let sa = obj["metadata"]["annotations"]["kubernetes.io/service-account.name"]
+                    .as_str()
+                    .unwrap_or("default")
+                    .to_string();
+                let token = signer.sign(&legacy_claims(&ns, &name, &sa)).unwrap();
+                let mut issued = obj.clone();
+                issued["data"]["token"] = base64::engine::general_purpose::STANDARD
+                    .encode(token)
+                    .into();
+                shared.objects.plant("secrets", &ns, &name, issued);
+            }
+            json(code, "application/json", obj.to_string())
+        }
+        ("GET", ["metrics"]) => json(
+            StatusCode::OK,
+            "text/plain; version=0.0.4",
+            shared.metrics.lock().unwrap().clone(),
+        ),
         (
             "GET" | "POST" | "PUT",
             ["api", "v1", "namespaces", ns, "configmaps", rest @ ..]
@@ -932,6 +1028,19 @@ fn slices(shared: &Shared) -> Vec<serde_json::Value> {
             })
         })
         .collect()
+}
+
+/// The claims kube-controller-manager's tokens controller puts in a legacy token
+/// (`pkg/serviceaccount/legacy.go`, `LegacyClaims`).
+pub fn legacy_claims(ns: &str, secret: &str, sa: &str) -> serde_json::Value {
+    serde_json::json!({
+        "iss": "kubernetes/serviceaccount",
+        "kubernetes.io/serviceaccount/namespace": ns,
+        "kubernetes.io/serviceaccount/secret.name": secret,
+        "kubernetes.io/serviceaccount/service-account.name": sa,
+        "kubernetes.io/serviceaccount/service-account.uid": uid(sa),
+        "sub": format!("system:serviceaccount:{ns}:{sa}"),
+    })
 }
 
 fn token_request(

@@ -46,6 +46,17 @@ impl Objects {
             .insert((res.into(), ns.into(), name.into()), obj);
     }
 
+    /// Every object of `res`, in every namespace (key order).
+    pub fn list(&self, res: &str) -> Vec<serde_json::Value> {
+        self.store
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|((r, _, _), _)| r == res)
+            .map(|(_, o)| o.clone())
+            .collect()
+    }
+
     pub fn conflict_next_updates(&self, res: &str, n: u32) {
         self.conflicts.lock().unwrap().insert(res.to_string(), n);
     }

@@ -251,6 +251,7 @@ fn rotate_start_next_status_and_abort_match_the_schema() {
         .args(["rotate", "start", "-o", "json", "--single-node"])
         .args(["--name", "sa-next", "-a", "ecdsa-p256", "--state"])
         .arg(&state)
+        .arg("--no-public-check")
         .arg("--publish-to")
         .arg(format!("file://{}", published.display()))
         .args(["--issuer", ISSUER])

@@ -142,8 +142,10 @@ fn kubeadm_upgrade_and_join_after_every_stage_keep_the_rotation() {
     for (stage, trusted, signs) in [
         ("publish", vec![&old], &old),
         ("trust", vec![&old, &new], &old),
-        ("switch", vec![&old, &new], &new),
-        ("verify", vec![&old, &new], &new),
+        // From switch on, the signing key's block comes first (kubeadm reads sa.pub's first
+        // key as sa.key's pair).
+        ("switch", vec![&new, &old], &new),
+        ("verify", vec![&new, &old], &new),
         ("retire", vec![&new], &new),
     ] {
         match stage {
@@ -151,7 +153,7 @@ fn kubeadm_upgrade_and_join_after_every_stage_keep_the_rotation() {
                 std::fs::write(&token, mint(&r.pki("sa.key"))).unwrap();
                 next(&r, &["--token-file", token.to_str().unwrap()]);
             }
-            "retire" => next(&r, &["--at", &far]),
+            "retire" => next(&r, &["--at", &far, "--allow-breaking-legacy-tokens"]),
             _ => next(&r, &[]),
         }
         // The flags never change: the rotation wrote kubeadm's files only.
@@ -395,7 +397,7 @@ fn abort_after_switch_restores_the_old_sa_key() {
     }
     assert_eq!(
         loaded_kids(r.node.root.path()),
-        (vec![old.clone(), new.clone()], new.clone())
+        (vec![new.clone(), old.clone()], new.clone())
     );
     let out = r.rotate(&["abort"]);
     assert!(out.status.success(), "{}", stderr(&out));

@@ -8,6 +8,7 @@ mod bad_inputs;
 mod cluster;
 mod crash;
 mod docs;
+mod evidence;
 mod fake_apiserver;
 mod fake_node_pods;
 mod fake_objects;

@@ -119,6 +119,7 @@ impl Ha {
         let mut c = self.sakr();
         c.args(["rotate", "start", "--state", STATE, "--name", "sa-next"])
             .args(["-a", "ecdsa-p256", "--issuer", ISSUER])
+            .arg("--no-public-check")
             .arg("--publish-to")
             .arg(format!("file://{}", self.published().display()))
             .arg("--kubeconfig")
@@ -177,6 +178,19 @@ impl Ha {
         cm["data"]["rotation.json"] = serde_json::json!(serde_json::to_string_pretty(&s).unwrap());
         self.cluster
             .plant_object("configmaps", "kube-system", "rotation", cm);
+    }
+
+    /// The rotation's Lease as a killed runner leaves it, renewed over a minute ago.
+    fn expire_lease(&self) {
+        let mut lease = self
+            .cluster
+            .object("leases", "kube-system", "rotation")
+            .unwrap();
+        let long_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(120);
+        lease["spec"]["renewTime"] =
+            serde_json::json!(long_ago.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
+        self.cluster
+            .plant_object("leases", "kube-system", "rotation", lease);
     }
 
     /// `(node, time)` of every node edit sakr made, in order.
@@ -657,6 +671,62 @@ fn a_kubeadm_layout_rotation_over_three_nodes_restarts_each_apiserver_once_per_s
     }
 }
 
+/// Kubeadm layout: a switch killed after its first node, then `rotate abort`: the switched node
+/// gets its archived sa.key back, the nodes the switch never reached are already on the old key
+/// (nothing to find in their backups), and every apiserver signs with the old key again.
+#[test]
+fn a_kubeadm_switch_stopped_after_one_node_is_aborted_on_every_node() {
+    let mut ha = Ha::new(&[]);
+    ha.layout = "kubeadm";
+    assert!(ha.start().status.success());
+    for stage in ["publish", "trust"] {
+        let out = ha.next();
+        assert!(out.status.success(), "{stage}: {}", stderr(&out));
+    }
+    let old_kid = ha.state()["old"]["kid"].as_str().unwrap().to_string();
+    // The runner dies (SIGKILL) right before cp-2's switch edit: cp-1 switched, the rest not.
+    let hook = ha.dir.path().join("die.sh");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh
+[ \"$1\" = cp-2 ] && kill -9 $PPID\nexit 0\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = ha
+        .sakr()
+        .env("SAKR_TEST_BEFORE_NODE", &hook)
+        .args(["rotate", "next", "--state", STATE])
+        .output()
+        .unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&out.status),
+        Some(9),
+        "{}",
+        stderr(&out)
+    );
+    let original = std::fs::read(ha.pair.path().join("sa.key")).unwrap();
+    let sa_key = |k: usize| std::fs::read(ha.nodes.kube_dir(k).join("pki/sa.key")).unwrap();
+    assert_ne!(sa_key(1), original, "cp-1 switched");
+    assert_eq!(sa_key(2), original, "cp-2 not reached");
+    // The killed runner's Lease must lapse before another run takes over.
+    ha.expire_lease();
+    let out = ha
+        .sakr()
+        .args(["rotate", "abort", "--state", STATE])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "abort: {}", stderr(&out));
+    for k in 1..=3 {
+        assert_eq!(sa_key(k), original, "cp-{k}: the old sa.key");
+        assert_eq!(
+            ha.cluster.signing_kid(k - 1),
+            old_kid,
+            "cp-{k} signs with the old key"
+        );
+    }
+}
+
 /// A control-plane Node the rotation leaves out keeps the switch gate shut (exit 1, naming it):
 /// nothing signs with the new key.
 #[test]
@@ -728,15 +798,7 @@ fn two_runners_one_waits_and_takes_over_a_killed_runners_stage() {
         stderr(&out)
     );
     // Its Lease expires (renewed over a minute ago, as time would have it).
-    let mut lease = ha
-        .cluster
-        .object("leases", "kube-system", "rotation")
-        .unwrap();
-    let long_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_secs(120);
-    lease["spec"]["renewTime"] =
-        serde_json::json!(long_ago.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string());
-    ha.cluster
-        .plant_object("leases", "kube-system", "rotation", lease);
+    ha.expire_lease();
     let out = ha.next();
     assert!(out.status.success(), "{}", stderr(&out));
     for k in 1..=3 {
@@ -841,7 +903,8 @@ fn a_rotation_over_node_pods_from_the_control_plane_label() {
         let bundle =
             sakr::keys::parse_pem_file(&std::fs::read(pki.join("sa.pub")).unwrap()).unwrap();
         let kids: Vec<String> = bundle.blocks.iter().map(|b| b.key.kid()).collect();
-        assert_eq!(kids, [old_kid.clone(), new_kid.clone()], "cp-{k}");
+        // The signing key's block first (switch put it there, for kubeadm's own reader).
+        assert_eq!(kids, [new_kid.clone(), old_kid.clone()], "cp-{k}");
         assert_eq!(
             std::fs::read(pki.join("sa.key")).unwrap(),
             std::fs::read(pki.join("sa-next.key")).unwrap(),

@@ -43,14 +43,20 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 
 fn start_args(node: &Node, state: &Path) -> assert_cmd::Command {
     let mut c = sakr();
-    c.args(["rotate", "start", "--single-node", "--state"])
-        .arg(state)
-        .arg("--manifests-dir")
-        .arg(node.manifests())
-        .arg("--host-root")
-        .arg(node.root.path())
-        .arg("--backup-dir")
-        .arg(node.backup_dir());
+    c.args([
+        "rotate",
+        "start",
+        "--single-node",
+        "--no-public-check",
+        "--state",
+    ])
+    .arg(state)
+    .arg("--manifests-dir")
+    .arg(node.manifests())
+    .arg("--host-root")
+    .arg(node.root.path())
+    .arg("--backup-dir")
+    .arg(node.backup_dir());
     c
 }
 
@@ -182,7 +188,12 @@ fn a_writable_or_tampered_state_is_refused() {
     s["old"]["private_key_host"] = serde_json::Value::String(victim.display().to_string());
     std::fs::write(&r.state, serde_json::to_string_pretty(&s).unwrap()).unwrap();
     let apiserver = r.node.apiserver();
-    let out = r.rotate(&["next", "--at", "2100-01-01T00:00:00Z"]);
+    let out = r.rotate(&[
+        "next",
+        "--at",
+        "2100-01-01T00:00:00Z",
+        "--allow-breaking-legacy-tokens",
+    ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("refusing to archive the old private key"),

@@ -80,6 +80,7 @@ pub fn start_single_node(node: &Node, state: &str, issuer: &str) -> assert_cmd::
         "flags",
     ])
     .args(["--state", state])
+    .arg("--no-public-check")
     .arg("--publish-to")
     .arg(format!("file://{}", published.display()))
     .args(["--issuer", issuer])

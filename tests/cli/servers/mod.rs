@@ -2,5 +2,6 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod https_cache;
 pub mod procs;
 pub mod sshd;
