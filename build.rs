@@ -1,4 +1,7 @@
-//! Build information for `sakr --version`: `sakr 0.1.0 (commit abcdef1234, x86_64-unknown-linux-gnu)`.
+//! Build information for `sakr --version`: `sakr 0.1.0 (commit abcdef1234, x86_64-unknown-linux-gnu)`,
+//! and the gRPC code of `sakr signer` (issue 20), generated from the vendored
+//! `proto/externaljwt/{v1,v1alpha1}/api.proto` by protox (a protobuf compiler in Rust, so no
+//! `protoc` is needed on a fresh machine) and tonic-prost-build, into `OUT_DIR`.
 //!
 //! The commit is `SAKR_BUILD_COMMIT` when set (scripts/release.sh sets it, so a release artifact
 //! always names the commit it was built from), else `git rev-parse` of the checkout, else
@@ -13,6 +16,22 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=proto");
+    let fds = protox::compile(
+        [
+            "proto/externaljwt/v1/api.proto",
+            "proto/externaljwt/v1alpha1/api.proto",
+        ],
+        ["proto"],
+    )
+    .expect("the vendored externaljwt .proto files compile");
+    tonic_prost_build::configure()
+        .build_server(true)
+        .build_client(true)
+        .build_transport(false)
+        .compile_fds(fds)
+        .expect("generating the externaljwt gRPC code");
+
     println!("cargo:rerun-if-env-changed=SAKR_BUILD_COMMIT");
 
     let commit = std::env::var("SAKR_BUILD_COMMIT")

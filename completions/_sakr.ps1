@@ -43,6 +43,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('manifest', 'manifest', [CompletionResultType]::ParameterValue, 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'The staged rotation, resumable: start once, then `next` until done (safe from cron or CI)')
             [CompletionResult]::new('rehearse', 'rehearse', [CompletionResultType]::ParameterValue, 'Run the whole rotation in a scratch directory and show every change')
+            [CompletionResult]::new('signer', 'signer', [CompletionResultType]::ParameterValue, 'An external token signer for kube-apiserver (KEP-740): rotation without restarts')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -503,7 +504,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say what the next stage would do; change nothing')
             [CompletionResult]::new('--i-checked-all-apiservers', '--i-checked-all-apiservers', [CompletionResultType]::ParameterName, 'You checked every kube-apiserver''s /openid/v1/jwks lists the new kid (recorded in the state)')
             [CompletionResult]::new('--no-public-check', '--no-public-check', [CompletionResultType]::ParameterName, 'From now on, do not fetch the issuer''s documents over HTTPS before switch (this runner cannot reach the issuer); recorded in the state')
-            [CompletionResult]::new('--reissue-legacy-tokens', '--reissue-legacy-tokens', [CompletionResultType]::ParameterName, 'Before retire: have kube-controller-manager re-sign every legacy token Secret that still carries the old kid (its token is removed; the tokens controller issues a new one with the new key), confirm each new kid, then retire')
+            [CompletionResult]::new('--reissue-legacy-tokens', '--reissue-legacy-tokens', [CompletionResultType]::ParameterName, 'Before retire: have kube-controller-manager re-sign every legacy token Secret that still carries the old kid (its token is removed; the tokens controller issues a new one with the new key), confirm each new kid, then retire. The old token stops working at once (kube-apiserver checks a legacy token against its Secret): restart what reads them')
             [CompletionResult]::new('--allow-breaking-legacy-tokens', '--allow-breaking-legacy-tokens', [CompletionResultType]::ParameterName, 'Retire although legacy token Secrets still carry the old kid (they stop working); recorded in the state with the Secrets named')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
@@ -595,6 +596,94 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'sakr;signer' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never color stderr (also: the NO_COLOR environment variable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a key set file with one active key: an existing private key, or a new one')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sakr;signer;init' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The key set file to write (0600; refused when it exists)')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'An existing private key (RSA or ECDSA P-256/384/521, PEM, 0600)')
+            [CompletionResult]::new('--generate', '--generate', [CompletionResultType]::ParameterName, 'Generate a new key of this algorithm into --key-dir')
+            [CompletionResult]::new('--key-dir', '--key-dir', [CompletionResultType]::ParameterName, 'Where --generate writes the key (created 0700 when missing)')
+            [CompletionResult]::new('--max-token-expiration', '--max-token-expiration', [CompletionResultType]::ParameterName, 'The longest token lifetime the signer supports (Metadata; at least 10m)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never color stderr (also: the NO_COLOR environment variable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sakr;signer;serve' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The key set file')
+            [CompletionResult]::new('--socket', '--socket', [CompletionResultType]::ParameterName, 'The socket kube-apiserver dials (--service-account-signing-endpoint); created 0600 in a directory only its owner can write')
+            [CompletionResult]::new('--refresh-hint', '--refresh-hint', [CompletionResultType]::ParameterName, 'How often kube-apiserver should fetch the keys again (FetchKeys refresh_hint_seconds)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never color stderr (also: the NO_COLOR environment variable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sakr;signer;status' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The key set file')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never color stderr (also: the NO_COLOR environment variable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sakr;signer;help' {
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a key set file with one active key: an existing private key, or a new one')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'sakr;signer;help;init' {
+            break
+        }
+        'sakr;signer;help;serve' {
+            break
+        }
+        'sakr;signer;help;status' {
+            break
+        }
+        'sakr;signer;help;help' {
+            break
+        }
         'sakr;completions' {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
@@ -621,6 +710,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('manifest', 'manifest', [CompletionResultType]::ParameterValue, 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'The staged rotation, resumable: start once, then `next` until done (safe from cron or CI)')
             [CompletionResult]::new('rehearse', 'rehearse', [CompletionResultType]::ParameterValue, 'Run the whole rotation in a scratch directory and show every change')
+            [CompletionResult]::new('signer', 'signer', [CompletionResultType]::ParameterValue, 'An external token signer for kube-apiserver (KEP-740): rotation without restarts')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -692,6 +782,21 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             break
         }
         'sakr;help;rehearse' {
+            break
+        }
+        'sakr;help;signer' {
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a key set file with one active key: an existing private key, or a new one')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery')
+            break
+        }
+        'sakr;help;signer;init' {
+            break
+        }
+        'sakr;help;signer;serve' {
+            break
+        }
+        'sakr;help;signer;status' {
             break
         }
         'sakr;help;completions' {

@@ -52,6 +52,9 @@ _sakr() {
             sakr,rotate)
                 cmd="sakr__subcmd__rotate"
                 ;;
+            sakr,signer)
+                cmd="sakr__subcmd__signer"
+                ;;
             sakr,verify)
                 cmd="sakr__subcmd__verify"
                 ;;
@@ -91,6 +94,9 @@ _sakr() {
             sakr__subcmd__help,rotate)
                 cmd="sakr__subcmd__help__subcmd__rotate"
                 ;;
+            sakr__subcmd__help,signer)
+                cmd="sakr__subcmd__help__subcmd__signer"
+                ;;
             sakr__subcmd__help,verify)
                 cmd="sakr__subcmd__help__subcmd__verify"
                 ;;
@@ -120,6 +126,15 @@ _sakr() {
                 ;;
             sakr__subcmd__help__subcmd__rotate,status)
                 cmd="sakr__subcmd__help__subcmd__rotate__subcmd__status"
+                ;;
+            sakr__subcmd__help__subcmd__signer,init)
+                cmd="sakr__subcmd__help__subcmd__signer__subcmd__init"
+                ;;
+            sakr__subcmd__help__subcmd__signer,serve)
+                cmd="sakr__subcmd__help__subcmd__signer__subcmd__serve"
+                ;;
+            sakr__subcmd__help__subcmd__signer,status)
+                cmd="sakr__subcmd__help__subcmd__signer__subcmd__status"
                 ;;
             sakr__subcmd__keys,help)
                 cmd="sakr__subcmd__keys__subcmd__help"
@@ -193,6 +208,30 @@ _sakr() {
             sakr__subcmd__rotate__subcmd__help,status)
                 cmd="sakr__subcmd__rotate__subcmd__help__subcmd__status"
                 ;;
+            sakr__subcmd__signer,help)
+                cmd="sakr__subcmd__signer__subcmd__help"
+                ;;
+            sakr__subcmd__signer,init)
+                cmd="sakr__subcmd__signer__subcmd__init"
+                ;;
+            sakr__subcmd__signer,serve)
+                cmd="sakr__subcmd__signer__subcmd__serve"
+                ;;
+            sakr__subcmd__signer,status)
+                cmd="sakr__subcmd__signer__subcmd__status"
+                ;;
+            sakr__subcmd__signer__subcmd__help,help)
+                cmd="sakr__subcmd__signer__subcmd__help__subcmd__help"
+                ;;
+            sakr__subcmd__signer__subcmd__help,init)
+                cmd="sakr__subcmd__signer__subcmd__help__subcmd__init"
+                ;;
+            sakr__subcmd__signer__subcmd__help,serve)
+                cmd="sakr__subcmd__signer__subcmd__help__subcmd__serve"
+                ;;
+            sakr__subcmd__signer__subcmd__help,status)
+                cmd="sakr__subcmd__signer__subcmd__help__subcmd__status"
+                ;;
             *)
                 ;;
         esac
@@ -200,7 +239,7 @@ _sakr() {
 
     case "${cmd}" in
         sakr)
-            opts="-o -q -v -h -V --output --quiet --verbose --no-color --help --version keygen keys kid jwks discovery publish verify drift manifest rotate rehearse completions help"
+            opts="-o -q -v -h -V --output --quiet --verbose --no-color --help --version keygen keys kid jwks discovery publish verify drift manifest rotate rehearse signer completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -340,7 +379,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__help)
-            opts="keygen keys kid jwks discovery publish verify drift manifest rotate rehearse completions help"
+            opts="keygen keys kid jwks discovery publish verify drift manifest rotate rehearse signer completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -634,6 +673,62 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__help__subcmd__rotate__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__help__subcmd__signer)
+            opts="init serve status"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__help__subcmd__signer__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__help__subcmd__signer__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__help__subcmd__signer__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1779,6 +1874,200 @@ _sakr() {
                     return 0
                     ;;
                 --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__signer)
+            opts="-o -q -v -h -V --output --quiet --verbose --no-color --help --version init serve status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__signer__subcmd__help)
+            opts="init serve status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__signer__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__signer__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__signer__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__signer__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__signer__subcmd__init)
+            opts="-o -q -v -h -V --config --key --generate --key-dir --max-token-expiration --output --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "rsa-2048 rsa-3072 rsa-4096 ecdsa-p256 ecdsa-p384 ecdsa-p521" -- "${cur}"))
+                    return 0
+                    ;;
+                --key-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-token-expiration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__signer__subcmd__serve)
+            opts="-o -q -v -h -V --config --socket --refresh-hint --output --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --refresh-hint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__signer__subcmd__status)
+            opts="-o -q -v -h -V --config --output --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -40,6 +40,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand manifest 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests'
             cand rotate 'The staged rotation, resumable: start once, then `next` until done (safe from cron or CI)'
             cand rehearse 'Run the whole rotation in a scratch directory and show every change'
+            cand signer 'An external token signer for kube-apiserver (KEP-740): rotation without restarts'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -474,7 +475,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand --dry-run 'Say what the next stage would do; change nothing'
             cand --i-checked-all-apiservers 'You checked every kube-apiserver''s /openid/v1/jwks lists the new kid (recorded in the state)'
             cand --no-public-check 'From now on, do not fetch the issuer''s documents over HTTPS before switch (this runner cannot reach the issuer); recorded in the state'
-            cand --reissue-legacy-tokens 'Before retire: have kube-controller-manager re-sign every legacy token Secret that still carries the old kid (its token is removed; the tokens controller issues a new one with the new key), confirm each new kid, then retire'
+            cand --reissue-legacy-tokens 'Before retire: have kube-controller-manager re-sign every legacy token Secret that still carries the old kid (its token is removed; the tokens controller issues a new one with the new key), confirm each new kid, then retire. The old token stops working at once (kube-apiserver checks a legacy token against its Secret): restart what reads them'
             cand --allow-breaking-legacy-tokens 'Retire although legacy token Secrets still carry the old kid (they stop working); recorded in the state with the Secrets named'
             cand -q 'Print only data and errors (no notes or progress)'
             cand --quiet 'Print only data and errors (no notes or progress)'
@@ -556,6 +557,85 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'sakr;signer'= {
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand init 'Write a key set file with one active key: an existing private key, or a new one'
+            cand serve 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)'
+            cand status 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sakr;signer;init'= {
+            cand --config 'The key set file to write (0600; refused when it exists)'
+            cand --key 'An existing private key (RSA or ECDSA P-256/384/521, PEM, 0600)'
+            cand --generate 'Generate a new key of this algorithm into --key-dir'
+            cand --key-dir 'Where --generate writes the key (created 0700 when missing)'
+            cand --max-token-expiration 'The longest token lifetime the signer supports (Metadata; at least 10m)'
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sakr;signer;serve'= {
+            cand --config 'The key set file'
+            cand --socket 'The socket kube-apiserver dials (--service-account-signing-endpoint); created 0600 in a directory only its owner can write'
+            cand --refresh-hint 'How often kube-apiserver should fetch the keys again (FetchKeys refresh_hint_seconds)'
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sakr;signer;status'= {
+            cand --config 'The key set file'
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sakr;signer;help'= {
+            cand init 'Write a key set file with one active key: an existing private key, or a new one'
+            cand serve 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)'
+            cand status 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'sakr;signer;help;init'= {
+        }
+        &'sakr;signer;help;serve'= {
+        }
+        &'sakr;signer;help;status'= {
+        }
+        &'sakr;signer;help;help'= {
+        }
         &'sakr;completions'= {
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
@@ -581,6 +661,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand manifest 'Read and edit the kube-apiserver and kube-controller-manager static-pod manifests'
             cand rotate 'The staged rotation, resumable: start once, then `next` until done (safe from cron or CI)'
             cand rehearse 'Run the whole rotation in a scratch directory and show every change'
+            cand signer 'An external token signer for kube-apiserver (KEP-740): rotation without restarts'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -632,6 +713,17 @@ set edit:completion:arg-completer[sakr] = {|@words|
         &'sakr;help;rotate;abort'= {
         }
         &'sakr;help;rehearse'= {
+        }
+        &'sakr;help;signer'= {
+            cand init 'Write a key set file with one active key: an existing private key, or a new one'
+            cand serve 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)'
+            cand status 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery'
+        }
+        &'sakr;help;signer;init'= {
+        }
+        &'sakr;help;signer;serve'= {
+        }
+        &'sakr;help;signer;status'= {
         }
         &'sakr;help;completions'= {
         }

@@ -68,7 +68,67 @@ pub enum Command {
     Manifest(ManifestArgs),
     Rotate(Box<RotateArgs>),
     Rehearse(RehearseArgs),
+    Signer(SignerArgs),
     Completions(CompletionsArgs),
+}
+
+/// An external token signer for kube-apiserver (KEP-740): rotation without restarts.
+///
+/// kube-apiserver 1.32+ hands token signing to a plugin on a Unix socket
+/// (--service-account-signing-endpoint; gRPC ExternalJWTSigner, v1 from 1.36, v1alpha1 before).
+/// `sakr signer serve` is that plugin, over a key set file that `init` writes and `status` shows.
+#[derive(Debug, Args)]
+pub struct SignerArgs {
+    #[command(subcommand)]
+    pub action: SignerAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SignerAction {
+    /// Write a key set file with one active key: an existing private key, or a new one.
+    Init {
+        /// The key set file to write (0600; refused when it exists).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// An existing private key (RSA or ECDSA P-256/384/521, PEM, 0600).
+        #[arg(
+            long,
+            value_name = "PRIVATE.pem",
+            conflicts_with = "generate",
+            required_unless_present = "generate"
+        )]
+        key: Option<PathBuf>,
+        /// Generate a new key of this algorithm into --key-dir.
+        #[arg(long, value_enum, value_name = "ALG", requires = "key_dir")]
+        generate: Option<Algorithm>,
+        /// Where --generate writes the key (created 0700 when missing).
+        #[arg(long, value_name = "DIR")]
+        key_dir: Option<PathBuf>,
+        /// The longest token lifetime the signer supports (Metadata; at least 10m).
+        #[arg(long, value_name = "DURATION", default_value = "24h")]
+        max_token_expiration: String,
+    },
+    /// Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key
+    /// set on SIGHUP and when the file changes (a bad file keeps the running set).
+    Serve {
+        /// The key set file.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// The socket kube-apiserver dials (--service-account-signing-endpoint); created 0600 in
+        /// a directory only its owner can write.
+        #[arg(long, value_name = "PATH")]
+        socket: PathBuf,
+        /// How often kube-apiserver should fetch the keys again (FetchKeys refresh_hint_seconds).
+        #[arg(long, value_name = "DURATION", default_value = "60s")]
+        refresh_hint: String,
+    },
+    /// The key set: every key with its kid, algorithm, backend, and whether it is active or
+    /// excluded from discovery.
+    Status {
+        /// The key set file.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+    },
 }
 
 /// Generate a new ServiceAccount signing key pair.
@@ -636,7 +696,8 @@ pub struct RotateNextArgs {
     pub no_public_check: bool,
     /// Before retire: have kube-controller-manager re-sign every legacy token Secret that still
     /// carries the old kid (its token is removed; the tokens controller issues a new one with the
-    /// new key), confirm each new kid, then retire.
+    /// new key), confirm each new kid, then retire. The old token stops working at once
+    /// (kube-apiserver checks a legacy token against its Secret): restart what reads them.
     #[arg(long, conflicts_with = "allow_breaking_legacy_tokens")]
     pub reissue_legacy_tokens: bool,
     /// Retire although legacy token Secrets still carry the old kid (they stop working);

@@ -17,6 +17,7 @@ pub mod node;
 pub mod output;
 pub mod publish;
 pub mod rotation;
+pub mod signer;
 pub mod text;
 pub mod token;
 

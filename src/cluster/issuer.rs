@@ -136,11 +136,14 @@ async fn get(
     };
     let mut resp = client.get(url).send().await.map_err(http)?;
     let status = resp.status();
-    let cache_control = resp
+    // Every Cache-Control header, as one list (a CDN may send several).
+    let values: Vec<&str> = resp
         .headers()
-        .get(reqwest::header::CACHE_CONTROL)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+        .get_all(reqwest::header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let cache_control = (!values.is_empty()).then(|| values.join(", "));
     if !status.is_success() {
         return Err(ClusterError::Issuer {
             url: url.to_string(),

@@ -30,9 +30,15 @@ pub struct LegacyToken {
     pub name: String,
     /// `kubernetes.io/service-account.name`.
     pub service_account: Option<String>,
-    /// The kid of the token's header; `None` when the Secret has no token (yet) or it is not a
-    /// JWT with a kid.
+    /// The kid of the token's header, or, for a token without one (kube-controller-manager
+    /// before Kubernetes 1.16 wrote none; kube-apiserver then tries every trusted key), the
+    /// kid of the key given to [`Cluster::legacy_tokens`] when that key verifies it.
     pub kid: Option<String>,
+    /// The Secret has no token (yet): kube-controller-manager has not issued one.
+    pub empty: bool,
+    /// There is a token, but not one sakr can read (not a JWT), or without a kid and not
+    /// signed by the key asked about.
+    pub unreadable: bool,
     pub resource_version: Option<String>,
 }
 
@@ -43,20 +49,25 @@ impl LegacyToken {
     }
 }
 
-fn from_secret(s: &Secret) -> LegacyToken {
-    let kid = s
+fn from_secret(s: &Secret, kidless: Option<&crate::keys::PublicKey>) -> LegacyToken {
+    let token = s
         .data
         .as_ref()
         .and_then(|d| d.get(TOKEN_KEY))
-        .filter(|t| !t.0.is_empty())
-        .and_then(|t| {
-            // Only the header is read; the bytes stay in this function.
-            let text = String::from_utf8_lossy(&t.0);
-            crate::token::decode(&text)
-                .ok()
-                .and_then(|d| d.kid().map(str::to_string))
-        });
+        .filter(|t| !t.0.is_empty());
+    let empty = token.is_none();
+    // Only the header is read (and, for a token without a kid, the signature checked); the
+    // bytes stay in this function.
+    let decoded = token.and_then(|t| crate::token::decode(&String::from_utf8_lossy(&t.0)).ok());
+    let kid = decoded.as_ref().and_then(|d| match d.kid() {
+        Some(k) => Some(k.to_string()),
+        None => kidless
+            .filter(|key| d.verify_with(key))
+            .map(crate::keys::PublicKey::kid),
+    });
     LegacyToken {
+        empty,
+        unreadable: !empty && kid.is_none(),
         namespace: s.metadata.namespace.clone().unwrap_or_default(),
         name: s.metadata.name.clone().unwrap_or_default(),
         service_account: s
@@ -71,8 +82,12 @@ fn from_secret(s: &Secret) -> LegacyToken {
 }
 
 impl Cluster {
-    /// Every legacy token Secret in every namespace, in list order (paged, bounded).
-    pub async fn legacy_tokens(&self) -> Result<Vec<LegacyToken>, ClusterError> {
+    /// Every legacy token Secret in every namespace, in list order (paged, bounded). A token
+    /// without a kid is attributed to `kidless` when that key verifies it.
+    pub async fn legacy_tokens(
+        &self,
+        kidless: Option<&crate::keys::PublicKey>,
+    ) -> Result<Vec<LegacyToken>, ClusterError> {
         let api: Api<Secret> = Api::all(self.client.clone());
         let url = format!("/api/v1/secrets?fieldSelector=type%3D{LEGACY_TOKEN_TYPE}");
         let mut out = Vec::new();
@@ -90,7 +105,7 @@ impl Cluster {
                 page.items
                     .iter()
                     .filter(|s| s.type_.as_deref() == Some(LEGACY_TOKEN_TYPE))
-                    .map(from_secret),
+                    .map(|s| from_secret(s, kidless)),
             );
             if out.len() > MAX_SECRETS {
                 return Err(ClusterError::BadResponse {
@@ -106,24 +121,50 @@ impl Cluster {
         }
     }
 
-    /// One legacy token Secret, read again.
-    pub async fn legacy_token(&self, ns: &str, name: &str) -> Result<LegacyToken, ClusterError> {
+    /// One legacy token Secret, read again; `None` when it was deleted meanwhile.
+    pub async fn legacy_token(
+        &self,
+        ns: &str,
+        name: &str,
+        kidless: Option<&crate::keys::PublicKey>,
+    ) -> Result<Option<LegacyToken>, ClusterError> {
         let api: Api<Secret> = Api::namespaced(self.client.clone(), ns);
         let url = format!("/api/v1/namespaces/{ns}/secrets/{name}");
-        Ok(from_secret(&bounded("GET", &url, api.get(name)).await?))
+        match bounded("GET", &url, api.get(name)).await {
+            Ok(s) => Ok(Some(from_secret(&s, kidless))),
+            Err(e) if e.status_code() == Some(404) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
-    /// Remove the token from a legacy token Secret (an update on the `resourceVersion` read, so
-    /// a Secret changed in between is not overwritten), for the tokens controller to issue a
-    /// new one with its current key.
-    pub async fn clear_legacy_token(&self, ns: &str, name: &str) -> Result<(), ClusterError> {
+    /// Remove the token from a legacy token Secret for the tokens controller to issue a new
+    /// one with its current key, only while it still carries kid `only_if` (read now, and the
+    /// update made on that read's `resourceVersion`: a Secret changed or deleted in between is
+    /// left alone). Returns whether it was cleared.
+    pub async fn clear_legacy_token(
+        &self,
+        ns: &str,
+        name: &str,
+        only_if: &crate::keys::PublicKey,
+    ) -> Result<bool, ClusterError> {
         let api: Api<Secret> = Api::namespaced(self.client.clone(), ns);
         let url = format!("/api/v1/namespaces/{ns}/secrets/{name}");
-        let mut s = bounded("GET", &url, api.get(name)).await?;
+        let mut s = match bounded("GET", &url, api.get(name)).await {
+            Ok(s) => s,
+            Err(e) if e.status_code() == Some(404) => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        if from_secret(&s, Some(only_if)).kid.as_deref() != Some(only_if.kid().as_str()) {
+            return Ok(false);
+        }
         if let Some(d) = s.data.as_mut() {
             d.remove(TOKEN_KEY);
         }
-        bounded("PUT", &url, api.replace(name, &PostParams::default(), &s)).await?;
-        Ok(())
+        match bounded("PUT", &url, api.replace(name, &PostParams::default(), &s)).await {
+            Ok(_) => Ok(true),
+            // Changed (409) or deleted (404) since the read: the next look decides.
+            Err(e) if matches!(e.status_code(), Some(404 | 409)) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }

@@ -32,19 +32,36 @@ pub fn serviceaccount_counters(text: &str) -> BTreeMap<String, u64> {
         .collect()
 }
 
-/// One `serviceaccount_*_total` sample line: `name{labels} value [timestamp]`.
+/// One `serviceaccount_*_total` sample line (or `process_start_time_seconds`, which says when
+/// the counters started): `name{labels} value [timestamp] [# exemplar]`.
 fn sample(line: &str) -> Option<(&str, f64)> {
-    if !line.starts_with("serviceaccount_") {
+    if !(line.starts_with("serviceaccount_") || line.starts_with("process_start_time_seconds")) {
         return None;
     }
-    let name_end = line.find(['{', ' '])?;
+    let name_end = line.find(['{', ' ', '\t'])?;
     let name = &line[..name_end];
-    if !name.ends_with("_total") {
+    if !(name.ends_with("_total") || name == "process_start_time_seconds") {
         return None;
     }
     let rest = match line[name_end..].strip_prefix('{') {
-        // Label values may hold `}` inside quotes; the value follows the last `}`.
-        Some(_) => &line[line.rfind('}')? + 1..],
+        // The label block ends at the first `}` outside a quoted value (`\"` escapes a quote).
+        Some(labels) => {
+            let (mut quoted, mut escaped) = (false, false);
+            let mut end = None;
+            for (i, c) in labels.char_indices() {
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' if quoted => escaped = true,
+                    '"' => quoted = !quoted,
+                    '}' if !quoted => {
+                        end = Some(i);
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            &labels[end? + 1..]
+        }
         None => &line[name_end..],
     };
     let value: f64 = rest.split_whitespace().next()?.parse().ok()?;
@@ -130,16 +147,22 @@ serviceaccount_stale_tokens_total 0
 serviceaccount_legacy_auto_token_uses_total{} 2
 serviceaccount_legacy_manual_token_uses_total{x=\"a}b\"} 4 1700000000000
 serviceaccount_legacy_manual_token_uses_total{x=\"c\"} 1
+serviceaccount_stale_tokens_total{x=\"q\\\"}\"}\t2 # {trace_id=\"t\"} 9
+process_start_time_seconds 1.7e9
 serviceaccount_valid_tokens_total 1.5e+06
 apiserver_request_total{verb=\"GET\"} 99
 serviceaccount_other_gauge 7
 ";
         let c = serviceaccount_counters(text);
         assert_eq!(c["serviceaccount_legacy_tokens_total"], 3);
-        assert_eq!(c["serviceaccount_stale_tokens_total"], 0);
+        assert_eq!(
+            c["serviceaccount_stale_tokens_total"], 2,
+            "exemplar and tab"
+        );
+        assert_eq!(c["process_start_time_seconds"], 1_700_000_000);
         assert_eq!(c["serviceaccount_legacy_auto_token_uses_total"], 2);
         assert_eq!(c["serviceaccount_legacy_manual_token_uses_total"], 5);
         assert_eq!(c["serviceaccount_valid_tokens_total"], 1_500_000);
-        assert_eq!(c.len(), 5, "{c:?}");
+        assert_eq!(c.len(), 6, "{c:?}");
     }
 }

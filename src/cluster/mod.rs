@@ -221,6 +221,14 @@ impl ClusterError {
         }
     }
 
+    /// The HTTP status the apiserver answered with, when it answered with one.
+    pub fn status_code(&self) -> Option<u16> {
+        match self {
+            ClusterError::Api { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
     /// Whatever the variant, this error as one line with its causes.
     pub fn chain(&self) -> String {
         error_chain(self)

@@ -49,7 +49,7 @@ pub fn run(args: DriftArgs, printer: &Printer) -> anyhow::Result<()> {
                 Err(e) => PlaceKids::err(args.issuer.clone(), e.chain()),
             };
         // Legacy token Secrets by the kid of their token (issue 18); RBAC may forbid the list.
-        let legacy = match cluster.legacy_tokens().await {
+        let legacy = match cluster.legacy_tokens(None).await {
             Ok(tokens) => {
                 let mut per_kid: Vec<(String, usize)> = Vec::new();
                 for kid in tokens.iter().filter_map(|t| t.kid.clone()) {

@@ -16,6 +16,7 @@ mod publish;
 mod rehearse;
 mod rehearse_nodes;
 mod rotate;
+mod signer;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -41,6 +42,7 @@ pub fn dispatch(command: Command, printer: &Printer) -> anyhow::Result<()> {
         Command::Manifest(a) => manifest::run(a, printer),
         Command::Rotate(a) => rotate::run(*a, printer),
         Command::Rehearse(a) => rehearse::run(a, printer),
+        Command::Signer(a) => signer::run(a, printer),
         Command::Completions(a) => completions::run(a),
     }
 }

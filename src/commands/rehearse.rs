@@ -239,7 +239,13 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
             }
             Err(RotateError::GateClosed(why)) => {
                 let state = RotationState::load(&state_path)?;
-                let Some(t) = run::retire_not_before(&state).filter(|t| *t > now) else {
+                // The two waits a rehearsal jumps over: the published max-age before switch
+                // (relying parties' caches), and the retire window.
+                let wait = match state.next_stage() {
+                    Some(Stage::Switch) => crate::rotation::public::unchecked_not_before(&state),
+                    _ => run::retire_not_before(&state),
+                };
+                let Some(t) = wait.filter(|t| *t > now) else {
                     bail!("rehearsal stuck at a closed gate: {why}");
                 };
                 if !printer.json() {

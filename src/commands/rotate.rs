@@ -548,11 +548,14 @@ fn status(
             "a fresh token must carry the new kid and verify ({})",
             run::verify_token_source(&s)
         ),
-        (Some(Stage::Retire), _) => match not_before {
-            Some(t) if now < t => format!("waits until {}", crate::text::time_from(t, now)),
-            Some(_) => "open".into(),
-            None => "after switch".into(),
-        },
+        (Some(Stage::Retire), _) => format!(
+            "{}; then no legacy token Secret may carry the old kid (or --reissue-legacy-tokens / --allow-breaking-legacy-tokens)",
+            match not_before {
+                Some(t) if now < t => format!("waits until {}", crate::text::time_from(t, now)),
+                Some(_) => "the window has passed".into(),
+                None => "after switch".into(),
+            }
+        ),
         (Some(Stage::Generate), _) => "open".into(),
     };
     if printer.json() {

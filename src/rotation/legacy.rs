@@ -32,6 +32,14 @@ fn named(v: &[LegacyToken]) -> String {
     s.join(", ")
 }
 
+/// The old public key, for tokens that carry no kid (from the first node's key files).
+fn old_public(ctx: &mut Ctx<'_>) -> Result<Option<crate::keys::PublicKey>> {
+    let old = ctx.state.old.kid.clone();
+    Ok(super::stages::trusted_keys(ctx)?
+        .into_iter()
+        .find(|k| k.kid() == old))
+}
+
 /// The gate; its notes go into the retire report.
 pub(super) fn legacy_gate(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
     let old = ctx.state.old.kid.clone();
@@ -45,8 +53,7 @@ pub(super) fn legacy_gate(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
         ));
         return Ok(());
     }
-    let cluster = ctx.cluster();
-    let Some(cfg) = cluster else {
+    let Some(cfg) = ctx.cluster() else {
         if let Some(who) = ctx.opts.allow_breaking_legacy_tokens.clone() {
             return allow(ctx, r, format!("{who}, without a cluster to list them"));
         }
@@ -54,38 +61,66 @@ pub(super) fn legacy_gate(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
             "refusing to retire kid {old} unchecked: legacy token Secrets (type kubernetes.io/service-account-token) signed with it stop working at retire, and this rotation has no cluster to list them; run `sakr rotate next --kubeconfig FILE` so sakr can check, or `sakr rotate next --allow-breaking-legacy-tokens` to record that you checked (kubectl get secrets -A --field-selector type=kubernetes.io/service-account-token)"
         )));
     };
+    let old_key = old_public(ctx)?;
     let live = Live::connect(&cfg)?;
     let all = live
-        .block_on(live.cluster.legacy_tokens())
+        .block_on(live.cluster.legacy_tokens(old_key.as_ref()))
         .map_err(|e| other(anyhow::anyhow!("listing legacy token Secrets: {e}")))?;
-    let with_old: Vec<LegacyToken> = all
-        .iter()
-        .filter(|t| t.kid.as_deref() == Some(old.as_str()))
-        .cloned()
-        .collect();
-    if with_old.is_empty() {
+    let pick = |f: &dyn Fn(&LegacyToken) -> bool| -> Vec<LegacyToken> {
+        all.iter().filter(|t| f(t)).cloned().collect()
+    };
+    let with_old = pick(&|t| t.kid.as_deref() == Some(old.as_str()));
+    // A Secret without a token is one kube-controller-manager has still to fill (a re-issue
+    // of an earlier run in progress): its token is not known to be safe yet.
+    let empty = pick(&|t| t.empty);
+    let unreadable = pick(&|t| t.unreadable);
+    if !unreadable.is_empty() {
+        r.notes.push(format!(
+            "{} legacy token Secret(s) hold a token sakr cannot read (not a JWT, or no kid and not signed by the old key): {}",
+            unreadable.len(),
+            named(&unreadable)
+        ));
+    }
+    if with_old.is_empty() && empty.is_empty() {
         r.notes.push(format!(
             "no legacy token Secret carries the old kid {old} ({} checked in every namespace)",
             all.len()
         ));
         return Ok(());
     }
-    if ctx.opts.reissue_legacy_tokens {
-        return reissue(ctx, &live, &with_old, r);
-    }
     if let Some(who) = ctx.opts.allow_breaking_legacy_tokens.clone() {
         return allow(
             ctx,
             r,
             format!(
-                "{who}, for {} Secret(s) with the old kid: {}",
+                "{who}, for {} Secret(s) with the old kid{}: {}",
                 with_old.len(),
-                named(&with_old)
+                if empty.is_empty() {
+                    String::new()
+                } else {
+                    format!(" and {} without a token yet", empty.len())
+                },
+                named(&[with_old.clone(), empty.clone()].concat())
             ),
         );
     }
+    if ctx.opts.reissue_legacy_tokens {
+        let Some(key) = old_key else {
+            return Err(other(anyhow::anyhow!(
+                "the old public key (kid {old}) is in no key file of the first node: cannot tell its tokens apart"
+            )));
+        };
+        return reissue(ctx, &live, &key, &with_old, &empty, r);
+    }
+    if with_old.is_empty() {
+        return Err(RotateError::GateClosed(format!(
+            "waiting for kube-controller-manager to issue a token into {} legacy token Secret(s) whose token was removed: {}; run `sakr rotate next --reissue-legacy-tokens` again",
+            empty.len(),
+            named(&empty)
+        )));
+    }
     Err(RotateError::Refused(format!(
-        "refusing to retire kid {old}: {} legacy token Secret(s) still carry it and stop working at retire: {}. `sakr rotate next --reissue-legacy-tokens` has kube-controller-manager re-sign them with the new key; `sakr rotate next --allow-breaking-legacy-tokens` records that you accept breaking them",
+        "refusing to retire kid {old}: {} legacy token Secret(s) still carry it and stop working at retire: {}. `sakr rotate next --reissue-legacy-tokens` has kube-controller-manager re-sign them with the new key (the old token stops working at once: kube-apiserver checks a legacy token against its Secret); `sakr rotate next --allow-breaking-legacy-tokens` records that you accept breaking them",
         with_old.len(),
         named(&with_old)
     )))
@@ -104,15 +139,16 @@ fn allow(ctx: &mut Ctx<'_>, r: &mut StepReport, note: String) -> Result<()> {
     Ok(())
 }
 
-/// Clear each token, then wait until the tokens controller has issued a new one with another
-/// kid than the old one; report each.
+/// Clear each token that still carries the old kid, then wait until the tokens controller has
+/// issued a new one with the new kid (a Secret deleted meanwhile is done); report each.
 fn reissue(
     ctx: &mut Ctx<'_>,
     live: &Live,
+    old_key: &crate::keys::PublicKey,
     with_old: &[LegacyToken],
+    empty: &[LegacyToken],
     r: &mut StepReport,
 ) -> Result<()> {
-    let old = &ctx.state.old.kid;
     if ctx.opts.dry_run {
         r.notes.push(format!(
             "would have kube-controller-manager re-sign {} legacy token Secret(s): {}",
@@ -121,28 +157,51 @@ fn reissue(
         ));
         return Ok(());
     }
+    let new = ctx.state.new.kid.clone();
+    let mut pending: Vec<LegacyToken> = empty.to_vec();
     for t in with_old {
-        live.block_on(live.cluster.clear_legacy_token(&t.namespace, &t.name))
-            .map_err(|e| other(anyhow::anyhow!("re-issuing {}: {e}", t.place())))?;
+        live.block_on(
+            live.cluster
+                .clear_legacy_token(&t.namespace, &t.name, old_key),
+        )
+        .map_err(|e| other(anyhow::anyhow!("re-issuing {}: {e}", t.place())))?;
+        // Cleared, or changed meanwhile: either way the next reads decide.
+        pending.push(t.clone());
     }
     let start = Instant::now();
-    let mut pending: Vec<LegacyToken> = with_old.to_vec();
-    let mut done = Vec::new();
+    let mut done: Vec<String> = Vec::new();
     while !pending.is_empty() {
         let mut still = Vec::new();
         for t in pending {
             let now = live
-                .block_on(live.cluster.legacy_token(&t.namespace, &t.name))
+                .block_on(
+                    live.cluster
+                        .legacy_token(&t.namespace, &t.name, Some(old_key)),
+                )
                 .map_err(|e| other(anyhow::anyhow!("reading {} again: {e}", t.place())))?;
-            match &now.kid {
-                Some(k) if *k == ctx.state.new.kid => done.push(now),
-                Some(k) if k != old => {
+            match now {
+                None => done.push(format!(
+                    "legacy token Secret {} was deleted meanwhile",
+                    t.place()
+                )),
+                Some(n) if n.kid.as_deref() == Some(new.as_str()) => done.push(format!(
+                    "legacy token Secret {} re-signed by kube-controller-manager: kid {new}",
+                    n.place()
+                )),
+                Some(n) if n.empty => still.push(t),
+                Some(n) if n.kid.as_deref() == Some(old_key.kid().as_str()) => {
                     return Err(RotateError::Refused(format!(
-                        "legacy token Secret {} was re-signed with kid {k}, neither the old nor the new key: kube-controller-manager's --service-account-private-key-file is not the rotation's new key (see `sakr manifest show`)",
-                        now.place()
+                        "legacy token Secret {} was re-issued with the old kid: kube-controller-manager still signs with the old key (restart it with the new --service-account-private-key-file, see `sakr manifest show`), then run `sakr rotate next --reissue-legacy-tokens` again",
+                        n.place()
                     )));
                 }
-                _ => still.push(t),
+                Some(n) => {
+                    return Err(RotateError::Refused(format!(
+                        "legacy token Secret {} was re-signed with kid {}, neither the old nor the new key: kube-controller-manager's --service-account-private-key-file is not the rotation's new key (see `sakr manifest show`)",
+                        n.place(),
+                        n.kid.as_deref().unwrap_or("(none)")
+                    )));
+                }
             }
         }
         pending = still;
@@ -157,12 +216,6 @@ fn reissue(
             std::thread::sleep(Duration::from_millis(500));
         }
     }
-    for t in &done {
-        r.notes.push(format!(
-            "legacy token Secret {} re-signed by kube-controller-manager: kid {}",
-            t.place(),
-            t.kid.as_deref().unwrap_or("?")
-        ));
-    }
+    r.notes.extend(done);
     Ok(())
 }

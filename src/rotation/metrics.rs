@@ -75,6 +75,9 @@ pub(super) fn snapshot(ctx: &Ctx<'_>) -> Vec<ApiserverMetrics> {
     }
 }
 
+/// The start time of the apiserver process, read beside the counters.
+const START: &str = "process_start_time_seconds";
+
 /// One line per apiserver: its counters, or why there are none.
 pub fn lines(snap: &[ApiserverMetrics]) -> Vec<String> {
     snap.iter()
@@ -88,6 +91,7 @@ pub fn lines(snap: &[ApiserverMetrics]) -> Vec<String> {
                 m.apiserver,
                 m.counters
                     .iter()
+                    .filter(|(k, _)| k.as_str() != START)
                     .map(|(k, v)| format!("{k}={v}"))
                     .collect::<Vec<_>>()
                     .join(" ")
@@ -105,13 +109,27 @@ pub fn growth(at_switch: &[ApiserverMetrics], before_retire: &[ApiserverMetrics]
         let Some(then) = at_switch.iter().find(|m| m.apiserver == now.apiserver) else {
             continue;
         };
+        // Restarted in between: its counters start again from zero.
+        let started = |m: &ApiserverMetrics| m.counters.get(START).copied();
+        if started(now) != started(then) {
+            out.push(format!(
+                "{} restarted since the counters were read after switch: what they count before retire is since that restart",
+                now.apiserver
+            ));
+        }
         for (name, v) in &now.counters {
+            if name == START {
+                continue;
+            }
             let Some(was) = then.counters.get(name) else {
                 continue;
             };
-            if v > was && (name.contains("legacy") || name.contains("stale")) {
+            if v > was
+                && started(now) == started(then)
+                && (name.contains("legacy") || name.contains("stale"))
+            {
                 out.push(format!(
-                    "{name} grew by {} on {} since switch: some client still presents {} tokens (they may be signed with the old key)",
+                    "{name} grew by {} on {} since the switch: some client still presents {} tokens (they may be signed with the old key)",
                     v - was,
                     now.apiserver,
                     if name.contains("stale") {

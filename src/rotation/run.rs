@@ -318,15 +318,14 @@ pub fn next(
         return Ok(r);
     };
     let mut r = StepReport::new(Some(stage), opts.dry_run);
+    // Saved with the stage (or with the wait's record), never on its own: every state write
+    // is a whole step of the rotation.
     let mut state = state;
     if let (Some(who), None) = (&opts.no_public_check, &state.no_public_check) {
         state.no_public_check = Some(StageRecord {
             at: now,
             note: Some(who.clone()),
         });
-        if !opts.dry_run {
-            store.save(&state)?;
-        }
     }
     let mut ctx = context(&mut store, &lock, state, now, opts)?;
     use super::stages;

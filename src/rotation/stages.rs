@@ -142,8 +142,27 @@ pub(super) fn trust(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
 pub(super) fn switch(path: &Path, ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
     require_published(&ctx.state)?;
     // What relying parties see: before anything in the cluster, which is cheaper to wait for.
-    let seen = super::public::public_gate(&mut ctx.state, ctx.now)?;
-    r.notes.extend(seen);
+    // A switch already under way (a node switched by an interrupted run) is finished without
+    // asking again: the gate was open when it began.
+    let resuming = ctx
+        .state
+        .nodes
+        .iter()
+        .any(|n| n.stages.contains_key(&Stage::Switch));
+    if !resuming {
+        match super::public::public_gate(&mut ctx.state, ctx.now) {
+            Ok(seen) => r.notes.extend(seen),
+            Err(e @ RotateError::GateClosed(_)) => {
+                // What it saw (and when it first saw the new kid, which the wait counts from)
+                // is kept for the next run and for `rotate status`.
+                if !ctx.opts.dry_run {
+                    ctx.store.save(&ctx.state)?;
+                }
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        }
+    }
     ctx.fleet.open_sessions();
     let kid = ctx.state.new.kid.clone();
     match ctx.state.apiservers.clone() {
@@ -192,19 +211,6 @@ pub(super) fn switch(path: &Path, ctx: &mut Ctx<'_>, r: &mut StepReport) -> Resu
             }
             None => gates::cluster_gate(&cfg, &kid)?,
         },
-    }
-    // The token counters as the gate opens: the baseline the retire report compares with
-    // (taken before the edit, while every apiserver answers).
-    if !ctx.opts.dry_run && !ctx.state.metrics.contains_key(&Stage::Switch) {
-        let snap = super::metrics::snapshot(ctx);
-        r.notes.extend(
-            super::metrics::lines(&snap)
-                .into_iter()
-                .map(|l| format!("token counters at switch: {l}")),
-        );
-        if !snap.is_empty() {
-            ctx.state.metrics.insert(Stage::Switch, snap);
-        }
     }
     let expect = Expect::SignsWith(new_public(ctx)?);
     let action = Action::SignWith(ctx.state.new.private_key.clone());
@@ -283,6 +289,29 @@ fn check_fresh_token(
 }
 
 pub(super) fn verify(
+    ctx: &mut Ctx<'_>,
+    mint: Option<TokenSource<'_>>,
+    r: &mut StepReport,
+) -> Result<()> {
+    let result = verify_token(ctx, mint, r);
+    // The token counters once every apiserver signs with the new key and answers again (the
+    // switch restarted each of them, which zeroes its counters): the baseline the retire
+    // report compares with.
+    if result.is_ok() && !ctx.opts.dry_run {
+        let snap = super::metrics::snapshot(ctx);
+        r.notes.extend(
+            super::metrics::lines(&snap)
+                .into_iter()
+                .map(|l| format!("token counters after switch: {l}")),
+        );
+        if !snap.is_empty() {
+            ctx.state.metrics.insert(Stage::Verify, snap);
+        }
+    }
+    result
+}
+
+fn verify_token(
     ctx: &mut Ctx<'_>,
     mint: Option<TokenSource<'_>>,
     r: &mut StepReport,
@@ -407,8 +436,15 @@ pub(super) fn retire(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
         )));
     }
     // Legacy token Secrets signed with the old key stop working now: checked (and re-issued)
-    // before anything changes.
-    super::legacy::legacy_gate(ctx, r)?;
+    // before anything changes; a retire already under way is finished without asking again.
+    if !ctx
+        .state
+        .nodes
+        .iter()
+        .any(|n| n.stages.contains_key(&Stage::Retire))
+    {
+        super::legacy::legacy_gate(ctx, r)?;
+    }
     // What still presents legacy or stale tokens, by the apiservers' own counters.
     let snap = super::metrics::snapshot(ctx);
     r.notes.extend(
@@ -416,8 +452,8 @@ pub(super) fn retire(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
             .into_iter()
             .map(|l| format!("token counters before retire: {l}")),
     );
-    if let Some(at_switch) = ctx.state.metrics.get(&Stage::Switch) {
-        r.notes.extend(super::metrics::growth(at_switch, &snap));
+    if let Some(after_switch) = ctx.state.metrics.get(&Stage::Verify) {
+        r.notes.extend(super::metrics::growth(after_switch, &snap));
     }
     if !snap.is_empty() && !ctx.opts.dry_run {
         ctx.state.metrics.insert(Stage::Retire, snap);

@@ -250,6 +250,11 @@ pub struct PublicView {
     /// The longest a cache or relying party may keep a JWKS: the response's `Cache-Control`
     /// max-age, or the published one, whichever is longer.
     pub max_age_seconds: i64,
+    /// When the public `jwks_uri` was first seen serving the new kid: a relying party that
+    /// fetched just before (from a cache still holding the old JWKS) keeps the old one for a
+    /// max-age from about then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_seen_new: Option<jiff::Timestamp>,
 }
 
 #[derive(Debug, thiserror::Error)]

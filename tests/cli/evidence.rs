@@ -15,6 +15,8 @@ use crate::manifest::Node;
 use crate::rotate::mint;
 use crate::servers::https_cache::CachedIssuer;
 use crate::support::*;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 const MAX_AGE: u64 = 3;
 
@@ -213,13 +215,27 @@ fn the_public_check_fails_clearly_and_can_be_turned_off_on_the_record() {
     let out = rotate(&node2, &state2, &issuer.ca_file, &["next"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains(&dead), "{}", stderr(&out));
-    // The operator knows this runner cannot reach it: recorded, shown, and the switch runs.
-    let out = rotate(
-        &node2,
-        &state2,
-        &issuer.ca_file,
-        &["next", "--no-public-check"],
-    );
+    // The operator knows this runner cannot reach it: the fetch is skipped, not the wait
+    // (the published max-age since publish); then recorded, shown, and the switch runs.
+    let t = Instant::now();
+    let out = loop {
+        let out = rotate(
+            &node2,
+            &state2,
+            &issuer.ca_file,
+            &["next", "--no-public-check"],
+        );
+        if out.status.code() != Some(3) {
+            break out;
+        }
+        assert!(
+            stderr(&out).contains("the public jwks_uri is not fetched: --no-public-check"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(t.elapsed() < Duration::from_secs(30));
+        std::thread::sleep(Duration::from_millis(200));
+    };
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("relying parties' view not checked"),
@@ -283,6 +299,24 @@ fn retire_waits_for_legacy_tokens_and_reissue_re_signs_them() {
     let old_token = mint(&pki.join("sa.key"));
     let old_kid = header_kid(&old_token);
     cluster.plant_legacy_token("default", "build-robot-token", "build-robot", &old_token);
+    // A token from before kube-controller-manager wrote kids (Kubernetes < 1.16): no kid,
+    // signed by the old key (openssl, RS256).
+    let head = URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","typ":"JWT"}"#);
+    let body = URL_SAFE_NO_PAD
+        .encode(r#"{"iss":"kubernetes/serviceaccount","sub":"system:serviceaccount:default:old"}"#);
+    let sig = sh(
+        &format!(
+            "printf '%s' '{head}.{body}' | openssl dgst -sha256 -sign {} | basenc --base64url | tr -d '=\\n'",
+            pki.join("sa.key").display()
+        ),
+        node.root.path(),
+    );
+    cluster.plant_legacy_token(
+        "default",
+        "kidless-token",
+        "old",
+        &format!("{head}.{body}.{sig}"),
+    );
     cluster.plant_legacy_token("kube-system", "old-ci-token", "ci", &old_token);
     cluster.plant_secret("default", "not-a-legacy-token", "Opaque", "x", &old_token);
     let state = node.root.path().join("rotation.json");
@@ -340,8 +374,9 @@ fn retire_waits_for_legacy_tokens_and_reissue_re_signs_them() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let e = stderr(&out);
     assert!(
-        e.contains("2 legacy token Secret(s) still carry it")
+        e.contains("3 legacy token Secret(s) still carry it")
             && e.contains("default/build-robot-token")
+            && e.contains("default/kidless-token")
             && e.contains("kube-system/old-ci-token")
             && !e.contains("not-a-legacy-token"),
         "{e}"
@@ -356,6 +391,7 @@ fn retire_waits_for_legacy_tokens_and_reissue_re_signs_them() {
     assert!(out.status.success(), "{}", stderr(&out));
     for (ns, name) in [
         ("default", "build-robot-token"),
+        ("default", "kidless-token"),
         ("kube-system", "old-ci-token"),
     ] {
         assert_eq!(secret_kid(&cluster, ns, name), new_kid, "{ns}/{name}");
@@ -385,7 +421,7 @@ fn retire_waits_for_legacy_tokens_and_reissue_re_signs_them() {
     assert!(!stderr(&out).contains("serviceaccount_valid_tokens_total grew"));
     let s = state_json(&state);
     assert_eq!(
-        s["metrics"]["switch"][0]["counters"]["serviceaccount_legacy_tokens_total"],
+        s["metrics"]["verify"][0]["counters"]["serviceaccount_legacy_tokens_total"],
         3
     );
     assert_eq!(
@@ -394,7 +430,7 @@ fn retire_waits_for_legacy_tokens_and_reissue_re_signs_them() {
     );
     let status = rotate(&node, &state, &unused_ca, &["status"]);
     assert!(
-        stdout(&status).contains("token counters at switch:")
+        stdout(&status).contains("token counters at verify:")
             && stdout(&status).contains("serviceaccount_legacy_tokens_total=3"),
         "{}",
         stdout(&status)

@@ -252,6 +252,7 @@ fn rotate_start_next_status_and_abort_match_the_schema() {
         .args(["--name", "sa-next", "-a", "ecdsa-p256", "--state"])
         .arg(&state)
         .arg("--no-public-check")
+        .args(["--cache-control", "public, max-age=0"])
         .arg("--publish-to")
         .arg(format!("file://{}", published.display()))
         .args(["--issuer", ISSUER])
@@ -327,6 +328,10 @@ const NOT_HERE: &[(&str, &str)] = &[
     ("jwks", "prints the JWKS itself, whatever -o says"),
     ("discovery", "prints the discovery document itself"),
     ("completions", "prints a shell script"),
+    (
+        "signer serve",
+        "a long-running server: log lines on stderr, no document",
+    ),
     (
         "manifest show",
         "docs/json/manifest-show.schema.json (being redesigned, issue 14.9)",

@@ -35,6 +35,7 @@ mod rotate_hardening;
 mod rotate_k8s_state;
 mod rotate_live;
 mod servers;
+mod signer;
 mod sshd_nodes;
 mod token_review;
 mod verify_cmd;

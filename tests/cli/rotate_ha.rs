@@ -120,6 +120,7 @@ impl Ha {
         c.args(["rotate", "start", "--state", STATE, "--name", "sa-next"])
             .args(["-a", "ecdsa-p256", "--issuer", ISSUER])
             .arg("--no-public-check")
+            .args(["--cache-control", "public, max-age=0"])
             .arg("--publish-to")
             .arg(format!("file://{}", self.published().display()))
             .arg("--kubeconfig")

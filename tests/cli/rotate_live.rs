@@ -81,6 +81,7 @@ pub fn start_single_node(node: &Node, state: &str, issuer: &str) -> assert_cmd::
     ])
     .args(["--state", state])
     .arg("--no-public-check")
+    .args(["--cache-control", "public, max-age=0"])
     .arg("--publish-to")
     .arg(format!("file://{}", published.display()))
     .args(["--issuer", issuer])

@@ -1,0 +1,172 @@
+//! `sakr signer init | serve | status` (issue 20): thin over [`crate::signer`].
+
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+use serde::Serialize;
+
+use crate::cli::{SignerAction, SignerArgs};
+use crate::output::Printer;
+use crate::signer::config::{CONFIG_VERSION, Config, KeyEntry};
+use crate::signer::keyset::KeySet;
+
+pub fn run(args: SignerArgs, printer: &Printer) -> anyhow::Result<()> {
+    match args.action {
+        SignerAction::Init {
+            config,
+            key,
+            generate,
+            key_dir,
+            max_token_expiration,
+        } => {
+            let max =
+                super::rotate::parse_duration("--max-token-expiration", &max_token_expiration)?;
+            if std::fs::symlink_metadata(&config).is_ok() {
+                bail!(
+                    "--config {}: exists; edit it, or choose another file",
+                    config.display()
+                );
+            }
+            let path = match (key, generate, key_dir) {
+                (Some(k), _, _) => std::path::absolute(&k)?,
+                (None, Some(alg), Some(dir)) => generate_into(alg, &dir)?,
+                _ => bail!("give --key PRIVATE.pem or --generate ALG --key-dir DIR"),
+            };
+            let cfg = Config {
+                version: CONFIG_VERSION,
+                max_token_expiration_seconds: max,
+                keys: vec![KeyEntry {
+                    name: "key-1".into(),
+                    backend: "file".into(),
+                    path: Some(path),
+                    active: true,
+                    exclude_from_discovery: false,
+                }],
+            };
+            cfg.check(&config)?;
+            // Every key opens before the file exists.
+            let set = KeySet::open(&cfg, &config)?;
+            cfg.write(&config)
+                .with_context(|| format!("writing {}", config.display()))?;
+            printer.note(&format!(
+                "wrote {} (0600): active key kid {}",
+                config.display(),
+                set.active().kid
+            ));
+            status(&set, printer);
+            Ok(())
+        }
+        SignerAction::Status { config } => {
+            let set = KeySet::load(&config)?;
+            status(&set, printer);
+            Ok(())
+        }
+        SignerAction::Serve {
+            config,
+            socket,
+            refresh_hint,
+        } => {
+            let hint = super::rotate::parse_duration("--refresh-hint", &refresh_hint)?;
+            if !(1..=86_400).contains(&hint) {
+                bail!("--refresh-hint {refresh_hint:?}: between 1s and 24h");
+            }
+            let set = KeySet::load(&config)?;
+            crate::signer::server::prepare_socket(&socket)?;
+            eprintln!(
+                "sakr signer: serving ExternalJWTSigner v1 and v1alpha1 on {}; {} key(s), active kid {}",
+                socket.display(),
+                set.keys.len(),
+                set.active().kid
+            );
+            let shared = crate::signer::server::Shared::new(set, hint);
+            let rt = crate::cluster::runtime()?;
+            rt.block_on(crate::signer::server::serve(config, socket, shared, |m| {
+                eprintln!("sakr signer: {m}")
+            }))
+        }
+    }
+}
+
+/// A new key in `dir` (0700 when created), named after its kid, written 0600 without replacing
+/// anything.
+fn generate_into(
+    alg: crate::keys::generate::Algorithm,
+    dir: &Path,
+) -> anyhow::Result<std::path::PathBuf> {
+    use std::os::unix::fs::DirBuilderExt as _;
+    let dir = std::path::absolute(dir)?;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .with_context(|| format!("--key-dir {}", dir.display()))?;
+    let g = crate::keys::generate::generate(alg)?;
+    let kid = g.public.kid();
+    let path = dir.join(format!("signer-{}.key", &kid[..12]));
+    crate::fsutil::write_atomic(
+        &path,
+        g.private_pem.expose(),
+        crate::fsutil::WriteOptions::mode(0o600).no_clobber(true),
+    )
+    .with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
+}
+
+#[derive(Serialize)]
+struct KeyRow<'a> {
+    name: &'a str,
+    kid: &'a str,
+    alg: &'a str,
+    active: bool,
+    exclude_from_discovery: bool,
+    source: &'a str,
+}
+
+#[derive(Serialize)]
+struct StatusJson<'a> {
+    max_token_expiration_seconds: i64,
+    keys: Vec<KeyRow<'a>>,
+}
+
+fn status(set: &KeySet, printer: &Printer) {
+    let rows: Vec<KeyRow<'_>> = set
+        .keys
+        .iter()
+        .map(|k| KeyRow {
+            name: &k.name,
+            kid: &k.kid,
+            alg: k.public.alg().as_str(),
+            active: k.active,
+            exclude_from_discovery: k.excluded,
+            source: &k.source,
+        })
+        .collect();
+    if printer.json() {
+        printer.json_doc(&StatusJson {
+            max_token_expiration_seconds: set.max_token_expiration_seconds,
+            keys: rows,
+        });
+        return;
+    }
+    let mut out = String::new();
+    for r in &rows {
+        out.push_str(&format!(
+            "{:<12} {} {:<5} {}{} {}\n",
+            crate::text::printable(r.name),
+            r.kid,
+            r.alg,
+            if r.active { "active" } else { "trusted" },
+            if r.exclude_from_discovery {
+                ", excluded from discovery"
+            } else {
+                ""
+            },
+            crate::text::printable(r.source)
+        ));
+    }
+    out.push_str(&format!(
+        "max token expiration: {}s\n",
+        set.max_token_expiration_seconds
+    ));
+    printer.data(&out);
+}
