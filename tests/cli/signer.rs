@@ -349,3 +349,100 @@ fn bad_key_sets_and_sockets_are_refused_naming_the_entry() {
     );
     assert!(!open.join("s.sock").exists());
 }
+
+/// Hot rotation under load (the must-show): while a client calls Sign continuously, the
+/// key set goes through a whole rotation by config edits and SIGHUP — add the new key, make it
+/// active, drop the old one. No call fails, and every token verifies against the FetchKeys
+/// answer fetched right after it (the keys kube-apiserver would hold at that time).
+#[test]
+fn a_rotation_under_load_fails_no_call_and_every_token_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().to_path_buf();
+    let config = init(dir.path(), "ecdsa-p256");
+    keygen(&work, "next", "ecdsa-p256");
+    let s = serve(dir, &config);
+    let pid = s.child.id().to_string();
+    let socket = s.socket.clone();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let worker = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            rt().block_on(async move {
+                let ch = sakr::signer::client::channel(&socket).await.unwrap();
+                let mut c = v1::external_jwt_signer_client::ExternalJwtSignerClient::new(ch);
+                let (mut calls, mut kids) = (0u64, Vec::<String>::new());
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    let claims = claims_b64();
+                    let signed = c
+                        .sign(v1::SignJwtRequest {
+                            claims: claims.clone(),
+                        })
+                        .await
+                        .expect("no Sign call fails during the rotation")
+                        .into_inner();
+                    let keys = c
+                        .fetch_keys(v1::FetchKeysRequest {})
+                        .await
+                        .expect("no FetchKeys call fails")
+                        .into_inner()
+                        .keys;
+                    let token = format!("{}.{claims}.{}", signed.header, signed.signature);
+                    let decoded = sakr::token::decode(&token).unwrap();
+                    let kid = decoded.kid().unwrap().to_string();
+                    let key = keys
+                        .iter()
+                        .find(|k| k.key_id == kid)
+                        .unwrap_or_else(|| panic!("kid {kid} signed but not in FetchKeys"));
+                    assert!(
+                        !key.exclude_from_oidc_discovery,
+                        "signed with an excluded key"
+                    );
+                    let pem = sakr::keys::pem_encode("PUBLIC KEY", key.key.clone());
+                    let public = sakr::keys::parse_pem_file(pem.as_bytes()).unwrap().blocks[0]
+                        .key
+                        .clone();
+                    assert!(
+                        decoded.verify_with(&public),
+                        "token {calls} does not verify"
+                    );
+                    if kids.last() != Some(&kid) {
+                        kids.push(kid);
+                    }
+                    calls += 1;
+                }
+                (calls, kids)
+            })
+        })
+    };
+    let mut cfg: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&config).unwrap()).unwrap();
+    let write_and_hup = |cfg: &serde_json::Value| {
+        std::fs::write(&config, cfg.to_string()).unwrap();
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-HUP", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        std::thread::sleep(Duration::from_millis(400));
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    // trust: the new key joins the set.
+    cfg["keys"].as_array_mut().unwrap().push(serde_json::json!({
+        "name": "next", "backend": "file", "path": work.join("next.key")
+    }));
+    write_and_hup(&cfg);
+    // switch: the new key signs.
+    cfg["keys"][0]["active"] = false.into();
+    cfg["keys"][1]["active"] = true.into();
+    write_and_hup(&cfg);
+    // retire: the old key leaves.
+    cfg["keys"].as_array_mut().unwrap().remove(0);
+    write_and_hup(&cfg);
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (calls, kids) = worker.join().expect("the client saw no failure");
+    eprintln!("{calls} Sign calls during the rotation, signing kids in order: {kids:?}");
+    assert_eq!(kids.len(), 2, "old key, then new key: {kids:?}");
+    assert!(calls > 10, "the load ran through the rotation: {calls}");
+}
