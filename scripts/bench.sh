@@ -31,6 +31,14 @@ out=$(mktemp)
     echo
     cargo bench --locked --bench commands 2>/dev/null
     echo
+    echo "## External signer (\`cargo bench --bench signer\`)"
+    echo
+    echo "\`sakr signer serve\` (release build) with a file key: Sign over the Unix socket, one call"
+    echo "after another from one gRPC client (as kube-apiserver calls it), after 200 warm-up calls;"
+    echo "resident memory (\`VmRSS\`) idle after start, and after the calls."
+    echo
+    cargo bench --locked --bench signer 2>/dev/null
+    echo
     cat <<'NOTES'
 ## Reading the numbers
 
