@@ -305,6 +305,22 @@ fn refuse_open_private_key(node: &mut dyn Node, f: &Files) -> Result<(), OpsErro
     Ok(())
 }
 
+/// `sa.pub` rewritten as `kids`, in that order: each one's key from `bundle` (a block
+/// kube-apiserver uses) as a `PUBLIC KEY` block, the form kubeadm writes.
+fn bundle_pem(bundle: &KeyFile, kids: &[String]) -> Secret {
+    let mut content = String::new();
+    for kid in kids {
+        if let Some(b) = bundle
+            .blocks
+            .iter()
+            .find(|b| b.key_file_problem().is_none() && b.key.kid() == *kid)
+        {
+            content.push_str(&b.key.to_pem());
+        }
+    }
+    Secret::new(content.into_bytes())
+}
+
 /// What a component loads, for its annotation: the files it reads and their kids.
 fn digest(component: &str, files: &[(&str, &[String])]) -> String {
     let mut h = sha2::Sha256::new();
@@ -407,22 +423,12 @@ pub fn plan_on(
             if pub_after.first() != Some(&kid) {
                 let mut order = vec![kid.clone()];
                 order.extend(pub_kids.iter().filter(|k| **k != kid).cloned());
-                let mut content = String::new();
-                for k in &order {
-                    if let Some(b) = bundle
-                        .blocks
-                        .iter()
-                        .find(|b| b.key_file_problem().is_none() && b.key.kid() == *k)
-                    {
-                        content.push_str(&b.key.to_pem());
-                    }
-                }
                 pub_after = order;
                 key_files.insert(
                     0,
                     KeyFileChange {
                         path: f.public_host.clone(),
-                        content: Secret::new(content.into_bytes()),
+                        content: bundle_pem(&bundle, &pub_after),
                         mode: 0o644,
                         kids_before: pub_kids.clone(),
                         kids_after: pub_after.clone(),
@@ -462,15 +468,11 @@ pub fn plan_on(
                     f.private
                 )));
             }
-            let keep: Vec<&crate::keys::Block> = bundle
-                .blocks
+            pub_after = pub_kids
                 .iter()
-                .filter(|b| b.key_file_problem().is_none() && !kids.contains(&b.key.kid()))
+                .filter(|k| !kids.contains(k))
+                .cloned()
                 .collect();
-            pub_after = used_kids(&KeyFile {
-                blocks: keep.iter().map(|b| (*b).clone()).collect(),
-                skipped: Vec::new(),
-            });
             if pub_after != pub_kids {
                 if pub_after.is_empty() {
                     return Err(OpsError::Refused(format!(
@@ -478,15 +480,9 @@ pub fn plan_on(
                         f.public
                     )));
                 }
-                let mut content = String::new();
-                for kid in &pub_after {
-                    if let Some(b) = keep.iter().find(|b| &b.key.kid() == kid) {
-                        content.push_str(&b.key.to_pem());
-                    }
-                }
                 key_files.push(KeyFileChange {
                     path: f.public_host.clone(),
-                    content: Secret::new(content.into_bytes()),
+                    content: bundle_pem(&bundle, &pub_after),
                     mode: 0o644,
                     kids_before: pub_kids.clone(),
                     kids_after: pub_after.clone(),

@@ -30,6 +30,13 @@ fn not_before(from: jiff::Timestamp, seconds: i64) -> Result<jiff::Timestamp> {
         .map_err(other)
 }
 
+/// The max-age sakr published the JWKS with (`--cache-control`), capped.
+fn published_max_age(cfg: &super::state::PublishConfig) -> i64 {
+    window::max_age(&cfg.cache_control)
+        .unwrap_or(window::DEFAULT_CACHE_MAX_AGE)
+        .clamp(0, MAX_AGE_CAP)
+}
+
 /// ` plus --relying-party-refresh Ns`, when one was given.
 fn refresh_text(state: &RotationState) -> String {
     if state.relying_party_refresh_seconds > 0 {
@@ -48,9 +55,7 @@ fn refresh_text(state: &RotationState) -> String {
 pub fn unchecked_not_before(state: &RotationState) -> Option<jiff::Timestamp> {
     let cfg = state.publish.as_ref()?;
     state.no_public_check.as_ref()?;
-    let max_age = window::max_age(&cfg.cache_control)
-        .unwrap_or(window::DEFAULT_CACHE_MAX_AGE)
-        .clamp(0, MAX_AGE_CAP);
+    let max_age = published_max_age(cfg);
     not_before(
         state.at(Stage::Publish)?,
         max_age.saturating_add(state.relying_party_refresh_seconds),
@@ -70,9 +75,7 @@ pub fn public_gate(state: &mut RotationState, now: jiff::Timestamp) -> Result<Ve
             "the state has a publish target but no publish stage: it was edited; start a new rotation".into(),
         ));
     };
-    let published_max_age = window::max_age(&cfg.cache_control)
-        .unwrap_or(window::DEFAULT_CACHE_MAX_AGE)
-        .clamp(0, MAX_AGE_CAP);
+    let published_max_age = published_max_age(&cfg);
     let kid = state.new.kid.clone();
     if let Some(r) = &state.no_public_check {
         let wait = published_max_age.saturating_add(state.relying_party_refresh_seconds);

@@ -558,12 +558,7 @@ pub fn abort(
     let mut ctx = context(&mut store, &lock, state, now, &opts)?;
     ctx.fleet.open_sessions();
     let switch_begun = ctx.state.done(Stage::Switch)
-        || ctx.state.done(Stage::Trust)
-            && ctx
-                .state
-                .nodes
-                .iter()
-                .any(|n| n.stages.contains_key(&Stage::Switch))
+        || ctx.state.done(Stage::Trust) && ctx.state.any_node_done(Stage::Switch)
         || ctx.state.next_stage() == Some(Stage::Verify);
     // A switch killed before its first node record may still have edited a node: ask them.
     let mut signs_new = switch_begun;

@@ -144,12 +144,7 @@ pub(super) fn switch(path: &Path, ctx: &mut Ctx<'_>, r: &mut StepReport) -> Resu
     // What relying parties see: before anything in the cluster, which is cheaper to wait for.
     // A switch already under way (a node switched by an interrupted run) is finished without
     // asking again: the gate was open when it began.
-    let resuming = ctx
-        .state
-        .nodes
-        .iter()
-        .any(|n| n.stages.contains_key(&Stage::Switch));
-    if !resuming {
+    if !ctx.state.any_node_done(Stage::Switch) {
         match super::public::public_gate(&mut ctx.state, ctx.now) {
             Ok(seen) => r.notes.extend(seen),
             Err(e @ RotateError::GateClosed(_)) => {
@@ -437,12 +432,7 @@ pub(super) fn retire(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
     }
     // Legacy token Secrets signed with the old key stop working now: checked (and re-issued)
     // before anything changes; a retire already under way is finished without asking again.
-    if !ctx
-        .state
-        .nodes
-        .iter()
-        .any(|n| n.stages.contains_key(&Stage::Retire))
-    {
+    if !ctx.state.any_node_done(Stage::Retire) {
         super::legacy::legacy_gate(ctx, r)?;
     }
     // What still presents legacy or stale tokens, by the apiservers' own counters.

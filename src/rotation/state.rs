@@ -287,6 +287,11 @@ impl RotationState {
         self.stages.contains_key(&stage)
     }
 
+    /// Whether some node has been through `stage` (a rolling stage under way, or done).
+    pub fn any_node_done(&self, stage: Stage) -> bool {
+        self.nodes.iter().any(|n| n.stages.contains_key(&stage))
+    }
+
     pub fn at(&self, stage: Stage) -> Option<jiff::Timestamp> {
         self.stages.get(&stage).map(|r| r.at)
     }
