@@ -36,11 +36,8 @@ pub fn run(args: SignerArgs, printer: &Printer) -> anyhow::Result<()> {
                 version: CONFIG_VERSION,
                 max_token_expiration_seconds: max,
                 keys: vec![KeyEntry {
-                    name: "key-1".into(),
-                    backend: "file".into(),
-                    path: Some(path),
                     active: true,
-                    exclude_from_discovery: false,
+                    ..KeyEntry::file("key-1", path)
                 }],
             };
             cfg.check(&config)?;

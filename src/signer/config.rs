@@ -55,6 +55,19 @@ pub struct KeyEntry {
     pub exclude_from_discovery: bool,
 }
 
+impl KeyEntry {
+    /// A `file` backend entry, neither active nor excluded.
+    pub fn file(name: impl Into<String>, path: PathBuf) -> KeyEntry {
+        KeyEntry {
+            name: name.into(),
+            backend: "file".into(),
+            path: Some(path),
+            active: false,
+            exclude_from_discovery: false,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{}: {reason}", path.display())]
