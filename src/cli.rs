@@ -671,9 +671,16 @@ pub struct RotateStartArgs {
     /// How the nodes hold the key set [default: kubeadm when the manifests use kubeadm's own
     /// sa.pub and sa.key, else flags]. kubeadm: the flags stay; sa.pub becomes the bundle of
     /// trusted keys and sa.key the signing key, so kubeadm upgrade and join keep the rotation.
-    /// flags: each stage edits the --service-account-* flags.
+    /// flags: each stage edits the --service-account-* flags. signer: kube-apiserver signs
+    /// through `sakr signer serve` (--service-account-signing-endpoint); each stage edits the
+    /// signer's key set (--signer-config) and nothing restarts.
     #[arg(long, value_enum, value_name = "LAYOUT")]
     pub layout: Option<Layout>,
+    /// The signer layout: the `sakr signer` key set file, as each node sees it (e.g.
+    /// /etc/kubernetes/sakr/signer.json). The new key goes into the active key's backend: a file
+    /// beside it (--key-dir), or a new key on its PKCS#11 token or in its KMS.
+    #[arg(long, value_name = "FILE")]
+    pub signer_config: Option<PathBuf>,
     #[command(flatten)]
     pub manifests: ManifestLocation,
 }

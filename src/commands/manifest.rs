@@ -52,7 +52,7 @@ pub(crate) struct ShowJson {
     controller_manager: Option<ControllerManagerJson>,
     hazards: Vec<HazardJson>,
     kubeadm_hint: String,
-    /// The key layout the manifests are in (issue 17): `kubeadm` or `flags`.
+    /// The key layout the manifests are in (issues 17, 20): `kubeadm`, `flags`, or `signer`.
     layout: crate::layout::Layout,
     /// With `--kubeconfig` on a kubeadm cluster: the flags a `kubeadm upgrade` would change.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -219,7 +219,7 @@ pub(crate) fn show_json(state: &State, hazards: &[crate::manifests::Hazard]) -> 
             })
             .collect(),
         kubeadm_hint: state.kubeadm_hint(),
-        layout: crate::layout::detect(state),
+        layout: crate::layout::shown(state),
         kubeadm_upgrade: None,
     }
 }
@@ -358,7 +358,9 @@ pub(crate) fn show_text(state: &State) -> String {
     }
     out.push_str(&format!(
         "  layout            {}\n",
-        match crate::layout::detect(state) {
+        match crate::layout::shown(state) {
+            crate::layout::Layout::Signer =>
+                "signer (kube-apiserver signs through --service-account-signing-endpoint; when that is `sakr signer serve`, rotate with `sakr rotate start --layout signer --signer-config FILE`)",
             crate::layout::Layout::Kubeadm =>
                 "kubeadm (sa.pub holds the trusted keys, sa.key signs; rotations keep the flags)",
             crate::layout::Layout::Flags => "flags (rotations edit the key-file flags)",
@@ -424,6 +426,7 @@ fn edit(
         &PlanContext {
             backup_dir: &backup_dir,
             check_files: !opts.no_check_files,
+            signer: None,
         },
     )
     .map_err(classify)?;
@@ -460,7 +463,7 @@ fn edit(
     // The flags as the edit leaves them (a dry run shows what it would record).
     let hint = match layout {
         Layout::Flags => state.kubeadm_hint_after(&plan.manifests),
-        Layout::Kubeadm => String::new(),
+        Layout::Kubeadm | Layout::Signer => String::new(),
     };
     if printer.json() {
         printer.json_doc(&EditReport {
@@ -477,6 +480,7 @@ fn edit(
                 printer.note(&hint);
             }
             Layout::Kubeadm => printer.note(crate::rotation::run::KUBEADM_LAYOUT_NOTE),
+            Layout::Signer => printer.note(crate::rotation::run::SIGNER_LAYOUT_NOTE),
         }
     }
     Ok(())

@@ -342,6 +342,7 @@ pub(crate) fn edit_nodes(
             &PlanContext {
                 backup_dir: &backup_dir,
                 check_files: !opts.no_check_files,
+                signer: None,
             },
         )
         .map_err(super::manifest::classify)

@@ -27,6 +27,11 @@ const KUBEADM_CONTROLLER_MANAGER: &str =
     include_str!("../../tests/fixtures/manifests/kube-controller-manager.yaml");
 
 pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
+    if args.layout == Some(Layout::Signer) {
+        anyhow::bail!(
+            "--layout signer: the rehearsal runs on key files; rehearse a rotation through `sakr signer` on a test cluster with `sakr rotate start --layout signer --signer-config FILE` (see the rotation guide, \"Rotation through the signer\")"
+        );
+    }
     let temp;
     let scratch: PathBuf = match &args.keep {
         Some(dir) => {
@@ -132,6 +137,7 @@ pub fn run(args: RehearseArgs, printer: &Printer) -> anyhow::Result<()> {
             node_apiservers: Vec::new(),
             node_timeout_seconds: crate::rotation::state::DEFAULT_NODE_TIMEOUT_SECONDS,
             layout: args.layout,
+            signer_config: None,
             // The rehearsal publishes to a local directory; its issuer is not served anywhere.
             no_public_check: Some("rehearse: published to a local directory, not served".into()),
             relying_party_refresh_seconds: 0,
@@ -489,6 +495,7 @@ fn layout_line(state: &RotationState) -> String {
             "layout: kubeadm (these manifests use kubeadm's own {} and {}): the flags never change; trust adds the new key to {0}, switch makes {1} the new key, retire leaves it alone in {0}, so kubeadm upgrade and join keep every stage. `sakr rehearse --layout flags` shows the other layout",
             state.old.public_key, state.old.private_key
         ),
+        Layout::Signer => "layout: signer".into(),
         Layout::Flags => "layout: flags: each stage edits the --service-account-* flags (a kubeadm upgrade regenerates them from its ClusterConfiguration; see the note at the end). On kubeadm's own sa.pub/sa.key, `sakr rehearse` (without --layout flags) shows the kubeadm layout".into(),
     }
 }

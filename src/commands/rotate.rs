@@ -235,6 +235,7 @@ fn start(a: RotateStartArgs, printer: &Printer) -> anyhow::Result<()> {
         node_apiservers,
         node_timeout_seconds,
         layout: a.layout,
+        signer_config: a.signer_config.clone(),
         no_public_check: a.no_public_check.then(who_gave_it),
         relying_party_refresh_seconds: relying_party_refresh(&a.relying_party_refresh)?,
     };

@@ -10,12 +10,16 @@
 //!   manifests from its defaults, and a `kubeadm join --control-plane`, which copies `sa.key`
 //!   and `sa.pub`, then keep the rotation's keys ([`kubeadm`]).
 //!
-//! Both layouts plan an edit the same way — every refusal first, nothing written — and give a
+//! - [`Layout::Signer`]: kube-apiserver signs through `sakr signer serve`; the key set is the
+//!   signer's set file, edited at each stage, and nothing restarts ([`signer`]).
+//!
+//! Every layout plans an edit the same way — every refusal first, nothing written — and give a
 //! [`NodePlan`]: the key files to replace (kubeadm) and the manifest changes, applied by
 //! [`apply_on`] in the one order that is safe to interrupt (backups, then key files, then the
 //! manifests whose change makes the kubelet restart the component).
 
 pub mod kubeadm;
+pub mod signer;
 
 use std::path::{Path, PathBuf};
 
@@ -35,6 +39,9 @@ pub enum Layout {
     Flags,
     /// Flags untouched; `sa.pub` is the bundle of trusted keys, `sa.key` the signing key.
     Kubeadm,
+    /// kube-apiserver signs through `sakr signer serve` (--service-account-signing-endpoint);
+    /// each stage edits the signer's key set file; nothing restarts.
+    Signer,
 }
 
 impl Layout {
@@ -42,6 +49,7 @@ impl Layout {
         match self {
             Layout::Flags => "flags",
             Layout::Kubeadm => "kubeadm",
+            Layout::Signer => "signer",
         }
     }
 }
@@ -62,6 +70,17 @@ pub fn detect(ms: &State) -> Layout {
     }
 }
 
+/// The layout to show for the manifests (`manifest show`): the signer layout when
+/// kube-apiserver signs through an external signer, else [`detect`]'s. (Edits never pick the
+/// signer layout by themselves: it needs the signer's key set file.)
+pub fn shown(ms: &State) -> Layout {
+    if ms.apiserver.manifest.signing_endpoint().is_some() {
+        Layout::Signer
+    } else {
+        detect(ms)
+    }
+}
+
 /// `--layout` (or its absence) against the manifests: an explicit kubeadm layout on manifests
 /// that do not use kubeadm's files is bad input, naming what differs.
 pub fn resolve(ms: &State, asked: Option<Layout>) -> Result<Layout, OpsError> {
@@ -69,6 +88,7 @@ pub fn resolve(ms: &State, asked: Option<Layout>) -> Result<Layout, OpsError> {
         None => Ok(detect(ms)),
         Some(Layout::Flags) => Ok(Layout::Flags),
         Some(Layout::Kubeadm) => kubeadm::require_files(ms).map(|_| Layout::Kubeadm),
+        Some(Layout::Signer) => signer::require_endpoint(ms).map(|_| Layout::Signer),
     }
 }
 
@@ -143,6 +163,8 @@ pub struct PlanContext<'a> {
     pub backup_dir: &'a Path,
     /// Whether key files named by the edit must exist (`--no-check-files` is flags-only).
     pub check_files: bool,
+    /// The signer layout's set file and new key (rotations only).
+    pub signer: Option<signer::SignerContext<'a>>,
 }
 
 /// Plan `action` on one node in `layout`; reads what it needs, writes nothing.
@@ -160,6 +182,7 @@ pub fn plan_on(
             manifests: ops::plan_on(node, ms, action, cx.check_files)?,
         }),
         Layout::Kubeadm => kubeadm::plan_on(node, ms, action, cx),
+        Layout::Signer => signer::plan_on(node, ms, action, cx),
     }
 }
 

@@ -50,6 +50,11 @@ impl Member {
         }
     }
 
+    /// The node's root (a node tree's directory; `/` for a real node).
+    pub fn host_root(&self) -> &Path {
+        &self.host_root
+    }
+
     /// The host path of a node path (under a node tree's root).
     pub fn host_of(&self, node_path: &Path) -> PathBuf {
         under_root(&self.host_root, node_path)
@@ -267,9 +272,4 @@ impl Fleet {
 }
 
 /// A node path under a node tree's root (`/` for a real node).
-fn under_root(root: &Path, p: &Path) -> PathBuf {
-    if root == Path::new("/") {
-        return p.to_path_buf();
-    }
-    root.join(p.strip_prefix("/").unwrap_or(p))
-}
+use crate::node::under_root;

@@ -16,6 +16,31 @@ use super::run::{Result, RotateError, other};
 use super::state::{ApiserverAddress, ClusterConfig, RotationState};
 use crate::manifests::model::SaFlag;
 
+/// Every node trusts the new kid: its manifests, or in the signer layout its signer's key set
+/// (a node edited by hand since trust is refused).
+pub fn nodes_trust(fleet: &mut Fleet, state: &RotationState) -> Result<()> {
+    let kid = &state.new.kid;
+    let Some(s) = &state.signer else {
+        return manifests_trust(fleet, kid);
+    };
+    for m in fleet.members.iter_mut() {
+        let root = m.host_root().to_path_buf();
+        let set = crate::layout::signer::read_set_on(m.node.as_mut(), &root, &s.config)
+            .map_err(|e| super::run::prefixed(&m.prefix(), e.into()))?;
+        match set.find(kid) {
+            Some(i) if !set.config.keys[i].exclude_from_discovery => {}
+            _ => {
+                return Err(RotateError::Refused(format!(
+                    "{}{} does not list the new kid {kid} for discovery",
+                    m.prefix(),
+                    set.path.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Every node's manifests trust the new kid (a node edited by hand since trust is refused).
 pub fn manifests_trust(fleet: &mut Fleet, kid: &str) -> Result<()> {
     for m in fleet.members.iter_mut() {
@@ -36,7 +61,7 @@ pub fn manifests_trust(fleet: &mut Fleet, kid: &str) -> Result<()> {
 /// The HA switch gate (see the module header). Returns what it saw, for the report.
 pub fn ha_gate(fleet: &mut Fleet, live: &Live, state: &RotationState) -> Result<Vec<String>> {
     let kid = &state.new.kid;
-    manifests_trust(fleet, kid)?;
+    nodes_trust(fleet, state)?;
     let outside = live.control_plane_outside(&fleet.names())?;
     if !outside.is_empty() {
         return Err(RotateError::Refused(format!(
@@ -46,15 +71,26 @@ pub fn ha_gate(fleet: &mut Fleet, live: &Live, state: &RotationState) -> Result<
     }
     // The probe: a token signed with the new private key, read from the first node (it is the
     // same pair on every node), with the issuer and audiences of that node's apiserver.
+    // In the signer layout the probe needs the new key as a file (an HSM or KMS key signs only
+    // through the signer): without one, serving the kid is the evidence (kube-apiserver
+    // publishes exactly the keys FetchKeys gives it to verify with).
     let m0 = &mut fleet.members[0];
     let ms = m0
         .load()
         .map_err(|e| super::run::prefixed(&m0.prefix(), e.into()))?;
-    let host = ms
-        .target
-        .host_path(&ms.apiserver.manifest, &state.new.private_key)
-        .unwrap_or_else(|| state.new.private_key_host.clone());
-    let pem = m0.secret(&host).map_err(other)?;
+    let host = match &state.signer {
+        Some(s) if s.new_entry.backend == "file" => Some(m0.host_of(&state.new.private_key_host)),
+        Some(_) => None,
+        None => Some(
+            ms.target
+                .host_path(&ms.apiserver.manifest, &state.new.private_key)
+                .unwrap_or_else(|| state.new.private_key_host.clone()),
+        ),
+    };
+    let pem = match &host {
+        Some(h) => Some(m0.secret(h).map_err(other)?),
+        None => None,
+    };
     let issuer = ms
         .apiserver
         .manifest
@@ -81,7 +117,10 @@ pub fn ha_gate(fleet: &mut Fleet, live: &Live, state: &RotationState) -> Result<
         // kube-apiserver's --api-audiences defaults to the issuers.
         audiences.push(issuer.clone());
     }
-    let token = live.mint_probe(&pem, &issuer, &audiences)?;
+    let token = match &pem {
+        Some(pem) => Some(live.mint_probe(pem, &issuer, &audiences)?),
+        None => None,
+    };
 
     // Each node's apiserver, then every registered endpoint not already asked.
     let mut places: Vec<(String, ApiserverAddress)> = fleet
@@ -114,7 +153,9 @@ pub fn ha_gate(fleet: &mut Fleet, live: &Live, state: &RotationState) -> Result<
             ));
             continue;
         }
-        if let Err(why) = live.review(&at, &token) {
+        if let Some(token) = &token
+            && let Err(why) = live.review(&at, token)
+        {
             lacking.push(format!("{what} {why}"));
             continue;
         }
@@ -126,10 +167,17 @@ pub fn ha_gate(fleet: &mut Fleet, live: &Live, state: &RotationState) -> Result<
             lacking.join("; ")
         )));
     }
-    Ok(vec![format!(
-        "every kube-apiserver is ready, serves kid {kid} and authenticated a token signed with the new key (TokenReview): {}",
-        seen.join(", ")
-    )])
+    Ok(vec![if token.is_some() {
+        format!(
+            "every kube-apiserver is ready, serves kid {kid} and authenticated a token signed with the new key (TokenReview): {}",
+            seen.join(", ")
+        )
+    } else {
+        format!(
+            "every kube-apiserver is ready and serves kid {kid}, which its signer's FetchKeys gave it to verify with (the new key signs only through the signer: no probe token): {}",
+            seen.join(", ")
+        )
+    }])
 }
 
 /// Switch gate with cluster access, this machine: every apiserver endpoint serves the new kid

@@ -5,7 +5,7 @@
 //! - [`lock`]: one run at a time.
 //! - [`store`]: where the state and the lock live (a file, or a ConfigMap and a Lease).
 //! - [`window`]: the retire gate's wait (DESIGN §2.6), pure.
-//! - [`run`]: `next` and `abort`, and the rolling edit every stage uses; [`start`] and
+//! - [`run`]: `next` and `abort`, and the rolling edit every stage uses; [`start`] ([`start_signer`] for the signer layout) and
 //!   [`stages`]: what each stage does; [`gates`] and [`live`]: the evidence the gates ask the
 //!   apiservers for; [`public`]: what relying parties see before switch; [`legacy`]: the legacy
 //!   token Secrets before retire; [`metrics`]: the apiservers' token counters; [`fleet`]: the nodes,
@@ -22,6 +22,7 @@ pub mod published;
 pub mod run;
 pub mod stages;
 pub mod start;
+pub mod start_signer;
 pub mod state;
 pub mod store;
 pub mod window;

@@ -23,6 +23,8 @@ use crate::manifests::ops::{self, Action, OpsError};
 
 /// Said where a kubeadm-layout stage changed a node, instead of the flags layout's kubeadm hint.
 pub const KUBEADM_LAYOUT_NOTE: &str = "kubeadm layout: the flags are unchanged; sa.pub and sa.key hold the key set, so a `kubeadm upgrade` (which regenerates the manifests) keeps the key set as this stage leaves it; before a `kubeadm join --control-plane --certificate-key`, run `kubeadm init phase upload-certs --upload-certs` again (the join copies sa.key and sa.pub as last uploaded), and add a node joined mid-rotation to the rotation";
+/// Said where a signer-layout stage changed a node.
+pub const SIGNER_LAYOUT_NOTE: &str = "signer layout: only the signer's key set file changed (its old copy is in the backup directory); the signer reloads it within 2 s and kube-apiserver takes the new set at its next FetchKeys (the signer's --refresh-hint), without a restart";
 use crate::publish;
 
 pub use super::stages::{retire_not_before, retire_window_of};
@@ -376,11 +378,14 @@ pub(super) fn roll(
 ) -> Result<bool> {
     let layout = ctx.state.layout;
     let mut plans = Vec::new();
+    let signer = ctx.state.signer.clone();
     for m in ctx.fleet.members.iter_mut() {
         let ms = m.load().map_err(|e| prefixed(&m.prefix(), e.into()))?;
+        let root = m.host_root().to_path_buf();
         let cx = PlanContext {
             backup_dir: &m.backup_dir,
             check_files: true,
+            signer: signer_context(signer.as_ref(), &root),
         };
         let plan = layout::plan_on(m.node.as_mut(), &ms, layout, action, &cx)
             .map_err(|e| prefixed(&m.prefix(), e.into()))?;
@@ -403,6 +408,7 @@ pub(super) fn roll(
                     ms.kubeadm_hint_after(&plan.manifests)
                 ),
                 Layout::Kubeadm => KUBEADM_LAYOUT_NOTE.into(),
+                Layout::Signer => SIGNER_LAYOUT_NOTE.into(),
             });
         }
     }
@@ -456,9 +462,11 @@ pub(super) fn roll(
             let prefix = m.prefix();
             let fresh = if several {
                 let ms = m.load().map_err(|e| prefixed(&prefix, e.into()))?;
+                let root = m.host_root().to_path_buf();
                 let cx = PlanContext {
                     backup_dir: &m.backup_dir,
                     check_files: true,
+                    signer: signer_context(signer.as_ref(), &root),
                 };
                 Some(
                     layout::plan_on(m.node.as_mut(), &ms, layout, action, &cx)
@@ -512,6 +520,18 @@ pub(super) fn roll(
     Ok(changed)
 }
 
+/// The signer layout's context of one node.
+pub(super) fn signer_context<'a>(
+    signer: Option<&'a super::state::SignerRef>,
+    host_root: &'a Path,
+) -> Option<layout::signer::SignerContext<'a>> {
+    signer.map(|s| layout::signer::SignerContext {
+        config: &s.config,
+        host_root,
+        new_entry: Some(&s.new_entry),
+    })
+}
+
 /// An error about one node, naming it once.
 pub(super) fn prefixed(prefix: &str, e: RotateError) -> RotateError {
     if prefix.is_empty() {
@@ -562,7 +582,17 @@ pub fn abort(
         || ctx.state.next_stage() == Some(Stage::Verify);
     // A switch killed before its first node record may still have edited a node: ask them.
     let mut signs_new = switch_begun;
-    if !signs_new && ctx.state.done(Stage::Trust) {
+    if !signs_new && ctx.state.done(Stage::Trust) && ctx.state.signer.is_some() {
+        let s = ctx.state.signer.clone().expect("checked");
+        for m in ctx.fleet.members.iter_mut() {
+            let root = m.host_root().to_path_buf();
+            let set = layout::signer::read_set_on(m.node.as_mut(), &root, &s.config)
+                .map_err(|e| prefixed(&m.prefix(), e.into()))?;
+            if set.kid_of(set.active()) == ctx.state.new.kid {
+                signs_new = true;
+            }
+        }
+    } else if !signs_new && ctx.state.done(Stage::Trust) {
         for m in ctx.fleet.members.iter_mut() {
             let ms = m.load().map_err(|e| prefixed(&m.prefix(), e.into()))?;
             if ms.apiserver.manifest.signing_key_file() == Some(ctx.state.new.private_key.as_str())
@@ -572,7 +602,33 @@ pub fn abort(
             }
         }
     }
-    if signs_new && ctx.state.layout == Layout::Kubeadm {
+    if signs_new && ctx.state.layout == Layout::Signer {
+        // The old key is still in every node's set: it becomes the active key again.
+        let old = ctx.state.old.clone();
+        let old_public = super::stages::trusted_keys(&mut ctx)?
+            .into_iter()
+            .find(|k| k.kid() == old.kid);
+        let expect = old_public.map(Expect::SignsWith);
+        roll(
+            &mut ctx,
+            abort_rolling(),
+            &Action::SignWith(old.kid.clone()),
+            expect.as_ref(),
+            &mut r,
+        )?;
+        r.summary = format!(
+            "{} the old key (kid {}, {}) the active key of {} again{}; both keys stay in the set",
+            if dry_run { "would make" } else { "made" },
+            old.kid,
+            old.private_key,
+            old.public_key,
+            if ctx.fleet.is_local() {
+                String::new()
+            } else {
+                format!(" on every node ({})", ctx.fleet.names().join(", "))
+            }
+        );
+    } else if signs_new && ctx.state.layout == Layout::Kubeadm {
         // The old sa.key was archived into each node's backup directory at switch: found
         // there by its kid, and written back as sa.key.
         let old = ctx.state.old.clone();

@@ -26,6 +26,14 @@ use crate::manifests::ops::Action;
 /// Keys the first node's kube-apiserver trusts now (in flag order), read from its key files.
 pub(super) fn trusted_keys(ctx: &mut Ctx<'_>) -> Result<Vec<PublicKey>> {
     let m = &mut ctx.fleet.members[0];
+    if let Some(s) = &ctx.state.signer {
+        // The signer layout: what kube-apiserver publishes, the keys of the set not excluded
+        // from discovery.
+        let root = m.host_root().to_path_buf();
+        let set = crate::layout::signer::read_set_on(m.node.as_mut(), &root, &s.config)
+            .map_err(|e| prefixed(&m.prefix(), e.into()))?;
+        return Ok(set.discoverable());
+    }
     let ms = m.load().map_err(|e| prefixed(&m.prefix(), e.into()))?;
     let api = &ms.apiserver.manifest;
     let mut keys = Vec::new();
@@ -44,6 +52,14 @@ pub(super) fn trusted_keys(ctx: &mut Ctx<'_>) -> Result<Vec<PublicKey>> {
 
 /// The new public key, from the first node.
 fn new_public(ctx: &mut Ctx<'_>) -> Result<PublicKey> {
+    if let Some(s) = &ctx.state.signer {
+        let file = crate::keys::parse_pem_file(s.new_public_pem.as_bytes()).map_err(other)?;
+        return file
+            .blocks
+            .first()
+            .map(|b| b.key.clone())
+            .ok_or_else(|| other(anyhow::anyhow!("the state's new public key is empty")));
+    }
     let host = ctx.state.new.public_key_host.clone();
     let m = &mut ctx.fleet.members[0];
     let file = m.require_key_file(&host).map_err(other)?;
@@ -110,7 +126,10 @@ pub(super) fn trust(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
     require_published(&ctx.state)?;
     ctx.fleet.open_sessions();
     let expect = Expect::Serves(ctx.state.new.kid.clone());
-    let action = Action::Trust(ctx.state.new.public_key.clone());
+    let action = Action::Trust(match &ctx.state.signer {
+        Some(s) => s.new_entry.name.clone(),
+        None => ctx.state.new.public_key.clone(),
+    });
     let changed = roll(ctx, Rolling::stage(Stage::Trust), &action, Some(&expect), r)?;
     r.summary = format!(
         "{} {} to {}{}{}",
@@ -123,6 +142,7 @@ pub(super) fn trust(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
         match ctx.state.layout {
             Layout::Flags => "kube-apiserver --service-account-key-file".to_string(),
             Layout::Kubeadm => format!("the key bundle {}", ctx.state.old.public_key),
+            Layout::Signer => format!("the signer's key set {}", ctx.state.old.public_key),
         },
         on_nodes(ctx),
         if changed {
@@ -131,7 +151,7 @@ pub(super) fn trust(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
             " (it was already there)"
         }
     );
-    if ctx.fleet.is_local() {
+    if ctx.fleet.is_local() && ctx.state.layout != Layout::Signer {
         r.notes.push(
             "the kubelet restarts kube-apiserver when its manifest changes; on HA clusters run the rotation over every control-plane node (rotate start --control-plane, or --node for each)".into(),
         );
@@ -162,7 +182,7 @@ pub(super) fn switch(path: &Path, ctx: &mut Ctx<'_>, r: &mut StepReport) -> Resu
     let kid = ctx.state.new.kid.clone();
     match ctx.state.apiservers.clone() {
         ApiserverCheck::SingleNode => {
-            gates::manifests_trust(&mut ctx.fleet, &kid)?;
+            gates::nodes_trust(&mut ctx.fleet, &ctx.state)?;
             r.notes.push(if ctx.fleet.is_local() {
                 "single control-plane node: its manifest trusts the new key".into()
             } else {
@@ -179,7 +199,7 @@ pub(super) fn switch(path: &Path, ctx: &mut Ctx<'_>, r: &mut StepReport) -> Resu
             }
         }
         ApiserverCheck::Manual => {
-            gates::manifests_trust(&mut ctx.fleet, &kid)?;
+            gates::nodes_trust(&mut ctx.fleet, &ctx.state)?;
             if ctx.state.apiservers_asserted.is_none() {
                 if !ctx.opts.i_checked_all_apiservers {
                     return Err(RotateError::GateClosed(format!(
@@ -208,7 +228,10 @@ pub(super) fn switch(path: &Path, ctx: &mut Ctx<'_>, r: &mut StepReport) -> Resu
         },
     }
     let expect = Expect::SignsWith(new_public(ctx)?);
-    let action = Action::SignWith(ctx.state.new.private_key.clone());
+    let action = Action::SignWith(match ctx.state.layout {
+        Layout::Signer => ctx.state.new.kid.clone(),
+        _ => ctx.state.new.private_key.clone(),
+    });
     let changed = roll(
         ctx,
         Rolling::stage(Stage::Switch),
@@ -228,11 +251,15 @@ pub(super) fn switch(path: &Path, ctx: &mut Ctx<'_>, r: &mut StepReport) -> Resu
             Layout::Flags => String::new(),
             Layout::Kubeadm =>
                 format!(" (now {}; the old one archived)", ctx.state.old.private_key),
+            Layout::Signer => format!(" (the active key of {})", ctx.state.new.public_key),
         },
         on_nodes(ctx),
         if changed { "" } else { " (already so)" }
     );
-    if ctx.fleet.is_local() && !matches!(ctx.state.apiservers, ApiserverCheck::SingleNode) {
+    if ctx.fleet.is_local()
+        && ctx.state.layout != Layout::Signer
+        && !matches!(ctx.state.apiservers, ApiserverCheck::SingleNode)
+    {
         r.notes.push(format!(
             "this switched this node's manifests only: on an HA control plane run `sakr manifest sign-with {}` on every other control-plane node before the verify stage (or run the rotation over every node: rotate start --control-plane)",
             ctx.state.new.private_key
@@ -459,7 +486,7 @@ pub(super) fn retire(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
     let expect = Expect::NoLongerServes(ctx.state.old.kid.clone());
     let action = match layout {
         Layout::Flags => Action::Retire(ctx.state.old.public_key.clone()),
-        Layout::Kubeadm => Action::Retire(ctx.state.old.kid.clone()),
+        Layout::Kubeadm | Layout::Signer => Action::Retire(ctx.state.old.kid.clone()),
     };
     let changed = roll(
         ctx,
@@ -473,6 +500,15 @@ pub(super) fn retire(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
         Layout::Flags => format!(
             "{} {} from --service-account-key-file{}{}",
             if dry_run { "would remove" } else { "removed" },
+            ctx.state.old.public_key,
+            on_nodes(ctx),
+            if changed { "" } else { " (already gone)" }
+        ),
+        Layout::Signer => format!(
+            "{} kid {} ({}) from the signer's key set {}{}{}",
+            if dry_run { "would remove" } else { "removed" },
+            ctx.state.old.kid,
+            ctx.state.old.private_key,
             ctx.state.old.public_key,
             on_nodes(ctx),
             if changed { "" } else { " (already gone)" }
@@ -512,6 +548,9 @@ pub(super) fn retire(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
             ));
         }
     }
+    if !dry_run && layout == Layout::Signer {
+        parts.extend(archive_old_signer_key(ctx, r)?);
+    }
     if !dry_run && layout == Layout::Flags {
         let archived = archive_old_keys(ctx, r)?;
         if !archived.is_empty() {
@@ -530,7 +569,10 @@ pub(super) fn retire(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
         }
     }
 
-    if ctx.fleet.is_local() && !matches!(ctx.state.apiservers, ApiserverCheck::SingleNode) {
+    if ctx.fleet.is_local()
+        && layout != Layout::Signer
+        && !matches!(ctx.state.apiservers, ApiserverCheck::SingleNode)
+    {
         r.notes.push(format!(
             "this retired the old key on this node only: run `sakr manifest retire {}` on every other control-plane node, each only after it signs with the new key",
             ctx.state.old.public_key
@@ -538,6 +580,58 @@ pub(super) fn retire(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
     }
     r.summary = parts.join("; ");
     Ok(())
+}
+
+/// Signer layout, after retire: the old key file (a `file` entry) leaves every node into its
+/// backup directory (0600), once that node's set no longer holds it. An HSM or KMS key is left
+/// where it is: destroying it is the operator's decision, said in the report.
+fn archive_old_signer_key(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<Vec<String>> {
+    let old = ctx.state.old.clone();
+    if !old.private_key.starts_with("file ") {
+        return Ok(vec![format!(
+            "left the old key in its backend ({}): delete or schedule its deletion there once no signer lists it",
+            old.private_key
+        )]);
+    }
+    let Some(s) = ctx.state.signer.clone() else {
+        return Ok(Vec::new());
+    };
+    let mut moved_any = false;
+    for m in ctx.fleet.members.iter_mut() {
+        let root = m.host_root().to_path_buf();
+        let set = crate::layout::signer::read_set_on(m.node.as_mut(), &root, &s.config)
+            .map_err(|e| prefixed(&m.prefix(), e.into()))?;
+        if set.find(&old.kid).is_some()
+            || set
+                .config
+                .keys
+                .iter()
+                .any(|k| k.path.as_deref() == Some(old.private_key_host.as_path()))
+        {
+            continue;
+        }
+        let host = m.host_of(&old.private_key_host);
+        if m.archive(&host).map_err(other)? {
+            moved_any = true;
+            if let Some(step) = r.nodes.iter_mut().find(|st| st.node == m.name) {
+                step.files.push(host);
+            }
+        }
+    }
+    Ok(if moved_any {
+        vec![format!(
+            "archived {} into {} on {}",
+            old.private_key_host.display(),
+            ctx.state.manifests.backup_dir.display(),
+            if ctx.fleet.is_local() {
+                "this node"
+            } else {
+                "each node"
+            }
+        )]
+    } else {
+        Vec::new()
+    })
 }
 
 /// Refuse to archive anything but the old key pair the state names: on each node, each host

@@ -44,6 +44,8 @@ pub struct StartOptions {
     pub node_timeout_seconds: u64,
     /// `--layout`; `None`: the layout the manifests are in (kubeadm's files: kubeadm).
     pub layout: Option<Layout>,
+    /// `--signer-config`: the signer layout's key set file, as each node sees it.
+    pub signer_config: Option<PathBuf>,
     /// `--no-public-check`, with who gave it (recorded in the state).
     pub no_public_check: Option<String>,
     /// `--relying-party-refresh`, seconds.
@@ -158,6 +160,9 @@ pub fn start(opts: &StartOptions, now: jiff::Timestamp) -> Result<Started> {
     };
 
     fleet.open_sessions();
+    if opts.layout == Some(Layout::Signer) || opts.signer_config.is_some() {
+        return super::start_signer::start(opts, now, &mut store, fleet, nodes, notes);
+    }
     // Every node names the same current key, at the same paths.
     let mut loaded = Vec::new();
     for m in fleet.members.iter_mut() {
@@ -320,6 +325,7 @@ pub fn start(opts: &StartOptions, now: jiff::Timestamp) -> Result<Started> {
         public_view: None,
         legacy_tokens_allowed: None,
         metrics: Default::default(),
+        signer: None,
     };
     let record = StageRecord {
         at: now,
@@ -369,7 +375,7 @@ pub fn start(opts: &StartOptions, now: jiff::Timestamp) -> Result<Started> {
     })
 }
 
-fn remove_written(fleet: &mut Fleet, written: &[(usize, Vec<PathBuf>)]) {
+pub(super) fn remove_written(fleet: &mut Fleet, written: &[(usize, Vec<PathBuf>)]) {
     for (i, files) in written {
         for f in files {
             let _ = fleet.members[*i].node.remove_file(f);
@@ -399,7 +405,7 @@ fn refuse_manifests_dir(m: &mut Member, ms: &ManifestState, key_dir: &Path) -> R
 
 /// Where each node's apiserver answers: `--node-apiserver`, else the endpoint of
 /// `default/kubernetes` at the Node's InternalIP. Notes the control-plane Nodes left out.
-fn locate_apiservers(
+pub(super) fn locate_apiservers(
     cfg: &ClusterConfig,
     nodes: &mut [RotationNode],
     given: &[(String, ApiserverAddress)],

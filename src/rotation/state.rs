@@ -235,6 +235,23 @@ pub struct RotationState {
     /// What the switch gate last saw at the public `jwks_uri`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_view: Option<PublicView>,
+    /// The signer layout (issue 20): the signer's set file and the key the rotation adds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signer: Option<SignerRef>,
+}
+
+/// A rotation through `sakr signer` (the signer layout): where the key set is on every node,
+/// and the entry trust adds. No key material: a file key's path, an HSM label, a KMS ARN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignerRef {
+    /// The set file, as each node (and its signer) sees it.
+    pub config: PathBuf,
+    /// The old (active) key's entry name.
+    pub old_name: String,
+    /// The entry trust adds and switch activates.
+    pub new_entry: crate::signer::config::KeyEntry,
+    /// The new public key (PEM), for the publish and verify stages.
+    pub new_public_pem: String,
 }
 
 fn is_zero(v: &i64) -> bool {

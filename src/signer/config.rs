@@ -102,12 +102,7 @@ impl Config {
         }
         let bytes = crate::fsutil::read_capped(path, crate::fsutil::MAX_INPUT_BYTES)
             .map_err(|e| read_err(e.to_string()))?;
-        let cfg: Config = serde_json::from_slice(&bytes).map_err(|e| ConfigError::Parse {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })?;
-        cfg.check(path)?;
-        Ok(cfg)
+        Config::parse(path, &bytes)
     }
 
     /// The rules that need no key material.
@@ -174,10 +169,27 @@ impl Config {
         }
     }
 
-    /// Write the file atomically, 0600.
-    pub fn write(&self, path: &Path) -> Result<(), crate::fsutil::FsError> {
+    /// The file's text, as [`Config::write`] writes it.
+    pub fn to_text(&self) -> String {
         let mut text = serde_json::to_string_pretty(self).expect("a config serializes");
         text.push('\n');
+        text
+    }
+
+    /// Parse a key set file's bytes read elsewhere (a node), with the checks of [`Config::read`]
+    /// that need no file system.
+    pub fn parse(path: &Path, bytes: &[u8]) -> Result<Config, ConfigError> {
+        let cfg: Config = serde_json::from_slice(bytes).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        cfg.check(path)?;
+        Ok(cfg)
+    }
+
+    /// Write the file atomically, 0600.
+    pub fn write(&self, path: &Path) -> Result<(), crate::fsutil::FsError> {
+        let text = self.to_text();
         crate::fsutil::write_atomic(
             path,
             text.as_bytes(),

@@ -14,3 +14,26 @@ pub mod config;
 pub mod keyset;
 pub mod proto;
 pub mod server;
+
+/// The public key of an entry kept in an HSM or a KMS, asked of its backend from where sakr
+/// runs.
+pub fn backend_public_key(
+    e: &config::KeyEntry,
+) -> Result<crate::keys::PublicKey, String> {
+    Err(format!(
+        "backend {:?}: this sakr reads the public key of file and public entries only",
+        e.backend
+    ))
+}
+
+/// A new key in the backend of `template` (an HSM's token, a KMS), named `name`.
+pub fn generate_like(
+    template: &config::KeyEntry,
+    _alg: crate::keys::generate::Algorithm,
+    _name: &str,
+) -> Result<config::KeyEntry, String> {
+    Err(format!(
+        "backend {:?}: this sakr makes new keys as files only",
+        template.backend
+    ))
+}

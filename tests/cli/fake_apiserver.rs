@@ -544,7 +544,7 @@ users:
     /// The kid apiserver `index` signs tokens with now.
     pub fn signing_kid(&self, index: usize) -> String {
         match self.shared.watched.lock().unwrap()[index].as_ref() {
-            Some(w) => w.live.signer.public_key().kid(),
+            Some(w) => w.live.signing_kid(),
             None => self.shared.signer.public_key().kid(),
         }
     }
@@ -710,6 +710,7 @@ async fn handle(shared: &Arc<Shared>, index: usize, req: Request<Incoming>) -> R
         .as_ref()
         .map(|w| w.live.clone());
     let keys = live.as_ref().map_or(&shared.keys[index], |l| &l.keys);
+    let verify_keys = live.as_ref().map_or(&shared.keys[index], |l| &l.verify_keys);
     let issuer = live.as_ref().map_or(&shared.issuer, |l| &l.issuer);
     match (method.as_str(), segs.as_slice()) {
         ("GET", ["readyz"]) => json(StatusCode::OK, "text/plain", "ok".into()),
@@ -756,12 +757,15 @@ async fn handle(shared: &Arc<Shared>, index: usize, req: Request<Incoming>) -> R
                 && obj["type"] == "kubernetes.io/service-account-token"
                 && obj["data"]["token"].as_str().is_none_or(str::is_empty)
             {
-                let signer = live.as_ref().map_or(&shared.signer, |l| l.signer.as_ref());
                 let sa = obj["metadata"]["annotations"]["kubernetes.io/service-account.name"]
                     .as_str()
                     .unwrap_or("default")
                     .to_string();
-                let token = signer.sign(&legacy_claims(&ns, &name, &sa)).unwrap();
+                let claims = legacy_claims(&ns, &name, &sa);
+                let token = match &live {
+                    Some(l) => l.sign(&claims).unwrap(),
+                    None => shared.signer.sign(&claims).unwrap(),
+                };
                 let mut issued = obj.clone();
                 issued["data"]["token"] = base64::engine::general_purpose::STANDARD
                     .encode(token)
@@ -869,7 +873,7 @@ async fn handle(shared: &Arc<Shared>, index: usize, req: Request<Incoming>) -> R
         ("POST", ["apis", "authentication.k8s.io", "v1", "tokenreviews"]) => {
             let body = req.into_body().collect().await.unwrap().to_bytes();
             let authority = super::fake_review::Authority {
-                keys,
+                keys: verify_keys,
                 issuer,
                 service_accounts: &shared.service_accounts,
                 pods: &shared.pods,
@@ -1051,7 +1055,6 @@ fn token_request(
     body: &[u8],
 ) -> Resp {
     let issuer = live.map_or(&shared.issuer, |l| &l.issuer);
-    let signer = live.map_or(&shared.signer, |l| l.signer.as_ref());
     if !shared
         .service_accounts
         .iter()
@@ -1111,7 +1114,21 @@ fn token_request(
         now,
         ttl_seconds: seconds,
     });
-    let token = signer.sign(&claims).unwrap();
+    let token = match live {
+        Some(l) => match l.sign(&claims) {
+            Ok(t) => t,
+            // kube-apiserver answers 500 when its external signer fails.
+            Err(e) => {
+                return status(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "InternalError",
+                    &format!("failed to sign the token: {e}"),
+                    serde_json::Value::Null,
+                );
+            }
+        },
+        None => shared.signer.sign(&claims).unwrap(),
+    };
     let created = jiff::Timestamp::from_second(now).unwrap().to_string();
     let expires = jiff::Timestamp::from_second(now + seconds)
         .unwrap()

@@ -12,6 +12,12 @@
 //!
 //! The kubelet notices a manifest change within its file-check period (20 s by default); the
 //! fake polls every 50 ms so tests stay fast, and the restart time is the test's choice.
+//!
+//! A manifest with `--service-account-signing-endpoint` (KEP-740) makes the fake an apiserver
+//! with an external signer, as kube-apiserver is one: at start and then every refresh hint the
+//! signer gives, it calls `FetchKeys` on the socket (under the node's root) and verifies with
+//! every key, publishing in `/openid/v1/jwks` those not excluded from discovery; every token it
+//! issues is `Sign`ed by the signer. A signer that does not answer at start is a crash loop.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,9 +31,83 @@ use sakr::token::Signer;
 /// What a running apiserver serves and signs with.
 #[derive(Clone)]
 pub struct Live {
+    /// What `/openid/v1/jwks` lists.
     pub keys: Vec<PublicKey>,
-    pub signer: Arc<Signer>,
+    /// What it verifies with (with an external signer, also the keys excluded from discovery).
+    pub verify_keys: Vec<PublicKey>,
+    pub signer: LiveSigner,
     pub issuer: String,
+}
+
+/// How a running apiserver signs.
+#[derive(Clone)]
+pub enum LiveSigner {
+    Key(Arc<Signer>),
+    /// `--service-account-signing-endpoint`: the socket's host path, and when to call
+    /// `FetchKeys` again.
+    External { socket: PathBuf, refresh_at: Instant },
+}
+
+impl Live {
+    /// A signed JWT for `claims`.
+    pub fn sign(&self, claims: &serde_json::Value) -> Result<String, String> {
+        match &self.signer {
+            LiveSigner::Key(s) => s.sign(claims).map_err(|e| e.to_string()),
+            LiveSigner::External { socket, .. } => external_sign(socket, claims),
+        }
+    }
+
+    /// The kid its tokens carry now.
+    pub fn signing_kid(&self) -> String {
+        match &self.signer {
+            LiveSigner::Key(s) => s.public_key().kid(),
+            LiveSigner::External { .. } => {
+                let token = self
+                    .sign(&serde_json::json!({"sub": "probe"}))
+                    .unwrap_or_default();
+                sakr::token::decode(&token)
+                    .ok()
+                    .and_then(|d| d.kid().map(str::to_string))
+                    .unwrap_or_default()
+            }
+        }
+    }
+}
+
+/// Run a gRPC call to the signer on its own thread and runtime: the fake's own tasks run on a
+/// runtime already.
+fn on_signer_thread<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    std::thread::spawn(f)
+        .join()
+        .map_err(|_| "signer call panicked".to_string())?
+}
+
+/// `FetchKeys` as kube-apiserver calls it: (all keys, those not excluded, refresh hint).
+fn external_keys(socket: &Path) -> Result<(Vec<PublicKey>, Vec<PublicKey>, u64), String> {
+    let socket = socket.to_path_buf();
+    on_signer_thread(move || {
+        let f = sakr::signer::client::fetch_keys_blocking(&socket, Duration::from_secs(5))
+            .map_err(|e| e.to_string())?;
+        let all = f.keys.iter().map(|k| k.key.clone()).collect();
+        let shown = f
+            .keys
+            .iter()
+            .filter(|k| !k.excluded)
+            .map(|k| k.key.clone())
+            .collect();
+        Ok((all, shown, f.refresh_hint_seconds.max(1) as u64))
+    })
+}
+
+fn external_sign(socket: &Path, claims: &serde_json::Value) -> Result<String, String> {
+    let socket = socket.to_path_buf();
+    let claims = claims.clone();
+    on_signer_thread(move || {
+        sakr::signer::client::sign_blocking(&socket, &claims, Duration::from_secs(5))
+            .map_err(|e| e.to_string())
+    })
 }
 
 pub struct Watched {
@@ -49,6 +129,27 @@ pub fn load(manifest: &Path, host_root: &Path) -> Result<(Vec<u8>, Live), String
     let text = String::from_utf8_lossy(&bytes);
     let m = Manifest::parse(&text, Role::ApiServer).map_err(|e| e.to_string())?;
     let on_node = |p: &str| host_root.join(p.trim_start_matches('/'));
+    let issuer = m
+        .issuers()
+        .first()
+        .map(|s| s.to_string())
+        .ok_or("no --service-account-issuer")?;
+    if let Some(ep) = m.signing_endpoint() {
+        let socket = on_node(ep.trim_start_matches("unix://"));
+        let (verify_keys, keys, hint) = external_keys(&socket)?;
+        return Ok((
+            bytes,
+            Live {
+                keys,
+                verify_keys,
+                signer: LiveSigner::External {
+                    socket,
+                    refresh_at: Instant::now() + Duration::from_secs(hint),
+                },
+                issuer,
+            },
+        ));
+    }
     let mut keys = Vec::new();
     for f in m.key_files() {
         let raw = std::fs::read(on_node(f)).map_err(|e| format!("{f}: {e}"))?;
@@ -60,16 +161,12 @@ pub fn load(manifest: &Path, host_root: &Path) -> Result<(Vec<u8>, Live), String
         .ok_or("no --service-account-signing-key-file")?;
     let pem = std::fs::read(on_node(signing)).map_err(|e| format!("{signing}: {e}"))?;
     let signer = Signer::from_pem(&Secret::new(pem)).map_err(|e| format!("{signing}: {e}"))?;
-    let issuer = m
-        .issuers()
-        .first()
-        .map(|s| s.to_string())
-        .ok_or("no --service-account-issuer")?;
     Ok((
         bytes,
         Live {
+            verify_keys: keys.clone(),
             keys,
-            signer: Arc::new(signer),
+            signer: LiveSigner::Key(Arc::new(signer)),
             issuer,
         },
     ))
@@ -108,13 +205,28 @@ impl Watched {
             self.down_until = Some(Instant::now() + self.restart);
             return;
         }
+        // An external signer's keys, refreshed at its hint (a signer that does not answer
+        // keeps the keys kube-apiserver had).
+        if let (LiveSigner::External { socket, refresh_at }, None) =
+            (&mut self.live.signer, self.down_until)
+            && Instant::now() >= *refresh_at
+        {
+            match external_keys(socket) {
+                Ok((all, shown, hint)) => {
+                    self.live.verify_keys = all;
+                    self.live.keys = shown;
+                    *refresh_at = Instant::now() + Duration::from_secs(hint);
+                }
+                Err(_) => *refresh_at = Instant::now() + Duration::from_secs(1),
+            }
+        }
         if let Some(t) = self.down_until
             && Instant::now() >= t
         {
             match load(&self.manifest, &self.host_root) {
                 Ok((_, live)) => {
                     self.came_back
-                        .push((std::time::SystemTime::now(), live.signer.public_key().kid()));
+                        .push((std::time::SystemTime::now(), live.signing_kid()));
                     self.live = live;
                     self.down_until = None;
                     self.restarts += 1;
