@@ -129,6 +129,31 @@ pub enum SignerAction {
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
     },
+    /// Make one key of the set the active key (it signs from the signer's next reload); the
+    /// others stay trusted. By name or kid.
+    Activate {
+        /// The key set file.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// The key's name or kid.
+        #[arg(value_name = "NAME|KID")]
+        key: String,
+    },
+    /// Remove a key from the set (never the active key): kube-apiserver stops verifying its
+    /// tokens at its next FetchKeys. By name or kid.
+    Remove {
+        /// The key set file.
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// The key's name or kid.
+        #[arg(value_name = "NAME|KID")]
+        key: String,
+    },
+    /// Move this control-plane node from key files to `sakr signer`: the key set (the signing
+    /// key active, the other trusted keys kept for verification, excluded from discovery), the
+    /// signer's static pod, then, once it listens, kube-apiserver's flags (endpoint added,
+    /// key-file flags removed).
+    Migrate(crate::commands::signer_migrate::MigrateArgs),
 }
 
 /// Generate a new ServiceAccount signing key pair.
@@ -203,11 +228,16 @@ pub struct KidArgs {
 #[derive(Debug, Args)]
 pub struct JwksArgs {
     /// Key files, in --service-account-key-file order; every key block of each file is included.
-    #[arg(long = "key", value_name = "FILE", required_unless_present = "jwks")]
+    #[arg(long = "key", value_name = "FILE", required_unless_present_any = ["jwks", "from_signer"])]
     pub keys: Vec<PathBuf>,
     /// An existing JWKS to merge: its entries come first (validated: kid must match key material).
     #[arg(long, value_name = "EXISTING.json")]
     pub jwks: Option<PathBuf>,
+    /// The keys a running external signer (KEP-740) gives kube-apiserver, through FetchKeys on
+    /// its socket (unix:///PATH; any plugin, not only `sakr signer`): those not excluded from
+    /// discovery, with the signer's kids, after --jwks and before --key.
+    #[arg(long, value_name = "unix:///PATH")]
+    pub from_signer: Option<String>,
     /// Leave out the key with this kid (it must be present).
     #[arg(long, value_name = "KID")]
     pub drop_kid: Vec<String>,
@@ -249,7 +279,7 @@ pub struct DiscoveryArgs {
 /// back. Removing a published kid is refused unless --allow-removal. Credentials come from each
 /// cloud's standard environment (AWS chain; Azure Entra ID or AZURE_STORAGE_SAS_TOKEN).
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("source").required(true).args(["keys", "jwks"]))]
+#[command(group = clap::ArgGroup::new("source").required(true).args(["keys", "jwks", "from_signer"]))]
 pub struct PublishArgs {
     /// Where to publish (s3://, azblob://, https://…blob.core.windows.net/…, file:///).
     #[arg(long, value_name = "URL")]
@@ -263,6 +293,10 @@ pub struct PublishArgs {
     /// Key files, in --service-account-key-file order, to build the JWKS from.
     #[arg(long = "key", value_name = "FILE", requires = "issuer")]
     pub keys: Vec<PathBuf>,
+    /// Build the JWKS from what a running external signer (KEP-740) gives kube-apiserver:
+    /// FetchKeys on its socket (unix:///PATH), the keys not excluded from discovery.
+    #[arg(long, value_name = "unix:///PATH", requires = "issuer", conflicts_with_all = ["keys", "jwks"])]
+    pub from_signer: Option<String>,
     /// The issuer (kube-apiserver --service-account-issuer), for the discovery document.
     #[arg(long, value_name = "URL", conflicts_with = "discovery")]
     pub issuer: Option<String>,
@@ -354,6 +388,10 @@ pub struct DriftArgs {
     /// Local key files to include.
     #[arg(long = "key", value_name = "FILE")]
     pub keys: Vec<PathBuf>,
+    /// Include the keys a running external signer (KEP-740) gives kube-apiserver (FetchKeys on
+    /// its socket, unix:///PATH), as the local column.
+    #[arg(long, value_name = "unix:///PATH")]
+    pub from_signer: Option<String>,
     /// kubeconfig file [default: KUBECONFIG, ~/.kube/config, in-cluster].
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,

@@ -28,6 +28,21 @@ pub fn run(args: DriftArgs, printer: &Printer) -> anyhow::Result<()> {
             local.push((path.display().to_string(), block.key.kid()));
         }
     }
+    if let Some(url) = &args.from_signer {
+        for k in super::signer_keys(url, printer)?.keys {
+            local.push((
+                format!(
+                    "signer {url}{}",
+                    if k.excluded {
+                        " (excluded from discovery)"
+                    } else {
+                        ""
+                    }
+                ),
+                k.kid,
+            ));
+        }
+    }
     let runtime = crate::cluster::runtime()?;
     let (apiservers, published, signing_kid, legacy) = runtime.block_on(async {
         let cluster = Cluster::connect(&ClusterOptions {

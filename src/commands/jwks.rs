@@ -9,16 +9,28 @@ use crate::keys::PublicKey;
 use crate::output::Printer;
 
 pub fn run(args: JwksArgs, printer: &Printer) -> anyhow::Result<()> {
-    let mut keys: Vec<PublicKey> = Vec::new();
+    // Each key with its kid: computed as kube-apiserver does, except the kids an external
+    // signer gives (kube-apiserver publishes those as given).
+    let mut keys: Vec<(String, PublicKey)> = Vec::new();
     if let Some(path) = &args.jwks {
-        keys.extend(read_jwks(path, printer)?);
+        keys.extend(read_jwks(path, printer)?.into_iter().map(|k| (k.kid(), k)));
+    }
+    if let Some(url) = &args.from_signer {
+        let fetched = super::signer_keys(url, printer)?;
+        keys.extend(
+            fetched
+                .keys
+                .into_iter()
+                .filter(|k| !k.excluded)
+                .map(|k| (k.kid, k.key)),
+        );
     }
     for (_, file) in super::read_key_files(&args.keys, printer)? {
-        keys.extend(file.blocks.into_iter().map(|b| b.key));
+        keys.extend(file.blocks.into_iter().map(|b| (b.key.kid(), b.key)));
     }
     for kid in &args.drop_kid {
         let before = keys.len();
-        keys.retain(|k| k.kid() != *kid);
+        keys.retain(|(k, _)| k != kid);
         if keys.len() == before {
             bail!("--drop-kid {kid}: no key with this kid among the inputs");
         }
@@ -26,12 +38,16 @@ pub fn run(args: JwksArgs, printer: &Printer) -> anyhow::Result<()> {
     if keys.is_empty() {
         bail!("no keys left: a JWKS without keys would make every token unverifiable");
     }
-    let (set, dups) = Jwks::from_keys(&keys);
-    for kid in dups {
-        printer.note(&format!(
-            "note: kid {kid} appears more than once; keeping the first"
-        ));
+    let mut seen: Vec<&str> = Vec::new();
+    for (kid, _) in &keys {
+        if seen.contains(&kid.as_str()) {
+            printer.note(&format!(
+                "note: kid {kid} appears more than once; keeping the first"
+            ));
+        }
+        seen.push(kid);
     }
+    let set = Jwks::from_named(keys.iter().map(|(kid, k)| (kid.as_str(), k)));
     let doc = if args.pretty {
         set.to_json_pretty()
     } else {

@@ -17,6 +17,7 @@ mod rehearse;
 mod rehearse_nodes;
 mod rotate;
 mod signer;
+pub(crate) mod signer_migrate;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -54,6 +55,35 @@ pub(crate) fn read_key_file(path: &Path) -> anyhow::Result<KeyFile> {
 
 /// Read key files and warn, naming file and block, about every block kube-apiserver would
 /// silently skip in --service-account-key-file.
+/// `--from-signer unix:///PATH`: what the signer gives kube-apiserver (FetchKeys, bounded to
+/// 10 s), with a note on the keys it excludes from discovery.
+pub(crate) fn signer_keys(
+    url: &str,
+    printer: &Printer,
+) -> anyhow::Result<crate::signer::client::Fetched> {
+    let socket = crate::signer::client::socket_of(url)
+        .map_err(|e| anyhow::anyhow!("--from-signer {e}"))?;
+    let fetched =
+        crate::signer::client::fetch_keys_blocking(&socket, std::time::Duration::from_secs(10))?;
+    let excluded = fetched.keys.iter().filter(|k| k.excluded).count();
+    if excluded > 0 {
+        printer.note(&format!(
+            "note: the signer at {url} excludes {excluded} of its {} key(s) from discovery (kube-apiserver verifies with them but does not publish them); they are left out",
+            fetched.keys.len()
+        ));
+    }
+    for k in &fetched.keys {
+        if k.kid != k.key.kid() {
+            printer.warn(&format!(
+                "the signer at {url} names a key {:?}, not the kid kube-apiserver would compute from it ({}); its tokens carry the signer's",
+                crate::text::printable(&k.kid),
+                k.key.kid()
+            ));
+        }
+    }
+    Ok(fetched)
+}
+
 pub(crate) fn read_key_files(
     paths: &[PathBuf],
     printer: &Printer,

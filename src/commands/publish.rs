@@ -139,6 +139,23 @@ fn documents(args: &PublishArgs, printer: &Printer) -> anyhow::Result<(Vec<u8>, 
             }
             (bytes, entries.into_iter().map(|e| e.key).collect())
         }
+        None if args.from_signer.is_some() => {
+            let url = args.from_signer.as_deref().unwrap_or_default();
+            let fetched = super::signer_keys(url, printer)?;
+            // The publish is read back and checked kid by kid against the key material, as
+            // relying parties' libraries do: a signer naming its keys otherwise is refused
+            // here rather than half-published.
+            if let Some(k) = fetched.keys.iter().find(|k| k.kid != k.key.kid()) {
+                bail!(
+                    "--from-signer {url}: key {:?} is not named by its kid ({}); sakr publishes only kids computed as kube-apiserver computes them. Build the JWKS with `sakr jwks --from-signer {url}` and publish it with --jwks if relying parties accept such kids",
+                    crate::text::printable(&k.kid),
+                    k.key.kid()
+                );
+            }
+            let keys = fetched.discoverable();
+            let (set, _) = Jwks::from_keys(&keys);
+            (set.to_json().into_bytes(), keys)
+        }
         None => {
             let keys: Vec<PublicKey> = super::read_key_files(&args.keys, printer)?
                 .into_iter()

@@ -53,6 +53,13 @@ pub fn run(args: SignerArgs, printer: &Printer) -> anyhow::Result<()> {
             status(&set, printer);
             Ok(())
         }
+        SignerAction::Migrate(a) => super::signer_migrate::run(a, printer),
+        SignerAction::Activate { config, key } => {
+            edit_set(&config, &key, printer, crate::signer::edit::activate)
+        }
+        SignerAction::Remove { config, key } => {
+            edit_set(&config, &key, printer, crate::signer::edit::remove)
+        }
         SignerAction::Status { config } => {
             let set = KeySet::load(&config)?;
             status(&set, printer);
@@ -82,6 +89,47 @@ pub fn run(args: SignerArgs, printer: &Printer) -> anyhow::Result<()> {
             }))
         }
     }
+}
+
+/// One edit of the key set file: the key named (by name or kid), the new set opened whole
+/// before the file is replaced (atomically, 0600), so the running signer never reloads a set
+/// that does not load.
+fn edit_set(
+    config: &Path,
+    key: &str,
+    printer: &Printer,
+    edit: fn(&Config, &str) -> Result<Config, crate::signer::edit::EditError>,
+) -> anyhow::Result<()> {
+    let cfg = Config::read(config)?;
+    let set = KeySet::open(&cfg, config)?;
+    let Some(name) = set
+        .keys
+        .iter()
+        .find(|k| k.name == key || k.kid == key)
+        .map(|k| k.name.clone())
+    else {
+        bail!(
+            "{}: no key named {key:?} and none with that kid (`sakr signer status --config {0}`)",
+            config.display()
+        );
+    };
+    let new = edit(&cfg, &name)
+        .map_err(|e| crate::exit::Refused(format!("{}: {e}", config.display())))?;
+    if new == cfg {
+        printer.note(&format!("{}: already so; nothing written", config.display()));
+        status(&set, printer);
+        return Ok(());
+    }
+    new.check(config)?;
+    let opened = KeySet::open(&new, config)?;
+    new.write(config)
+        .with_context(|| format!("writing {}", config.display()))?;
+    printer.note(&format!(
+        "wrote {} (0600); a running signer reloads it within 2 s (or on SIGHUP)",
+        config.display()
+    ));
+    status(&opened, printer);
+    Ok(())
 }
 
 /// A new key in `dir` (0700 when created), named after its kid, written 0600 without replacing

@@ -114,6 +114,21 @@ impl Jwks {
         (Jwks { keys: out }, dups)
     }
 
+    /// The JWKS of keys named by someone else (an external signer's `FetchKeys`): each entry
+    /// carries the kid given, as kube-apiserver publishes it. De-duplicated by kid.
+    pub fn from_named<'a>(keys: impl IntoIterator<Item = (&'a str, &'a PublicKey)>) -> Jwks {
+        let mut out: Vec<Jwk> = Vec::new();
+        for (kid, key) in keys {
+            if out.iter().any(|j| j.kid == kid) {
+                continue;
+            }
+            let mut jwk = Jwk::from_key(key);
+            jwk.kid = kid.to_string();
+            out.push(jwk);
+        }
+        Jwks { keys: out }
+    }
+
     /// Compact JSON, byte-identical to kube-apiserver's (no trailing newline).
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("serialising a JWKS of strings")

@@ -188,6 +188,49 @@ where
     Ok(EditOutcome::Changed(text))
 }
 
+/// Moves kube-apiserver to an external signer (issue 20, migration to `sakr signer`): adds
+/// `--service-account-signing-endpoint=ENDPOINT` where the key flags are, then removes every
+/// `--service-account-key-file` and `--service-account-signing-key-file` (kube-apiserver refuses
+/// the endpoint together with them). Each step is verified like every other edit; a manifest
+/// already on this endpoint without key flags is left alone.
+pub fn to_signer(apiserver_text: &str, endpoint: &str) -> Result<EditOutcome, EditError> {
+    validate_path(endpoint)?;
+    let doc = Doc::load(apiserver_text)?;
+    let m = Manifest::from_doc(&doc, Role::ApiServer)?;
+    let is_key_flag = |f: SaFlag| {
+        matches!(
+            f,
+            SaFlag::ServiceAccountKeyFile | SaFlag::ServiceAccountSigningKeyFile
+        )
+    };
+    let mut text = match m.signing_endpoint() {
+        Some(ep) if same_path(ep, endpoint) => {
+            if !m.flags.iter().any(|o| is_key_flag(o.flag)) {
+                return Ok(EditOutcome::Already);
+            }
+            apiserver_text.to_string()
+        }
+        // Another signer already: not this migration's to replace.
+        Some(_) => return refuse_external(&m).map(|()| EditOutcome::Already),
+        None => match insert_flag(&doc, &m, SaFlag::ServiceAccountSigningEndpoint, endpoint)? {
+            EditOutcome::Changed(t) => t,
+            EditOutcome::Already => apiserver_text.to_string(),
+        },
+    };
+    loop {
+        let next = {
+            let doc = Doc::load(&text).map_err(EditError::Reparse)?;
+            let m = Manifest::from_doc(&doc, Role::ApiServer).map_err(EditError::Reparse)?;
+            match m.flags.iter().position(|o| is_key_flag(o.flag)) {
+                Some(pos) => remove_occurrence(&doc, &m, pos)?,
+                None => break,
+            }
+        };
+        text = next;
+    }
+    Ok(EditOutcome::Changed(text))
+}
+
 /// A unified diff of `old` → `new`, labelled with `path_label` (`--dry-run` output).
 pub fn unified_diff(old: &str, new: &str, path_label: &str) -> String {
     similar::TextDiff::from_lines(old, new)

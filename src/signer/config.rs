@@ -68,6 +68,16 @@ impl KeyEntry {
     }
 }
 
+impl KeyEntry {
+    /// A `public` entry (verification only), neither active nor excluded.
+    pub fn public(name: impl Into<String>, path: PathBuf) -> KeyEntry {
+        KeyEntry {
+            backend: "public".into(),
+            ..KeyEntry::file(name, path)
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{}: {reason}", path.display())]

@@ -4,6 +4,7 @@
 //! `FetchKeys`, then signs with the new one, then drops the old one.
 //!
 //! - [`config`]: the key set file (which keys, which backend, active, excluded);
+//! - [`edit`]: add, activate, remove (shared by the commands and the rotation);
 //! - [`keyset`]: the keys opened, their kids, `Sign`;
 //! - [`server`]: the gRPC service (`v1` and `v1alpha1`) on a Unix socket, reloading on SIGHUP
 //!   and on config changes;
@@ -11,6 +12,7 @@
 
 pub mod client;
 pub mod config;
+pub mod edit;
 pub mod keyset;
 pub mod proto;
 pub mod server;

@@ -36,6 +36,7 @@ mod rotate_k8s_state;
 mod rotate_live;
 mod servers;
 mod signer;
+mod signer_migrate;
 mod signer_rotation;
 mod sshd_nodes;
 mod token_review;
