@@ -144,6 +144,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
         'sakr;jwks' {
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Key files, in --service-account-key-file order; every key block of each file is included')
             [CompletionResult]::new('--jwks', '--jwks', [CompletionResultType]::ParameterName, 'An existing JWKS to merge: its entries come first (validated: kid must match key material)')
+            [CompletionResult]::new('--from-signer', '--from-signer', [CompletionResultType]::ParameterName, 'The keys a running external signer (KEP-740) gives kube-apiserver, through FetchKeys on its socket (unix:///PATH; any plugin, not only `sakr signer`): those not excluded from discovery, with the signer''s kids, after --jwks and before --key')
             [CompletionResult]::new('--drop-kid', '--drop-kid', [CompletionResultType]::ParameterName, 'Leave out the key with this kid (it must be present)')
             [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write to FILE atomically (exact bytes, no trailing newline) instead of stdout')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
@@ -184,6 +185,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('--jwks', '--jwks', [CompletionResultType]::ParameterName, 'A prebuilt JWKS to publish as is')
             [CompletionResult]::new('--discovery', '--discovery', [CompletionResultType]::ParameterName, 'A prebuilt discovery document (with --jwks) [default: built from --issuer]')
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Key files, in --service-account-key-file order, to build the JWKS from')
+            [CompletionResult]::new('--from-signer', '--from-signer', [CompletionResultType]::ParameterName, 'Build the JWKS from what a running external signer (KEP-740) gives kube-apiserver: FetchKeys on its socket (unix:///PATH), the keys not excluded from discovery')
             [CompletionResult]::new('--issuer', '--issuer', [CompletionResultType]::ParameterName, 'The issuer (kube-apiserver --service-account-issuer), for the discovery document')
             [CompletionResult]::new('--jwks-uri', '--jwks-uri', [CompletionResultType]::ParameterName, 'jwks_uri of the discovery document [default: <issuer>/openid/v1/jwks]')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'S3-compatible endpoint (path-style), or the Azure blob service URL (Azurite)')
@@ -235,6 +237,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
         'sakr;drift' {
             [CompletionResult]::new('--issuer', '--issuer', [CompletionResultType]::ParameterName, 'The issuer URL relying parties know (https); its discovery document and JWKS are read')
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Local key files to include')
+            [CompletionResult]::new('--from-signer', '--from-signer', [CompletionResultType]::ParameterName, 'Include the keys a running external signer (KEP-740) gives kube-apiserver (FetchKeys on its socket, unix:///PATH), as the local column')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'kubeconfig file [default: KUBECONFIG, ~/.kube/config, in-cluster]')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'kubeconfig context')
             [CompletionResult]::new('--ca', '--ca', [CompletionResultType]::ParameterName, 'Trust only this CA bundle for the issuer URL')
@@ -470,7 +473,8 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('--node-apiserver', '--node-apiserver', [CompletionResultType]::ParameterName, 'Where a node''s kube-apiserver answers, when it is not the endpoint of default/kubernetes at the Node''s InternalIP (repeatable): NAME=HOST:PORT')
             [CompletionResult]::new('--node-timeout', '--node-timeout', [CompletionResultType]::ParameterName, 'How long a rolling stage waits for one node''s kube-apiserver to come back after its edit before it stops, leaving the other nodes as they are')
             [CompletionResult]::new('--relying-party-refresh', '--relying-party-refresh', [CompletionResultType]::ParameterName, 'A relying party''s own JWKS refresh interval, waited for after the published max-age before switch (e.g. 24h for a party that refreshes daily)')
-            [CompletionResult]::new('--layout', '--layout', [CompletionResultType]::ParameterName, 'How the nodes hold the key set [default: kubeadm when the manifests use kubeadm''s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; sa.pub becomes the bundle of trusted keys and sa.key the signing key, so kubeadm upgrade and join keep the rotation. flags: each stage edits the --service-account-* flags')
+            [CompletionResult]::new('--layout', '--layout', [CompletionResultType]::ParameterName, 'How the nodes hold the key set [default: kubeadm when the manifests use kubeadm''s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; sa.pub becomes the bundle of trusted keys and sa.key the signing key, so kubeadm upgrade and join keep the rotation. flags: each stage edits the --service-account-* flags. signer: kube-apiserver signs through `sakr signer serve` (--service-account-signing-endpoint); each stage edits the signer''s key set (--signer-config) and nothing restarts')
+            [CompletionResult]::new('--signer-config', '--signer-config', [CompletionResultType]::ParameterName, 'The signer layout: the `sakr signer` key set file, as each node sees it (e.g. /etc/kubernetes/sakr/signer.json). The new key goes into the active key''s backend: a file beside it (--key-dir), or a new key on its PKCS#11 token or in its KMS')
             [CompletionResult]::new('--manifests-dir', '--manifests-dir', [CompletionResultType]::ParameterName, 'The static-pod manifests directory; the two manifests are found by their containers')
             [CompletionResult]::new('--apiserver', '--apiserver', [CompletionResultType]::ParameterName, 'The kube-apiserver manifest (instead of --manifests-dir)')
             [CompletionResult]::new('--controller-manager', '--controller-manager', [CompletionResultType]::ParameterName, 'The kube-controller-manager manifest (with --apiserver)')
@@ -611,6 +615,9 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a key set file with one active key: an existing private key, or a new one')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery')
+            [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Make one key of the set the active key (it signs from the signer''s next reload); the others stay trusted. By name or kid')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a key from the set (never the active key): kube-apiserver stops verifying its tokens at its next FetchKeys. By name or kid')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Move this control-plane node from key files to `sakr signer`: the key set (the signing key active, the other trusted keys kept for verification, excluded from discovery), the signer''s static pod, then, once it listens, kube-apiserver''s flags (endpoint added, key-file flags removed)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -665,10 +672,69 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'sakr;signer;activate' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The key set file')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never color stderr (also: the NO_COLOR environment variable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sakr;signer;remove' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The key set file')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never color stderr (also: the NO_COLOR environment variable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sakr;signer;migrate' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The key set file to write, as the node sees it')
+            [CompletionResult]::new('--key-dir', '--key-dir', [CompletionResultType]::ParameterName, 'Where the keys go, as the node sees it [default: keys/ beside --config]')
+            [CompletionResult]::new('--socket', '--socket', [CompletionResultType]::ParameterName, 'The socket, as the node sees it; kube-apiserver must see its directory through a hostPath volume [default: sakr-signer/signer.sock beside the current signing key]')
+            [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'The image of the signer''s static pod (one with the `sakr` binary)')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'How long to wait for the signer to listen before editing kube-apiserver')
+            [CompletionResult]::new('--refresh-hint', '--refresh-hint', [CompletionResultType]::ParameterName, 'The signer''s FetchKeys refresh hint (how soon kube-apiserver sees a rotation''s edit)')
+            [CompletionResult]::new('--manifests-dir', '--manifests-dir', [CompletionResultType]::ParameterName, 'The static-pod manifests directory; the two manifests are found by their containers')
+            [CompletionResult]::new('--apiserver', '--apiserver', [CompletionResultType]::ParameterName, 'The kube-apiserver manifest (instead of --manifests-dir)')
+            [CompletionResult]::new('--controller-manager', '--controller-manager', [CompletionResultType]::ParameterName, 'The kube-controller-manager manifest (with --apiserver)')
+            [CompletionResult]::new('--host-root', '--host-root', [CompletionResultType]::ParameterName, 'Resolve hostPath volumes under DIR (for a node''s files copied elsewhere)')
+            [CompletionResult]::new('--backup-dir', '--backup-dir', [CompletionResultType]::ParameterName, 'Where to copy the manifests before editing them, and a rotation''s old key files at retire [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Show what would be written and change nothing')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never color stderr (also: the NO_COLOR environment variable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'sakr;signer;help' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a key set file with one active key: an existing private key, or a new one')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery')
+            [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Make one key of the set the active key (it signs from the signer''s next reload); the others stay trusted. By name or kid')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a key from the set (never the active key): kube-apiserver stops verifying its tokens at its next FetchKeys. By name or kid')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Move this control-plane node from key files to `sakr signer`: the key set (the signing key active, the other trusted keys kept for verification, excluded from discovery), the signer''s static pod, then, once it listens, kube-apiserver''s flags (endpoint added, key-file flags removed)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -679,6 +745,15 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             break
         }
         'sakr;signer;help;status' {
+            break
+        }
+        'sakr;signer;help;activate' {
+            break
+        }
+        'sakr;signer;help;remove' {
+            break
+        }
+        'sakr;signer;help;migrate' {
             break
         }
         'sakr;signer;help;help' {
@@ -788,6 +863,9 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a key set file with one active key: an existing private key, or a new one')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery')
+            [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Make one key of the set the active key (it signs from the signer''s next reload); the others stay trusted. By name or kid')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Remove a key from the set (never the active key): kube-apiserver stops verifying its tokens at its next FetchKeys. By name or kid')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Move this control-plane node from key files to `sakr signer`: the key set (the signing key active, the other trusted keys kept for verification, excluded from discovery), the signer''s static pod, then, once it listens, kube-apiserver''s flags (endpoint added, key-file flags removed)')
             break
         }
         'sakr;help;signer;init' {
@@ -797,6 +875,15 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             break
         }
         'sakr;help;signer;status' {
+            break
+        }
+        'sakr;help;signer;activate' {
+            break
+        }
+        'sakr;help;signer;remove' {
+            break
+        }
+        'sakr;help;signer;migrate' {
             break
         }
         'sakr;help;completions' {

@@ -127,8 +127,17 @@ _sakr() {
             sakr__subcmd__help__subcmd__rotate,status)
                 cmd="sakr__subcmd__help__subcmd__rotate__subcmd__status"
                 ;;
+            sakr__subcmd__help__subcmd__signer,activate)
+                cmd="sakr__subcmd__help__subcmd__signer__subcmd__activate"
+                ;;
             sakr__subcmd__help__subcmd__signer,init)
                 cmd="sakr__subcmd__help__subcmd__signer__subcmd__init"
+                ;;
+            sakr__subcmd__help__subcmd__signer,migrate)
+                cmd="sakr__subcmd__help__subcmd__signer__subcmd__migrate"
+                ;;
+            sakr__subcmd__help__subcmd__signer,remove)
+                cmd="sakr__subcmd__help__subcmd__signer__subcmd__remove"
                 ;;
             sakr__subcmd__help__subcmd__signer,serve)
                 cmd="sakr__subcmd__help__subcmd__signer__subcmd__serve"
@@ -208,11 +217,20 @@ _sakr() {
             sakr__subcmd__rotate__subcmd__help,status)
                 cmd="sakr__subcmd__rotate__subcmd__help__subcmd__status"
                 ;;
+            sakr__subcmd__signer,activate)
+                cmd="sakr__subcmd__signer__subcmd__activate"
+                ;;
             sakr__subcmd__signer,help)
                 cmd="sakr__subcmd__signer__subcmd__help"
                 ;;
             sakr__subcmd__signer,init)
                 cmd="sakr__subcmd__signer__subcmd__init"
+                ;;
+            sakr__subcmd__signer,migrate)
+                cmd="sakr__subcmd__signer__subcmd__migrate"
+                ;;
+            sakr__subcmd__signer,remove)
+                cmd="sakr__subcmd__signer__subcmd__remove"
                 ;;
             sakr__subcmd__signer,serve)
                 cmd="sakr__subcmd__signer__subcmd__serve"
@@ -220,11 +238,20 @@ _sakr() {
             sakr__subcmd__signer,status)
                 cmd="sakr__subcmd__signer__subcmd__status"
                 ;;
+            sakr__subcmd__signer__subcmd__help,activate)
+                cmd="sakr__subcmd__signer__subcmd__help__subcmd__activate"
+                ;;
             sakr__subcmd__signer__subcmd__help,help)
                 cmd="sakr__subcmd__signer__subcmd__help__subcmd__help"
                 ;;
             sakr__subcmd__signer__subcmd__help,init)
                 cmd="sakr__subcmd__signer__subcmd__help__subcmd__init"
+                ;;
+            sakr__subcmd__signer__subcmd__help,migrate)
+                cmd="sakr__subcmd__signer__subcmd__help__subcmd__migrate"
+                ;;
+            sakr__subcmd__signer__subcmd__help,remove)
+                cmd="sakr__subcmd__signer__subcmd__help__subcmd__remove"
                 ;;
             sakr__subcmd__signer__subcmd__help,serve)
                 cmd="sakr__subcmd__signer__subcmd__help__subcmd__serve"
@@ -325,7 +352,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__drift)
-            opts="-o -q -v -h -V --issuer --key --kubeconfig --context --ca --publish-to --endpoint --jwks-uri --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --issuer --key --from-signer --kubeconfig --context --ca --publish-to --endpoint --jwks-uri --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -336,6 +363,10 @@ _sakr() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-signer)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -687,7 +718,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__help__subcmd__signer)
-            opts="init serve status"
+            opts="init serve status activate remove migrate"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -700,7 +731,49 @@ _sakr() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sakr__subcmd__help__subcmd__signer__subcmd__activate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sakr__subcmd__help__subcmd__signer__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__help__subcmd__signer__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__help__subcmd__signer__subcmd__remove)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -757,7 +830,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__jwks)
-            opts="-o -q -v -h -V --key --jwks --drop-kid --pretty --out --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --key --jwks --from-signer --drop-kid --pretty --out --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -768,6 +841,10 @@ _sakr() {
                     return 0
                     ;;
                 --jwks)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-signer)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1162,7 +1239,7 @@ _sakr() {
                     return 0
                     ;;
                 --layout)
-                    COMPREPLY=($(compgen -W "flags kubeadm" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "flags kubeadm signer" -- "${cur}"))
                     return 0
                     ;;
                 --manifests-dir)
@@ -1302,7 +1379,7 @@ _sakr() {
                     return 0
                     ;;
                 --layout)
-                    COMPREPLY=($(compgen -W "flags kubeadm" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "flags kubeadm signer" -- "${cur}"))
                     return 0
                     ;;
                 --manifests-dir)
@@ -1376,7 +1453,7 @@ _sakr() {
                     return 0
                     ;;
                 --layout)
-                    COMPREPLY=($(compgen -W "flags kubeadm" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "flags kubeadm signer" -- "${cur}"))
                     return 0
                     ;;
                 --manifests-dir)
@@ -1439,7 +1516,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__publish)
-            opts="-o -q -v -h -V --to --jwks --discovery --key --issuer --jwks-uri --endpoint --cache-control --allow-removal --dry-run --timeout --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --to --jwks --discovery --key --from-signer --issuer --jwks-uri --endpoint --cache-control --allow-removal --dry-run --timeout --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1458,6 +1535,10 @@ _sakr() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --from-signer)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1524,7 +1605,7 @@ _sakr() {
                     return 0
                     ;;
                 --layout)
-                    COMPREPLY=($(compgen -W "flags kubeadm" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "flags kubeadm signer" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -1725,7 +1806,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__rotate__subcmd__start)
-            opts="-a -o -q -v -h -V --state --key-dir --name --algorithm --publish-to --issuer --jwks-uri --endpoint --cache-control --overlap --kubeconfig --context --single-node --node --control-plane --via --ssh-command --sudo --node-image --node-namespace --node-apiserver --node-timeout --no-public-check --relying-party-refresh --layout --manifests-dir --apiserver --controller-manager --host-root --backup-dir --output --quiet --verbose --no-color --help --version"
+            opts="-a -o -q -v -h -V --state --key-dir --name --algorithm --publish-to --issuer --jwks-uri --endpoint --cache-control --overlap --kubeconfig --context --single-node --node --control-plane --via --ssh-command --sudo --node-image --node-namespace --node-apiserver --node-timeout --no-public-check --relying-party-refresh --layout --signer-config --manifests-dir --apiserver --controller-manager --host-root --backup-dir --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1816,7 +1897,11 @@ _sakr() {
                     return 0
                     ;;
                 --layout)
-                    COMPREPLY=($(compgen -W "flags kubeadm" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "flags kubeadm signer" -- "${cur}"))
+                    return 0
+                    ;;
+                --signer-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --manifests-dir)
@@ -1893,7 +1978,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__signer)
-            opts="-o -q -v -h -V --output --quiet --verbose --no-color --help --version init serve status help"
+            opts="-o -q -v -h -V --output --quiet --verbose --no-color --help --version init serve status activate remove migrate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1914,9 +1999,49 @@ _sakr() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        sakr__subcmd__signer__subcmd__help)
-            opts="init serve status help"
+        sakr__subcmd__signer__subcmd__activate)
+            opts="-o -q -v -h -V --config --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__signer__subcmd__help)
+            opts="init serve status activate remove migrate help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__signer__subcmd__help__subcmd__activate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1943,6 +2068,34 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__signer__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__signer__subcmd__help__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__signer__subcmd__help__subcmd__remove)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2008,6 +2161,98 @@ _sakr() {
                     return 0
                     ;;
                 --max-token-expiration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__signer__subcmd__migrate)
+            opts="-o -q -v -h -V --config --key-dir --socket --image --wait --refresh-hint --dry-run --manifests-dir --apiserver --controller-manager --host-root --backup-dir --output --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --refresh-hint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --manifests-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --apiserver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --controller-manager)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backup-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__signer__subcmd__remove)
+            opts="-o -q -v -h -V --config --output --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

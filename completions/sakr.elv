@@ -133,6 +133,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
         &'sakr;jwks'= {
             cand --key 'Key files, in --service-account-key-file order; every key block of each file is included'
             cand --jwks 'An existing JWKS to merge: its entries come first (validated: kid must match key material)'
+            cand --from-signer 'The keys a running external signer (KEP-740) gives kube-apiserver, through FetchKeys on its socket (unix:///PATH; any plugin, not only `sakr signer`): those not excluded from discovery, with the signer''s kids, after --jwks and before --key'
             cand --drop-kid 'Leave out the key with this kid (it must be present)'
             cand --out 'Write to FILE atomically (exact bytes, no trailing newline) instead of stdout'
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
@@ -171,6 +172,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand --jwks 'A prebuilt JWKS to publish as is'
             cand --discovery 'A prebuilt discovery document (with --jwks) [default: built from --issuer]'
             cand --key 'Key files, in --service-account-key-file order, to build the JWKS from'
+            cand --from-signer 'Build the JWKS from what a running external signer (KEP-740) gives kube-apiserver: FetchKeys on its socket (unix:///PATH), the keys not excluded from discovery'
             cand --issuer 'The issuer (kube-apiserver --service-account-issuer), for the discovery document'
             cand --jwks-uri 'jwks_uri of the discovery document [default: <issuer>/openid/v1/jwks]'
             cand --endpoint 'S3-compatible endpoint (path-style), or the Azure blob service URL (Azurite)'
@@ -220,6 +222,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
         &'sakr;drift'= {
             cand --issuer 'The issuer URL relying parties know (https); its discovery document and JWKS are read'
             cand --key 'Local key files to include'
+            cand --from-signer 'Include the keys a running external signer (KEP-740) gives kube-apiserver (FetchKeys on its socket, unix:///PATH), as the local column'
             cand --kubeconfig 'kubeconfig file [default: KUBECONFIG, ~/.kube/config, in-cluster]'
             cand --context 'kubeconfig context'
             cand --ca 'Trust only this CA bundle for the issuer URL'
@@ -442,7 +445,8 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand --node-apiserver 'Where a node''s kube-apiserver answers, when it is not the endpoint of default/kubernetes at the Node''s InternalIP (repeatable): NAME=HOST:PORT'
             cand --node-timeout 'How long a rolling stage waits for one node''s kube-apiserver to come back after its edit before it stops, leaving the other nodes as they are'
             cand --relying-party-refresh 'A relying party''s own JWKS refresh interval, waited for after the published max-age before switch (e.g. 24h for a party that refreshes daily)'
-            cand --layout 'How the nodes hold the key set [default: kubeadm when the manifests use kubeadm''s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; sa.pub becomes the bundle of trusted keys and sa.key the signing key, so kubeadm upgrade and join keep the rotation. flags: each stage edits the --service-account-* flags'
+            cand --layout 'How the nodes hold the key set [default: kubeadm when the manifests use kubeadm''s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; sa.pub becomes the bundle of trusted keys and sa.key the signing key, so kubeadm upgrade and join keep the rotation. flags: each stage edits the --service-account-* flags. signer: kube-apiserver signs through `sakr signer serve` (--service-account-signing-endpoint); each stage edits the signer''s key set (--signer-config) and nothing restarts'
+            cand --signer-config 'The signer layout: the `sakr signer` key set file, as each node sees it (e.g. /etc/kubernetes/sakr/signer.json). The new key goes into the active key''s backend: a file beside it (--key-dir), or a new key on its PKCS#11 token or in its KMS'
             cand --manifests-dir 'The static-pod manifests directory; the two manifests are found by their containers'
             cand --apiserver 'The kube-apiserver manifest (instead of --manifests-dir)'
             cand --controller-manager 'The kube-controller-manager manifest (with --apiserver)'
@@ -572,6 +576,9 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand init 'Write a key set file with one active key: an existing private key, or a new one'
             cand serve 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)'
             cand status 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery'
+            cand activate 'Make one key of the set the active key (it signs from the signer''s next reload); the others stay trusted. By name or kid'
+            cand remove 'Remove a key from the set (never the active key): kube-apiserver stops verifying its tokens at its next FetchKeys. By name or kid'
+            cand migrate 'Move this control-plane node from key files to `sakr signer`: the key set (the signing key active, the other trusted keys kept for verification, excluded from discovery), the signer''s static pod, then, once it listens, kube-apiserver''s flags (endpoint added, key-file flags removed)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sakr;signer;init'= {
@@ -622,10 +629,66 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'sakr;signer;activate'= {
+            cand --config 'The key set file'
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sakr;signer;remove'= {
+            cand --config 'The key set file'
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sakr;signer;migrate'= {
+            cand --config 'The key set file to write, as the node sees it'
+            cand --key-dir 'Where the keys go, as the node sees it [default: keys/ beside --config]'
+            cand --socket 'The socket, as the node sees it; kube-apiserver must see its directory through a hostPath volume [default: sakr-signer/signer.sock beside the current signing key]'
+            cand --image 'The image of the signer''s static pod (one with the `sakr` binary)'
+            cand --wait 'How long to wait for the signer to listen before editing kube-apiserver'
+            cand --refresh-hint 'The signer''s FetchKeys refresh hint (how soon kube-apiserver sees a rotation''s edit)'
+            cand --manifests-dir 'The static-pod manifests directory; the two manifests are found by their containers'
+            cand --apiserver 'The kube-apiserver manifest (instead of --manifests-dir)'
+            cand --controller-manager 'The kube-controller-manager manifest (with --apiserver)'
+            cand --host-root 'Resolve hostPath volumes under DIR (for a node''s files copied elsewhere)'
+            cand --backup-dir 'Where to copy the manifests before editing them, and a rotation''s old key files at retire [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]'
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --dry-run 'Show what would be written and change nothing'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'sakr;signer;help'= {
             cand init 'Write a key set file with one active key: an existing private key, or a new one'
             cand serve 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)'
             cand status 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery'
+            cand activate 'Make one key of the set the active key (it signs from the signer''s next reload); the others stay trusted. By name or kid'
+            cand remove 'Remove a key from the set (never the active key): kube-apiserver stops verifying its tokens at its next FetchKeys. By name or kid'
+            cand migrate 'Move this control-plane node from key files to `sakr signer`: the key set (the signing key active, the other trusted keys kept for verification, excluded from discovery), the signer''s static pod, then, once it listens, kube-apiserver''s flags (endpoint added, key-file flags removed)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sakr;signer;help;init'= {
@@ -633,6 +696,12 @@ set edit:completion:arg-completer[sakr] = {|@words|
         &'sakr;signer;help;serve'= {
         }
         &'sakr;signer;help;status'= {
+        }
+        &'sakr;signer;help;activate'= {
+        }
+        &'sakr;signer;help;remove'= {
+        }
+        &'sakr;signer;help;migrate'= {
         }
         &'sakr;signer;help;help'= {
         }
@@ -718,12 +787,21 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand init 'Write a key set file with one active key: an existing private key, or a new one'
             cand serve 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)'
             cand status 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery'
+            cand activate 'Make one key of the set the active key (it signs from the signer''s next reload); the others stay trusted. By name or kid'
+            cand remove 'Remove a key from the set (never the active key): kube-apiserver stops verifying its tokens at its next FetchKeys. By name or kid'
+            cand migrate 'Move this control-plane node from key files to `sakr signer`: the key set (the signing key active, the other trusted keys kept for verification, excluded from discovery), the signer''s static pod, then, once it listens, kube-apiserver''s flags (endpoint added, key-file flags removed)'
         }
         &'sakr;help;signer;init'= {
         }
         &'sakr;help;signer;serve'= {
         }
         &'sakr;help;signer;status'= {
+        }
+        &'sakr;help;signer;activate'= {
+        }
+        &'sakr;help;signer;remove'= {
+        }
+        &'sakr;help;signer;migrate'= {
         }
         &'sakr;help;completions'= {
         }

@@ -109,6 +109,7 @@ complete -c sakr -n "__fish_sakr_using_subcommand kid" -s h -l help -d 'Print he
 complete -c sakr -n "__fish_sakr_using_subcommand kid" -s V -l version -d 'Print version'
 complete -c sakr -n "__fish_sakr_using_subcommand jwks" -l key -d 'Key files, in --service-account-key-file order; every key block of each file is included' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand jwks" -l jwks -d 'An existing JWKS to merge: its entries come first (validated: kid must match key material)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand jwks" -l from-signer -d 'The keys a running external signer (KEP-740) gives kube-apiserver, through FetchKeys on its socket (unix:///PATH; any plugin, not only `sakr signer`): those not excluded from discovery, with the signer\'s kids, after --jwks and before --key' -r
 complete -c sakr -n "__fish_sakr_using_subcommand jwks" -l drop-kid -d 'Leave out the key with this kid (it must be present)' -r
 complete -c sakr -n "__fish_sakr_using_subcommand jwks" -l out -d 'Write to FILE atomically (exact bytes, no trailing newline) instead of stdout' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand jwks" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
@@ -135,6 +136,7 @@ complete -c sakr -n "__fish_sakr_using_subcommand publish" -l to -d 'Where to pu
 complete -c sakr -n "__fish_sakr_using_subcommand publish" -l jwks -d 'A prebuilt JWKS to publish as is' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand publish" -l discovery -d 'A prebuilt discovery document (with --jwks) [default: built from --issuer]' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand publish" -l key -d 'Key files, in --service-account-key-file order, to build the JWKS from' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand publish" -l from-signer -d 'Build the JWKS from what a running external signer (KEP-740) gives kube-apiserver: FetchKeys on its socket (unix:///PATH), the keys not excluded from discovery' -r
 complete -c sakr -n "__fish_sakr_using_subcommand publish" -l issuer -d 'The issuer (kube-apiserver --service-account-issuer), for the discovery document' -r
 complete -c sakr -n "__fish_sakr_using_subcommand publish" -l jwks-uri -d 'jwks_uri of the discovery document [default: <issuer>/openid/v1/jwks]' -r
 complete -c sakr -n "__fish_sakr_using_subcommand publish" -l endpoint -d 'S3-compatible endpoint (path-style), or the Azure blob service URL (Azurite)' -r
@@ -172,6 +174,7 @@ complete -c sakr -n "__fish_sakr_using_subcommand verify" -s h -l help -d 'Print
 complete -c sakr -n "__fish_sakr_using_subcommand verify" -s V -l version -d 'Print version'
 complete -c sakr -n "__fish_sakr_using_subcommand drift" -l issuer -d 'The issuer URL relying parties know (https); its discovery document and JWKS are read' -r
 complete -c sakr -n "__fish_sakr_using_subcommand drift" -l key -d 'Local key files to include' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand drift" -l from-signer -d 'Include the keys a running external signer (KEP-740) gives kube-apiserver (FetchKeys on its socket, unix:///PATH), as the local column' -r
 complete -c sakr -n "__fish_sakr_using_subcommand drift" -l kubeconfig -d 'kubeconfig file [default: KUBECONFIG, ~/.kube/config, in-cluster]' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand drift" -l context -d 'kubeconfig context' -r
 complete -c sakr -n "__fish_sakr_using_subcommand drift" -l ca -d 'Trust only this CA bundle for the issuer URL' -r -F
@@ -234,7 +237,8 @@ complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subc
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l backup-dir -d 'Where to copy the manifests before editing them [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l layout -d 'How the manifests hold the key set [default: kubeadm when they use kubeadm\'s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; trust appends the key to sa.pub, sign-with replaces sa.key (the old one archived first), retire takes the key out of sa.pub (name it by kid or by a file), and a static-pod annotation restarts exactly the components that read a changed file' -r -f -a "flags\t'`--service-account-key-file` entries and the signing flags change at each stage'
-kubeadm\t'Flags untouched; `sa.pub` is the bundle of trusted keys, `sa.key` the signing key'"
+kubeadm\t'Flags untouched; `sa.pub` is the bundle of trusted keys, `sa.key` the signing key'
+signer\t'kube-apiserver signs through `sakr signer serve` (--service-account-signing-endpoint); each stage edits the signer\'s key set file; nothing restarts'"
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l manifests-dir -d 'The static-pod manifests directory; the two manifests are found by their containers' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
@@ -260,7 +264,8 @@ complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subc
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from trust" -s V -l version -d 'Print version'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l backup-dir -d 'Where to copy the manifests before editing them [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l layout -d 'How the manifests hold the key set [default: kubeadm when they use kubeadm\'s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; trust appends the key to sa.pub, sign-with replaces sa.key (the old one archived first), retire takes the key out of sa.pub (name it by kid or by a file), and a static-pod annotation restarts exactly the components that read a changed file' -r -f -a "flags\t'`--service-account-key-file` entries and the signing flags change at each stage'
-kubeadm\t'Flags untouched; `sa.pub` is the bundle of trusted keys, `sa.key` the signing key'"
+kubeadm\t'Flags untouched; `sa.pub` is the bundle of trusted keys, `sa.key` the signing key'
+signer\t'kube-apiserver signs through `sakr signer serve` (--service-account-signing-endpoint); each stage edits the signer\'s key set file; nothing restarts'"
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l manifests-dir -d 'The static-pod manifests directory; the two manifests are found by their containers' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
@@ -286,7 +291,8 @@ complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subc
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from sign-with" -s V -l version -d 'Print version'
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l backup-dir -d 'Where to copy the manifests before editing them [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l layout -d 'How the manifests hold the key set [default: kubeadm when they use kubeadm\'s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; trust appends the key to sa.pub, sign-with replaces sa.key (the old one archived first), retire takes the key out of sa.pub (name it by kid or by a file), and a static-pod annotation restarts exactly the components that read a changed file' -r -f -a "flags\t'`--service-account-key-file` entries and the signing flags change at each stage'
-kubeadm\t'Flags untouched; `sa.pub` is the bundle of trusted keys, `sa.key` the signing key'"
+kubeadm\t'Flags untouched; `sa.pub` is the bundle of trusted keys, `sa.key` the signing key'
+signer\t'kube-apiserver signs through `sakr signer serve` (--service-account-signing-endpoint); each stage edits the signer\'s key set file; nothing restarts'"
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l manifests-dir -d 'The static-pod manifests directory; the two manifests are found by their containers' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand manifest; and __fish_seen_subcommand_from retire" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
@@ -353,8 +359,10 @@ complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcom
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l node-apiserver -d 'Where a node\'s kube-apiserver answers, when it is not the endpoint of default/kubernetes at the Node\'s InternalIP (repeatable): NAME=HOST:PORT' -r
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l node-timeout -d 'How long a rolling stage waits for one node\'s kube-apiserver to come back after its edit before it stops, leaving the other nodes as they are' -r
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l relying-party-refresh -d 'A relying party\'s own JWKS refresh interval, waited for after the published max-age before switch (e.g. 24h for a party that refreshes daily)' -r
-complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l layout -d 'How the nodes hold the key set [default: kubeadm when the manifests use kubeadm\'s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; sa.pub becomes the bundle of trusted keys and sa.key the signing key, so kubeadm upgrade and join keep the rotation. flags: each stage edits the --service-account-* flags' -r -f -a "flags\t'`--service-account-key-file` entries and the signing flags change at each stage'
-kubeadm\t'Flags untouched; `sa.pub` is the bundle of trusted keys, `sa.key` the signing key'"
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l layout -d 'How the nodes hold the key set [default: kubeadm when the manifests use kubeadm\'s own sa.pub and sa.key, else flags]. kubeadm: the flags stay; sa.pub becomes the bundle of trusted keys and sa.key the signing key, so kubeadm upgrade and join keep the rotation. flags: each stage edits the --service-account-* flags. signer: kube-apiserver signs through `sakr signer serve` (--service-account-signing-endpoint); each stage edits the signer\'s key set (--signer-config) and nothing restarts' -r -f -a "flags\t'`--service-account-key-file` entries and the signing flags change at each stage'
+kubeadm\t'Flags untouched; `sa.pub` is the bundle of trusted keys, `sa.key` the signing key'
+signer\t'kube-apiserver signs through `sakr signer serve` (--service-account-signing-endpoint); each stage edits the signer\'s key set file; nothing restarts'"
+complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l signer-config -d 'The signer layout: the `sakr signer` key set file, as each node sees it (e.g. /etc/kubernetes/sakr/signer.json). The new key goes into the active key\'s backend: a file beside it (--key-dir), or a new key on its PKCS#11 token or in its KMS' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l manifests-dir -d 'The static-pod manifests directory; the two manifests are found by their containers' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand rotate; and __fish_seen_subcommand_from start" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
@@ -425,7 +433,8 @@ ecdsa-p384\t''
 ecdsa-p521\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -l nodes -d 'Rehearse an HA control plane of N nodes (node trees cp-1 … cp-N): one rotation over every node from this seat, each stage rolling node by node. 1: a single control-plane node' -r
 complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -l layout -d 'The key layout to rehearse [default: kubeadm on kubeadm\'s own sa.pub/sa.key, else flags]; `--layout flags` shows the other one on the same manifests' -r -f -a "flags\t'`--service-account-key-file` entries and the signing flags change at each stage'
-kubeadm\t'Flags untouched; `sa.pub` is the bundle of trusted keys, `sa.key` the signing key'"
+kubeadm\t'Flags untouched; `sa.pub` is the bundle of trusted keys, `sa.key` the signing key'
+signer\t'kube-apiserver signs through `sakr signer serve` (--service-account-signing-endpoint); each stage edits the signer\'s key set file; nothing restarts'"
 complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
 complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
@@ -433,17 +442,20 @@ complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -s v -l verbose -d '
 complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
 complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -s V -l version -d 'Print version'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status help" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status help" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status help" -s v -l verbose -d 'Explain what is being done on stderr'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status help" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status help" -s V -l version -d 'Print version'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status help" -f -a "init" -d 'Write a key set file with one active key: an existing private key, or a new one'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status help" -f -a "serve" -d 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status help" -f -a "status" -d 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -f -a "init" -d 'Write a key set file with one active key: an existing private key, or a new one'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -f -a "serve" -d 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -f -a "status" -d 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -f -a "activate" -d 'Make one key of the set the active key (it signs from the signer\'s next reload); the others stay trusted. By name or kid'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -f -a "remove" -d 'Remove a key from the set (never the active key): kube-apiserver stops verifying its tokens at its next FetchKeys. By name or kid'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -f -a "migrate" -d 'Move this control-plane node from key files to `sakr signer`: the key set (the signing key active, the other trusted keys kept for verification, excluded from discovery), the signer\'s static pod, then, once it listens, kube-apiserver\'s flags (endpoint added, key-file flags removed)'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -l config -d 'The key set file to write (0600; refused when it exists)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -l key -d 'An existing private key (RSA or ECDSA P-256/384/521, PEM, 0600)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -l generate -d 'Generate a new key of this algorithm into --key-dir' -r -f -a "rsa-2048\t''
@@ -479,9 +491,47 @@ complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcom
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from status" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from activate" -l config -d 'The key set file' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from activate" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from activate" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from activate" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from activate" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from activate" -s h -l help -d 'Print help'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from activate" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from remove" -l config -d 'The key set file' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from remove" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from remove" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from migrate" -l config -d 'The key set file to write, as the node sees it' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from migrate" -l key-dir -d 'Where the keys go, as the node sees it [default: keys/ beside --config]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from migrate" -l socket -d 'The socket, as the node sees it; kube-apiserver must see its directory through a hostPath volume [default: sakr-signer/signer.sock beside the current signing key]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from migrate" -l image -d 'The image of the signer\'s static pod (one with the `sakr` binary)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from migrate" -l wait -d 'How long to wait for the signer to listen before editing kube-apiserver' -r
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from migrate" -l refresh-hint -d 'The signer\'s FetchKeys refresh hint (how soon kube-apiserver sees a rotation\'s edit)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from migrate" -l manifests-dir -d 'The static-pod manifests directory; the two manifests are found by their containers' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from migrate" -l apiserver -d 'The kube-apiserver manifest (instead of --manifests-dir)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from migrate" -l controller-manager -d 'The kube-controller-manager manifest (with --apiserver)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from migrate" -l host-root -d 'Resolve hostPath volumes under DIR (for a node\'s files copied elsewhere)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from migrate" -l backup-dir -d 'Where to copy the manifests before editing them, and a rotation\'s old key files at retire [default: <manifests-dir>/../tmp/sakr-backup-<UTC time>]' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from migrate" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from migrate" -l dry-run -d 'Show what would be written and change nothing'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from migrate" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from migrate" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from migrate" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from migrate" -s V -l version -d 'Print version'
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a key set file with one active key: an existing private key, or a new one'
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)'
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from help" -f -a "status" -d 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from help" -f -a "activate" -d 'Make one key of the set the active key (it signs from the signer\'s next reload); the others stay trusted. By name or kid'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a key from the set (never the active key): kube-apiserver stops verifying its tokens at its next FetchKeys. By name or kid'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from help" -f -a "migrate" -d 'Move this control-plane node from key files to `sakr signer`: the key set (the signing key active, the other trusted keys kept for verification, excluded from discovery), the signer\'s static pod, then, once it listens, kube-apiserver\'s flags (endpoint added, key-file flags removed)'
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sakr -n "__fish_sakr_using_subcommand completions" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
@@ -516,3 +566,6 @@ complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcomma
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from signer" -f -a "init" -d 'Write a key set file with one active key: an existing private key, or a new one'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from signer" -f -a "serve" -d 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from signer" -f -a "status" -d 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from signer" -f -a "activate" -d 'Make one key of the set the active key (it signs from the signer\'s next reload); the others stay trusted. By name or kid'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from signer" -f -a "remove" -d 'Remove a key from the set (never the active key): kube-apiserver stops verifying its tokens at its next FetchKeys. By name or kid'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from signer" -f -a "migrate" -d 'Move this control-plane node from key files to `sakr signer`: the key set (the signing key active, the other trusted keys kept for verification, excluded from discovery), the signer\'s static pod, then, once it listens, kube-apiserver\'s flags (endpoint added, key-file flags removed)'

@@ -60,6 +60,22 @@ pub struct MigrateArgs {
     pub manifests: ManifestLocation,
 }
 
+/// `sakr signer migrate -o json`.
+#[derive(serde::Serialize)]
+struct Report<'a> {
+    config: &'a Path,
+    keys: &'a [KeyEntry],
+    static_pod: &'a Path,
+    socket: &'a Path,
+    dry_run: bool,
+    /// `changed`, `already`, or `would change` (dry run).
+    apiserver: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    apiserver_backup: Option<PathBuf>,
+    /// The kube-apiserver manifest's unified diff (empty when unchanged).
+    diff: &'a str,
+}
+
 /// The static pod of `sakr signer serve`. Every value is a path or an image checked to be
 /// plain (no quote, no newline), and quoted.
 fn static_pod(image: &str, config: &Path, config_dir: &Path, socket: &Path, hint: &str) -> String {
@@ -309,10 +325,24 @@ pub fn run(a: MigrateArgs, printer: &Printer) -> anyhow::Result<()> {
         pod_path.display(),
         socket.display()
     ));
+    let report = |apiserver: &'static str, backup: Option<PathBuf>| Report {
+        config: &a.config,
+        keys: &cfg.keys,
+        static_pod: &pod_path,
+        socket: &socket,
+        dry_run: a.dry_run,
+        apiserver,
+        apiserver_backup: backup,
+        diff: &diff,
+    };
     if a.dry_run {
-        out.push_str(&pod);
-        out.push_str(&diff);
-        printer.data(&out);
+        if printer.json() {
+            printer.json_doc(&report("would change", None));
+        } else {
+            out.push_str(&pod);
+            out.push_str(&diff);
+            printer.data(&out);
+        }
         printer.note("dry run: nothing written");
         return Ok(());
     }
@@ -358,7 +388,9 @@ pub fn run(a: MigrateArgs, printer: &Printer) -> anyhow::Result<()> {
             break;
         }
         if Instant::now() >= deadline {
-            printer.data(&out);
+            if !printer.json() {
+                printer.data(&out);
+            }
             return Err(GateClosed(format!(
                 "waiting for the signer to listen on {} (the kubelet starts {}; `crictl ps -a --name sakr-signer`, `crictl logs`); kube-apiserver is unchanged: run `sakr signer migrate` again",
                 socket.display(),
@@ -368,6 +400,7 @@ pub fn run(a: MigrateArgs, printer: &Printer) -> anyhow::Result<()> {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
+    let mut backup_path = None;
     if api_new != *api_text {
         let backup_dir = m.backup_dir.clone().unwrap_or_else(|| {
             ops::default_backup_dir(
@@ -383,10 +416,16 @@ pub fn run(a: MigrateArgs, printer: &Printer) -> anyhow::Result<()> {
             "kube-apiserver now signs through the signer (backup: {}); the kubelet restarts it once\n",
             backup.display()
         ));
+        backup_path = Some(backup);
     } else {
         out.push_str("kube-apiserver already signs through the signer\n");
     }
-    printer.data(&out);
+    if printer.json() {
+        let changed = if backup_path.is_some() { "changed" } else { "already" };
+        printer.json_doc(&report(changed, backup_path.clone()));
+    } else {
+        printer.data(&out);
+    }
     printer.note(&format!(
         "rotate from now on with `sakr rotate start --layout signer --signer-config {}`; kube-controller-manager keeps signing legacy token Secrets with {}; a `kubeadm upgrade` regenerates kube-apiserver's flags from its ClusterConfiguration: set apiServer.extraArgs service-account-signing-endpoint={} and remove the key-file arguments there too",
         a.config.display(),

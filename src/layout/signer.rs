@@ -254,7 +254,7 @@ pub fn plan_on(
     let mut key_files = Vec::new();
     if cfg != set.config {
         cfg.check(&set.path)
-            .map_err(|e| OpsError::Refused(e.to_string()))?;
+            .map_err(|e| OpsError::Layout(e.to_string()))?;
         key_files.push(KeyFileChange {
             path: set.path.clone(),
             content: Secret::new(cfg.to_text().into_bytes()),

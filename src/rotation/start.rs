@@ -69,7 +69,7 @@ fn old_key(ms: &ManifestState) -> Result<KeyRef> {
     let api = &ms.apiserver.manifest;
     if let Some(ep) = api.signing_endpoint() {
         return Err(RotateError::Refused(format!(
-            "{} uses an external signer ({ep}, KEP-740): keys live in the signer, not in files sakr can rotate",
+            "{} uses an external signer ({ep}, KEP-740): keys live in the signer, not in files sakr can rotate; when the signer is `sakr signer serve`, rotate with --layout signer --signer-config FILE",
             ms.apiserver.path.display()
         )));
     }

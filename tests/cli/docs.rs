@@ -332,6 +332,8 @@ const INDIRECT: &[(&str, &str, &str)] = &[
     ("src/rotation/run.rs", "{prefix}{s}", "rotation message, prefixed with its node"),
     ("src/rotation/run.rs", "e.to_string()", "the cluster lock"),
     ("src/commands/mod.rs", "{}: block {} ({}): {problem}", "key_file_problem"),
+    ("src/commands/signer.rs", "{}: {e}", "signer key set edit refusal"),
+    ("src/layout/signer.rs", "{}: {why}", "signer layout refusal"),
 ];
 
 /// Where the indirect messages come from: (kind, file, the calls whose first literal is one,
@@ -358,6 +360,11 @@ const SOURCES: &[(&str, &str, &str)] = &[
     ("rotation message", "src/rotation/stages.rs", "RotateError::Refused"),
     ("the cluster lock", "src/rotation/store.rs", "variant Held"),
     ("rotation message", "src/rotation/gates.rs", "RotateError::GateClosed"),
+    ("signer key set edit refusal", "src/signer/edit.rs", "variant PublicOnly"),
+    ("signer key set edit refusal", "src/signer/edit.rs", "variant Active"),
+    ("signer key set edit refusal", "src/signer/edit.rs", "variant NameTaken"),
+    ("signer key set edit refusal", "src/signer/edit.rs", "variant NoSuchKey"),
+    ("signer layout refusal", "src/layout/signer.rs", "refuse"),
 ];
 
 #[test]
