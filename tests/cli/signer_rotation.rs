@@ -409,3 +409,82 @@ fn rotation_through_the_signer_restarts_nothing() {
         );
     }
 }
+
+/// Abort after switch: every node's set makes the old key active again (both stay in the set),
+/// and every apiserver signs with it; still no restart.
+#[test]
+fn abort_through_the_signer_makes_the_old_key_active_again() {
+    let ha = SignerHa::new();
+    let out = ha.start(&[]);
+    assert!(out.status.success(), "start: {}", stderr(&out));
+    let old_kid = ha.cluster.signing_kid(0);
+    for stage in ["publish", "trust", "switch"] {
+        ha.next_ok(stage);
+    }
+    assert_ne!(ha.cluster.signing_kid(1), old_kid);
+    let out = ha
+        .sakr()
+        .args(["rotate", "abort", "--state", STATE])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "abort: {}", stderr(&out));
+    for k in 1..=3 {
+        assert_eq!(
+            ha.set(k),
+            vec![("old".to_string(), true), ("sa-next".to_string(), false)],
+            "abort on node {k}"
+        );
+        assert_eq!(ha.cluster.signing_kid(k - 1), old_kid, "node {k}");
+        assert_eq!(ha.cluster.restarts(k - 1), 0);
+    }
+}
+
+/// `--layout signer` on manifests that sign with key files, and a missing key set file: bad
+/// input naming the file, nothing written.
+#[test]
+fn signer_layout_bad_input_names_the_file_and_writes_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let kube = root.path().join("etc/kubernetes");
+    let pair = crate::manifest_nodes::keys();
+    crate::manifest_nodes::seed_kube(&kube, pair.path());
+    let state = root.path().join("state.json");
+    let before = std::fs::read(kube.join("manifests/kube-apiserver.yaml")).unwrap();
+    let run = |extra: &[&str]| {
+        sakr()
+            .args(["rotate", "start", "--single-node", "--no-public-check"])
+            .arg("--state")
+            .arg(&state)
+            .arg("--manifests-dir")
+            .arg(kube.join("manifests"))
+            .arg("--host-root")
+            .arg(root.path())
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--layout", "signer", "--signer-config", CONFIG]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has no --service-account-signing-endpoint")
+            && stderr(&out).contains("kube-apiserver.yaml"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["--layout", "signer"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--signer-config"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(kube.join("manifests/kube-apiserver.yaml")).unwrap(),
+        before
+    );
+    // Signing through an endpoint, but no key set at --signer-config.
+    std::fs::write(kube.join("manifests/kube-apiserver.yaml"), APISERVER).unwrap();
+    let out = run(&["--signer-config", CONFIG]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("signer.json") && stderr(&out).contains("no such file"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!state.exists(), "no state written");
+}
