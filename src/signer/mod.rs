@@ -5,10 +5,13 @@
 //!
 //! - [`config`]: the key set file (which keys, which backend, active, excluded);
 //! - [`keyset`]: the keys opened, their kids, `Sign`;
+//! - [`backend`]: where each key lives and how it signs (file, pkcs11, awskms, public), and
+//!   key generation inside a backend;
 //! - [`server`]: the gRPC service (`v1` and `v1alpha1`) on a Unix socket, reloading on SIGHUP
 //!   and on config changes;
 //! - [`proto`]: the generated messages and stubs; [`client`]: a client over the socket.
 
+pub mod backend;
 pub mod client;
 pub mod config;
 pub mod keyset;
