@@ -36,6 +36,8 @@ mod rotate_k8s_state;
 mod rotate_live;
 mod servers;
 mod signer;
+mod signer_backends;
+mod signer_backends_bad;
 mod sshd_nodes;
 mod token_review;
 mod verify_cmd;
