@@ -202,7 +202,10 @@ fn find_token(ctx: &Pkcs11, loc: &Location) -> Result<Slot, BackendError> {
         if label == loc.token_label {
             return Ok(slot);
         }
-        labels.push(label);
+        // An uninitialised slot (SoftHSM2 always offers one) has no label.
+        if !label.is_empty() {
+            labels.push(label);
+        }
     }
     Err(BackendError::Key(format!(
         "module {}: no token labelled {:?} (tokens: {})",
