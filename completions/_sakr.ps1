@@ -612,7 +612,8 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a key set file with one active key: an existing private key, or a new one')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a key set file with one active key: an existing private key, a new one, a key on a PKCS#11 token, or an AWS KMS key')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a key (not active) to an existing key set; the whole new set must open before the file is written. A running signer picks it up on its next reload')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery')
             [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Make one key of the set the active key (it signs from the signer''s next reload); the others stay trusted. By name or kid')
@@ -623,12 +624,50 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
         }
         'sakr;signer;init' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The key set file to write (0600; refused when it exists)')
-            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'An existing private key (RSA or ECDSA P-256/384/521, PEM, 0600)')
-            [CompletionResult]::new('--generate', '--generate', [CompletionResultType]::ParameterName, 'Generate a new key of this algorithm into --key-dir')
-            [CompletionResult]::new('--key-dir', '--key-dir', [CompletionResultType]::ParameterName, 'Where --generate writes the key (created 0700 when missing)')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'An existing private key (file backend: RSA or ECDSA P-256/384/521, PEM, 0600)')
+            [CompletionResult]::new('--generate', '--generate', [CompletionResultType]::ParameterName, 'Generate a new key of this algorithm: into --key-dir, or on the --pkcs11 token')
+            [CompletionResult]::new('--key-dir', '--key-dir', [CompletionResultType]::ParameterName, 'Where --generate writes a file key (created 0700 when missing)')
+            [CompletionResult]::new('--pkcs11', '--pkcs11', [CompletionResultType]::ParameterName, 'A key on a PKCS#11 token: the module (shared library, absolute path), e.g. /usr/lib/softhsm/libsofthsm2.so')
+            [CompletionResult]::new('--token-label', '--token-label', [CompletionResultType]::ParameterName, 'The token''s label (--pkcs11)')
+            [CompletionResult]::new('--key-label', '--key-label', [CompletionResultType]::ParameterName, 'The key''s label on the token (--pkcs11; with --generate, the label of the new key)')
+            [CompletionResult]::new('--pin-file', '--pin-file', [CompletionResultType]::ParameterName, 'A file holding the token''s user PIN (one trailing newline is trimmed; 0600)')
+            [CompletionResult]::new('--pin-env', '--pin-env', [CompletionResultType]::ParameterName, 'An environment variable holding the token''s user PIN (the signer needs it too)')
+            [CompletionResult]::new('--awskms', '--awskms', [CompletionResultType]::ParameterName, 'An existing AWS KMS key: key ARN, key id or alias/NAME (SIGN_VERIFY, RSA or ECC_NIST_P*)')
+            [CompletionResult]::new('--awskms-generate', '--awskms-generate', [CompletionResultType]::ParameterName, 'Create a new AWS KMS key of this algorithm (SIGN_VERIFY) and use it')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'The AWS region of --awskms / --awskms-generate (else AWS_REGION or the profile''s)')
+            [CompletionResult]::new('--public', '--public', [CompletionResultType]::ParameterName, 'A public key that only verifies (PUBLIC KEY PEM; `add` only: it cannot be active)')
             [CompletionResult]::new('--max-token-expiration', '--max-token-expiration', [CompletionResultType]::ParameterName, 'The longest token lifetime the signer supports (Metadata; at least 10m)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never color stderr (also: the NO_COLOR environment variable)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'sakr;signer;add' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The key set file (rewritten atomically, 0600)')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'The new entry''s name (unique in the set; the key label of a key generated on a token)')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'An existing private key (file backend: RSA or ECDSA P-256/384/521, PEM, 0600)')
+            [CompletionResult]::new('--generate', '--generate', [CompletionResultType]::ParameterName, 'Generate a new key of this algorithm: into --key-dir, or on the --pkcs11 token')
+            [CompletionResult]::new('--key-dir', '--key-dir', [CompletionResultType]::ParameterName, 'Where --generate writes a file key (created 0700 when missing)')
+            [CompletionResult]::new('--pkcs11', '--pkcs11', [CompletionResultType]::ParameterName, 'A key on a PKCS#11 token: the module (shared library, absolute path), e.g. /usr/lib/softhsm/libsofthsm2.so')
+            [CompletionResult]::new('--token-label', '--token-label', [CompletionResultType]::ParameterName, 'The token''s label (--pkcs11)')
+            [CompletionResult]::new('--key-label', '--key-label', [CompletionResultType]::ParameterName, 'The key''s label on the token (--pkcs11; with --generate, the label of the new key)')
+            [CompletionResult]::new('--pin-file', '--pin-file', [CompletionResultType]::ParameterName, 'A file holding the token''s user PIN (one trailing newline is trimmed; 0600)')
+            [CompletionResult]::new('--pin-env', '--pin-env', [CompletionResultType]::ParameterName, 'An environment variable holding the token''s user PIN (the signer needs it too)')
+            [CompletionResult]::new('--awskms', '--awskms', [CompletionResultType]::ParameterName, 'An existing AWS KMS key: key ARN, key id or alias/NAME (SIGN_VERIFY, RSA or ECC_NIST_P*)')
+            [CompletionResult]::new('--awskms-generate', '--awskms-generate', [CompletionResultType]::ParameterName, 'Create a new AWS KMS key of this algorithm (SIGN_VERIFY) and use it')
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'The AWS region of --awskms / --awskms-generate (else AWS_REGION or the profile''s)')
+            [CompletionResult]::new('--public', '--public', [CompletionResultType]::ParameterName, 'A public key that only verifies (PUBLIC KEY PEM; `add` only: it cannot be active)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: human-readable text, or one JSON document on stdout with stable field names')
+            [CompletionResult]::new('--exclude-from-discovery', '--exclude-from-discovery', [CompletionResultType]::ParameterName, 'Trust the key for verification but leave it out of /openid/v1/jwks')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors (no notes or progress)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Explain what is being done on stderr')
@@ -729,7 +768,8 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             break
         }
         'sakr;signer;help' {
-            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a key set file with one active key: an existing private key, or a new one')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a key set file with one active key: an existing private key, a new one, a key on a PKCS#11 token, or an AWS KMS key')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a key (not active) to an existing key set; the whole new set must open before the file is written. A running signer picks it up on its next reload')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery')
             [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Make one key of the set the active key (it signs from the signer''s next reload); the others stay trusted. By name or kid')
@@ -739,6 +779,9 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             break
         }
         'sakr;signer;help;init' {
+            break
+        }
+        'sakr;signer;help;add' {
             break
         }
         'sakr;signer;help;serve' {
@@ -860,7 +903,8 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             break
         }
         'sakr;help;signer' {
-            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a key set file with one active key: an existing private key, or a new one')
+            [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a key set file with one active key: an existing private key, a new one, a key on a PKCS#11 token, or an AWS KMS key')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Add a key (not active) to an existing key set; the whole new set must open before the file is written. A running signer picks it up on its next reload')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery')
             [CompletionResult]::new('activate', 'activate', [CompletionResultType]::ParameterValue, 'Make one key of the set the active key (it signs from the signer''s next reload); the others stay trusted. By name or kid')
@@ -869,6 +913,9 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
             break
         }
         'sakr;help;signer;init' {
+            break
+        }
+        'sakr;help;signer;add' {
             break
         }
         'sakr;help;signer;serve' {

@@ -130,6 +130,9 @@ _sakr() {
             sakr__subcmd__help__subcmd__signer,activate)
                 cmd="sakr__subcmd__help__subcmd__signer__subcmd__activate"
                 ;;
+            sakr__subcmd__help__subcmd__signer,add)
+                cmd="sakr__subcmd__help__subcmd__signer__subcmd__add"
+                ;;
             sakr__subcmd__help__subcmd__signer,init)
                 cmd="sakr__subcmd__help__subcmd__signer__subcmd__init"
                 ;;
@@ -220,6 +223,9 @@ _sakr() {
             sakr__subcmd__signer,activate)
                 cmd="sakr__subcmd__signer__subcmd__activate"
                 ;;
+            sakr__subcmd__signer,add)
+                cmd="sakr__subcmd__signer__subcmd__add"
+                ;;
             sakr__subcmd__signer,help)
                 cmd="sakr__subcmd__signer__subcmd__help"
                 ;;
@@ -240,6 +246,9 @@ _sakr() {
                 ;;
             sakr__subcmd__signer__subcmd__help,activate)
                 cmd="sakr__subcmd__signer__subcmd__help__subcmd__activate"
+                ;;
+            sakr__subcmd__signer__subcmd__help,add)
+                cmd="sakr__subcmd__signer__subcmd__help__subcmd__add"
                 ;;
             sakr__subcmd__signer__subcmd__help,help)
                 cmd="sakr__subcmd__signer__subcmd__help__subcmd__help"
@@ -718,7 +727,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__help__subcmd__signer)
-            opts="init serve status activate remove migrate"
+            opts="init add serve status activate remove migrate"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -732,6 +741,20 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__help__subcmd__signer__subcmd__activate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__help__subcmd__signer__subcmd__add)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1978,7 +2001,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__signer)
-            opts="-o -q -v -h -V --output --quiet --verbose --no-color --help --version init serve status activate remove migrate help"
+            opts="-o -q -v -h -V --output --quiet --verbose --no-color --help --version init add serve status activate remove migrate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2025,8 +2048,86 @@ _sakr() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        sakr__subcmd__signer__subcmd__add)
+            opts="-o -q -v -h -V --config --name --key --generate --key-dir --pkcs11 --token-label --key-label --pin-file --pin-env --awskms --awskms-generate --region --public --exclude-from-discovery --output --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --generate)
+                    COMPREPLY=($(compgen -W "rsa-2048 rsa-3072 rsa-4096 ecdsa-p256 ecdsa-p384 ecdsa-p521" -- "${cur}"))
+                    return 0
+                    ;;
+                --key-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --awskms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --awskms-generate)
+                    COMPREPLY=($(compgen -W "rsa-2048 rsa-3072 rsa-4096 ecdsa-p256 ecdsa-p384 ecdsa-p521" -- "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --public)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         sakr__subcmd__signer__subcmd__help)
-            opts="init serve status activate remove migrate help"
+            opts="init add serve status activate remove migrate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2040,6 +2141,20 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__signer__subcmd__help__subcmd__activate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        sakr__subcmd__signer__subcmd__help__subcmd__add)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2138,7 +2253,7 @@ _sakr() {
             return 0
             ;;
         sakr__subcmd__signer__subcmd__init)
-            opts="-o -q -v -h -V --config --key --generate --key-dir --max-token-expiration --output --quiet --verbose --no-color --help --version"
+            opts="-o -q -v -h -V --config --key --generate --key-dir --pkcs11 --token-label --key-label --pin-file --pin-env --awskms --awskms-generate --region --public --max-token-expiration --output --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2157,6 +2272,42 @@ _sakr() {
                     return 0
                     ;;
                 --key-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pkcs11)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --awskms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --awskms-generate)
+                    COMPREPLY=($(compgen -W "rsa-2048 rsa-3072 rsa-4096 ecdsa-p256 ecdsa-p384 ecdsa-p521" -- "${cur}"))
+                    return 0
+                    ;;
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --public)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

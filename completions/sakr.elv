@@ -573,7 +573,8 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand init 'Write a key set file with one active key: an existing private key, or a new one'
+            cand init 'Write a key set file with one active key: an existing private key, a new one, a key on a PKCS#11 token, or an AWS KMS key'
+            cand add 'Add a key (not active) to an existing key set; the whole new set must open before the file is written. A running signer picks it up on its next reload'
             cand serve 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)'
             cand status 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery'
             cand activate 'Make one key of the set the active key (it signs from the signer''s next reload); the others stay trusted. By name or kid'
@@ -583,12 +584,49 @@ set edit:completion:arg-completer[sakr] = {|@words|
         }
         &'sakr;signer;init'= {
             cand --config 'The key set file to write (0600; refused when it exists)'
-            cand --key 'An existing private key (RSA or ECDSA P-256/384/521, PEM, 0600)'
-            cand --generate 'Generate a new key of this algorithm into --key-dir'
-            cand --key-dir 'Where --generate writes the key (created 0700 when missing)'
+            cand --key 'An existing private key (file backend: RSA or ECDSA P-256/384/521, PEM, 0600)'
+            cand --generate 'Generate a new key of this algorithm: into --key-dir, or on the --pkcs11 token'
+            cand --key-dir 'Where --generate writes a file key (created 0700 when missing)'
+            cand --pkcs11 'A key on a PKCS#11 token: the module (shared library, absolute path), e.g. /usr/lib/softhsm/libsofthsm2.so'
+            cand --token-label 'The token''s label (--pkcs11)'
+            cand --key-label 'The key''s label on the token (--pkcs11; with --generate, the label of the new key)'
+            cand --pin-file 'A file holding the token''s user PIN (one trailing newline is trimmed; 0600)'
+            cand --pin-env 'An environment variable holding the token''s user PIN (the signer needs it too)'
+            cand --awskms 'An existing AWS KMS key: key ARN, key id or alias/NAME (SIGN_VERIFY, RSA or ECC_NIST_P*)'
+            cand --awskms-generate 'Create a new AWS KMS key of this algorithm (SIGN_VERIFY) and use it'
+            cand --region 'The AWS region of --awskms / --awskms-generate (else AWS_REGION or the profile''s)'
+            cand --public 'A public key that only verifies (PUBLIC KEY PEM; `add` only: it cannot be active)'
             cand --max-token-expiration 'The longest token lifetime the signer supports (Metadata; at least 10m)'
             cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
             cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand -q 'Print only data and errors (no notes or progress)'
+            cand --quiet 'Print only data and errors (no notes or progress)'
+            cand -v 'Explain what is being done on stderr'
+            cand --verbose 'Explain what is being done on stderr'
+            cand --no-color 'Never color stderr (also: the NO_COLOR environment variable)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'sakr;signer;add'= {
+            cand --config 'The key set file (rewritten atomically, 0600)'
+            cand --name 'The new entry''s name (unique in the set; the key label of a key generated on a token)'
+            cand --key 'An existing private key (file backend: RSA or ECDSA P-256/384/521, PEM, 0600)'
+            cand --generate 'Generate a new key of this algorithm: into --key-dir, or on the --pkcs11 token'
+            cand --key-dir 'Where --generate writes a file key (created 0700 when missing)'
+            cand --pkcs11 'A key on a PKCS#11 token: the module (shared library, absolute path), e.g. /usr/lib/softhsm/libsofthsm2.so'
+            cand --token-label 'The token''s label (--pkcs11)'
+            cand --key-label 'The key''s label on the token (--pkcs11; with --generate, the label of the new key)'
+            cand --pin-file 'A file holding the token''s user PIN (one trailing newline is trimmed; 0600)'
+            cand --pin-env 'An environment variable holding the token''s user PIN (the signer needs it too)'
+            cand --awskms 'An existing AWS KMS key: key ARN, key id or alias/NAME (SIGN_VERIFY, RSA or ECC_NIST_P*)'
+            cand --awskms-generate 'Create a new AWS KMS key of this algorithm (SIGN_VERIFY) and use it'
+            cand --region 'The AWS region of --awskms / --awskms-generate (else AWS_REGION or the profile''s)'
+            cand --public 'A public key that only verifies (PUBLIC KEY PEM; `add` only: it cannot be active)'
+            cand -o 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --output 'Output format: human-readable text, or one JSON document on stdout with stable field names'
+            cand --exclude-from-discovery 'Trust the key for verification but leave it out of /openid/v1/jwks'
             cand -q 'Print only data and errors (no notes or progress)'
             cand --quiet 'Print only data and errors (no notes or progress)'
             cand -v 'Explain what is being done on stderr'
@@ -683,7 +721,8 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand --version 'Print version'
         }
         &'sakr;signer;help'= {
-            cand init 'Write a key set file with one active key: an existing private key, or a new one'
+            cand init 'Write a key set file with one active key: an existing private key, a new one, a key on a PKCS#11 token, or an AWS KMS key'
+            cand add 'Add a key (not active) to an existing key set; the whole new set must open before the file is written. A running signer picks it up on its next reload'
             cand serve 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)'
             cand status 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery'
             cand activate 'Make one key of the set the active key (it signs from the signer''s next reload); the others stay trusted. By name or kid'
@@ -692,6 +731,8 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'sakr;signer;help;init'= {
+        }
+        &'sakr;signer;help;add'= {
         }
         &'sakr;signer;help;serve'= {
         }
@@ -784,7 +825,8 @@ set edit:completion:arg-completer[sakr] = {|@words|
         &'sakr;help;rehearse'= {
         }
         &'sakr;help;signer'= {
-            cand init 'Write a key set file with one active key: an existing private key, or a new one'
+            cand init 'Write a key set file with one active key: an existing private key, a new one, a key on a PKCS#11 token, or an AWS KMS key'
+            cand add 'Add a key (not active) to an existing key set; the whole new set must open before the file is written. A running signer picks it up on its next reload'
             cand serve 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)'
             cand status 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery'
             cand activate 'Make one key of the set the active key (it signs from the signer''s next reload); the others stay trusted. By name or kid'
@@ -792,6 +834,8 @@ set edit:completion:arg-completer[sakr] = {|@words|
             cand migrate 'Move this control-plane node from key files to `sakr signer`: the key set (the signing key active, the other trusted keys kept for verification, excluded from discovery), the signer''s static pod, then, once it listens, kube-apiserver''s flags (endpoint added, key-file flags removed)'
         }
         &'sakr;help;signer;init'= {
+        }
+        &'sakr;help;signer;add'= {
         }
         &'sakr;help;signer;serve'= {
         }

@@ -442,29 +442,44 @@ complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -s v -l verbose -d '
 complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
 complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c sakr -n "__fish_sakr_using_subcommand rehearse" -s V -l version -d 'Print version'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init add serve status activate remove migrate help" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -s v -l verbose -d 'Explain what is being done on stderr'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -s V -l version -d 'Print version'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -f -a "init" -d 'Write a key set file with one active key: an existing private key, or a new one'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -f -a "serve" -d 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -f -a "status" -d 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -f -a "activate" -d 'Make one key of the set the active key (it signs from the signer\'s next reload); the others stay trusted. By name or kid'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -f -a "remove" -d 'Remove a key from the set (never the active key): kube-apiserver stops verifying its tokens at its next FetchKeys. By name or kid'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -f -a "migrate" -d 'Move this control-plane node from key files to `sakr signer`: the key set (the signing key active, the other trusted keys kept for verification, excluded from discovery), the signer\'s static pod, then, once it listens, kube-apiserver\'s flags (endpoint added, key-file flags removed)'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init serve status activate remove migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init add serve status activate remove migrate help" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init add serve status activate remove migrate help" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init add serve status activate remove migrate help" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init add serve status activate remove migrate help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init add serve status activate remove migrate help" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init add serve status activate remove migrate help" -f -a "init" -d 'Write a key set file with one active key: an existing private key, a new one, a key on a PKCS#11 token, or an AWS KMS key'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init add serve status activate remove migrate help" -f -a "add" -d 'Add a key (not active) to an existing key set; the whole new set must open before the file is written. A running signer picks it up on its next reload'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init add serve status activate remove migrate help" -f -a "serve" -d 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init add serve status activate remove migrate help" -f -a "status" -d 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init add serve status activate remove migrate help" -f -a "activate" -d 'Make one key of the set the active key (it signs from the signer\'s next reload); the others stay trusted. By name or kid'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init add serve status activate remove migrate help" -f -a "remove" -d 'Remove a key from the set (never the active key): kube-apiserver stops verifying its tokens at its next FetchKeys. By name or kid'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init add serve status activate remove migrate help" -f -a "migrate" -d 'Move this control-plane node from key files to `sakr signer`: the key set (the signing key active, the other trusted keys kept for verification, excluded from discovery), the signer\'s static pod, then, once it listens, kube-apiserver\'s flags (endpoint added, key-file flags removed)'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and not __fish_seen_subcommand_from init add serve status activate remove migrate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -l config -d 'The key set file to write (0600; refused when it exists)' -r -F
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -l key -d 'An existing private key (RSA or ECDSA P-256/384/521, PEM, 0600)' -r -F
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -l generate -d 'Generate a new key of this algorithm into --key-dir' -r -f -a "rsa-2048\t''
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -l key -d 'An existing private key (file backend: RSA or ECDSA P-256/384/521, PEM, 0600)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -l generate -d 'Generate a new key of this algorithm: into --key-dir, or on the --pkcs11 token' -r -f -a "rsa-2048\t''
 rsa-3072\t''
 rsa-4096\t''
 ecdsa-p256\t''
 ecdsa-p384\t''
 ecdsa-p521\t''"
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -l key-dir -d 'Where --generate writes the key (created 0700 when missing)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -l key-dir -d 'Where --generate writes a file key (created 0700 when missing)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -l pkcs11 -d 'A key on a PKCS#11 token: the module (shared library, absolute path), e.g. /usr/lib/softhsm/libsofthsm2.so' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -l token-label -d 'The token\'s label (--pkcs11)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -l key-label -d 'The key\'s label on the token (--pkcs11; with --generate, the label of the new key)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -l pin-file -d 'A file holding the token\'s user PIN (one trailing newline is trimmed; 0600)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -l pin-env -d 'An environment variable holding the token\'s user PIN (the signer needs it too)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -l awskms -d 'An existing AWS KMS key: key ARN, key id or alias/NAME (SIGN_VERIFY, RSA or ECC_NIST_P*)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -l awskms-generate -d 'Create a new AWS KMS key of this algorithm (SIGN_VERIFY) and use it' -r -f -a "rsa-2048\t''
+rsa-3072\t''
+rsa-4096\t''
+ecdsa-p256\t''
+ecdsa-p384\t''
+ecdsa-p521\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -l region -d 'The AWS region of --awskms / --awskms-generate (else AWS_REGION or the profile\'s)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -l public -d 'A public key that only verifies (PUBLIC KEY PEM; `add` only: it cannot be active)' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -l max-token-expiration -d 'The longest token lifetime the signer supports (Metadata; at least 10m)' -r
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
 json\t''"
@@ -473,6 +488,38 @@ complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcom
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -s h -l help -d 'Print help'
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from init" -s V -l version -d 'Print version'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from add" -l config -d 'The key set file (rewritten atomically, 0600)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from add" -l name -d 'The new entry\'s name (unique in the set; the key label of a key generated on a token)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from add" -l key -d 'An existing private key (file backend: RSA or ECDSA P-256/384/521, PEM, 0600)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from add" -l generate -d 'Generate a new key of this algorithm: into --key-dir, or on the --pkcs11 token' -r -f -a "rsa-2048\t''
+rsa-3072\t''
+rsa-4096\t''
+ecdsa-p256\t''
+ecdsa-p384\t''
+ecdsa-p521\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from add" -l key-dir -d 'Where --generate writes a file key (created 0700 when missing)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from add" -l pkcs11 -d 'A key on a PKCS#11 token: the module (shared library, absolute path), e.g. /usr/lib/softhsm/libsofthsm2.so' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from add" -l token-label -d 'The token\'s label (--pkcs11)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from add" -l key-label -d 'The key\'s label on the token (--pkcs11; with --generate, the label of the new key)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from add" -l pin-file -d 'A file holding the token\'s user PIN (one trailing newline is trimmed; 0600)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from add" -l pin-env -d 'An environment variable holding the token\'s user PIN (the signer needs it too)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from add" -l awskms -d 'An existing AWS KMS key: key ARN, key id or alias/NAME (SIGN_VERIFY, RSA or ECC_NIST_P*)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from add" -l awskms-generate -d 'Create a new AWS KMS key of this algorithm (SIGN_VERIFY) and use it' -r -f -a "rsa-2048\t''
+rsa-3072\t''
+rsa-4096\t''
+ecdsa-p256\t''
+ecdsa-p384\t''
+ecdsa-p521\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from add" -l region -d 'The AWS region of --awskms / --awskms-generate (else AWS_REGION or the profile\'s)' -r
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from add" -l public -d 'A public key that only verifies (PUBLIC KEY PEM; `add` only: it cannot be active)' -r -F
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from add" -s o -l output -d 'Output format: human-readable text, or one JSON document on stdout with stable field names' -r -f -a "text\t''
+json\t''"
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from add" -l exclude-from-discovery -d 'Trust the key for verification but leave it out of /openid/v1/jwks'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Print only data and errors (no notes or progress)'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from add" -s v -l verbose -d 'Explain what is being done on stderr'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from add" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from serve" -l config -d 'The key set file' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from serve" -l socket -d 'The socket kube-apiserver dials (--service-account-signing-endpoint); created 0600 in a directory only its owner can write' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from serve" -l refresh-hint -d 'How often kube-apiserver should fetch the keys again (FetchKeys refresh_hint_seconds)' -r
@@ -526,7 +573,8 @@ complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcom
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from migrate" -l no-color -d 'Never color stderr (also: the NO_COLOR environment variable)'
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from migrate" -s h -l help -d 'Print help'
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from migrate" -s V -l version -d 'Print version'
-complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a key set file with one active key: an existing private key, or a new one'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from help" -f -a "init" -d 'Write a key set file with one active key: an existing private key, a new one, a key on a PKCS#11 token, or an AWS KMS key'
+complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a key (not active) to an existing key set; the whole new set must open before the file is written. A running signer picks it up on its next reload'
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from help" -f -a "serve" -d 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)'
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from help" -f -a "status" -d 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery'
 complete -c sakr -n "__fish_sakr_using_subcommand signer; and __fish_seen_subcommand_from help" -f -a "activate" -d 'Make one key of the set the active key (it signs from the signer\'s next reload); the others stay trusted. By name or kid'
@@ -563,7 +611,8 @@ complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcomma
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from rotate" -f -a "next" -d 'Perform the next stage whose gate is open (exit 3 while waiting)'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from rotate" -f -a "status" -d 'Every stage with its time, the gate of the next one, and the earliest retire time'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from rotate" -f -a "abort" -d 'Before retire: sign with the old key again, keep trusting both, and record the abort'
-complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from signer" -f -a "init" -d 'Write a key set file with one active key: an existing private key, or a new one'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from signer" -f -a "init" -d 'Write a key set file with one active key: an existing private key, a new one, a key on a PKCS#11 token, or an AWS KMS key'
+complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from signer" -f -a "add" -d 'Add a key (not active) to an existing key set; the whole new set must open before the file is written. A running signer picks it up on its next reload'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from signer" -f -a "serve" -d 'Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key set on SIGHUP and when the file changes (a bad file keeps the running set)'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from signer" -f -a "status" -d 'The key set: every key with its kid, algorithm, backend, and whether it is active or excluded from discovery'
 complete -c sakr -n "__fish_sakr_using_subcommand help; and __fish_seen_subcommand_from signer" -f -a "activate" -d 'Make one key of the set the active key (it signs from the signer\'s next reload); the others stay trusted. By name or kid'

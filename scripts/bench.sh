@@ -33,9 +33,11 @@ out=$(mktemp)
     echo
     echo "## External signer (\`cargo bench --bench signer\`)"
     echo
-    echo "\`sakr signer serve\` (release build) with a file key: Sign over the Unix socket, one call"
-    echo "after another from one gRPC client (as kube-apiserver calls it), after 200 warm-up calls;"
-    echo "resident memory (\`VmRSS\`) idle after start, and after the calls."
+    echo "\`sakr signer serve\` (release build): Sign over the Unix socket, one call after another"
+    echo "from one gRPC client (as kube-apiserver calls it), after warm-up calls (1 in 25, at least"
+    echo "20); resident memory (\`VmRSS\`) idle after start, and after the calls. File keys; a key on a"
+    echo "SoftHSM2 token (pkcs11); a key in moto's KMS on 127.0.0.1 (awskms: the round trip to a"
+    echo "local Python server, not AWS's latency)."
     echo
     cargo bench --locked --bench signer 2>/dev/null
     echo

@@ -6,6 +6,8 @@
 #                      (checks every command's `-o json` against docs/json/*.schema.json)
 #   .cache/node        Azurite 3 (`azurite-blob`)
 #   tests/rp/node_modules  npm `jose` for the relying-party check (from the committed lock file)
+#   softhsm2           Debian's SoftHSM2 (/usr/lib/softhsm/libsofthsm2.so, softhsm2-util): the
+#                      PKCS#11 token of the `sakr signer` pkcs11 backend tests (apt-get, as root)
 #
 # Usage: scripts/test-servers.sh install   # idempotent; a second run takes well under a second
 #        scripts/test-servers.sh env       # prints the paths the tests use
@@ -61,16 +63,44 @@ install_rp() {
     echo "$want" >"$rp/node_modules/.sakr-lock-sha256"
 }
 
+softhsm_module=/usr/lib/softhsm/libsofthsm2.so
+
+# SoftHSM2 comes from the distribution (no daemon, no service: a library and a CLI). Each test
+# makes its own token directory and SOFTHSM2_CONF, so the system-wide /etc/softhsm is unused.
+install_softhsm() {
+    if [[ -f $softhsm_module ]] && command -v softhsm2-util >/dev/null; then
+        return
+    fi
+    [[ $(id -u) == 0 ]] || { log "need softhsm2: run as root (apt-get install softhsm2)"; exit 2; }
+    log "installing softhsm2 (apt-get)"
+    export DEBIAN_FRONTEND=noninteractive
+    local apt=(apt-get -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold
+        install --no-install-recommends softhsm2)
+    # As scripts/test-sshd.sh: `apt-get update` only without package lists or when the install
+    # fails with the lists we have. softhsm2 starts no service, so no policy-rc.d is needed.
+    if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
+        apt-get update -q
+    fi
+    if ! "${apt[@]}"; then
+        log "apt-get install failed; refreshing the package lists and retrying"
+        apt-get update -q
+        "${apt[@]}"
+    fi
+    [[ -f $softhsm_module ]] || { log "$softhsm_module still missing after apt-get install softhsm2"; exit 2; }
+}
+
 case "${1:-install}" in
     install)
         install_python
         install_azurite
         install_rp
-        log "ready: $venv/bin/moto_server, $node_prefix/node_modules/.bin/azurite-blob, tests/rp/node_modules"
+        install_softhsm
+        log "ready: $venv/bin/moto_server, $node_prefix/node_modules/.bin/azurite-blob, tests/rp/node_modules, $softhsm_module"
         ;;
     env)
         echo "SAKR_TEST_VENV=$venv"
         echo "SAKR_TEST_AZURITE=$node_prefix/node_modules/.bin/azurite-blob"
+        echo "SAKR_TEST_SOFTHSM=$softhsm_module"
         ;;
     *)
         echo "usage: $0 install|env" >&2

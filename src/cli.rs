@@ -85,28 +85,32 @@ pub struct SignerArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SignerAction {
-    /// Write a key set file with one active key: an existing private key, or a new one.
+    /// Write a key set file with one active key: an existing private key, a new one, a key on a
+    /// PKCS#11 token, or an AWS KMS key.
     Init {
         /// The key set file to write (0600; refused when it exists).
         #[arg(long, value_name = "FILE")]
         config: PathBuf,
-        /// An existing private key (RSA or ECDSA P-256/384/521, PEM, 0600).
-        #[arg(
-            long,
-            value_name = "PRIVATE.pem",
-            conflicts_with = "generate",
-            required_unless_present = "generate"
-        )]
-        key: Option<PathBuf>,
-        /// Generate a new key of this algorithm into --key-dir.
-        #[arg(long, value_enum, value_name = "ALG", requires = "key_dir")]
-        generate: Option<Algorithm>,
-        /// Where --generate writes the key (created 0700 when missing).
-        #[arg(long, value_name = "DIR")]
-        key_dir: Option<PathBuf>,
+        #[command(flatten)]
+        source: KeySourceArgs,
         /// The longest token lifetime the signer supports (Metadata; at least 10m).
         #[arg(long, value_name = "DURATION", default_value = "24h")]
         max_token_expiration: String,
+    },
+    /// Add a key (not active) to an existing key set; the whole new set must open before the
+    /// file is written. A running signer picks it up on its next reload.
+    Add {
+        /// The key set file (rewritten atomically, 0600).
+        #[arg(long, value_name = "FILE")]
+        config: PathBuf,
+        /// The new entry's name (unique in the set; the key label of a key generated on a token).
+        #[arg(long, value_name = "NAME")]
+        name: String,
+        #[command(flatten)]
+        source: KeySourceArgs,
+        /// Trust the key for verification but leave it out of /openid/v1/jwks.
+        #[arg(long)]
+        exclude_from_discovery: bool,
     },
     /// Serve ExternalJWTSigner (v1 and v1alpha1) on a Unix socket until SIGTERM; reload the key
     /// set on SIGHUP and when the file changes (a bad file keeps the running set).
@@ -154,6 +158,52 @@ pub enum SignerAction {
     /// signer's static pod, then, once it listens, kube-apiserver's flags (endpoint added,
     /// key-file flags removed).
     Migrate(crate::commands::signer_migrate::MigrateArgs),
+}
+
+/// Where a signer key comes from: one of a private key file, a new file key, a PKCS#11 token
+/// (an existing key, or one generated on it), an AWS KMS key (existing or new), or a public key
+/// that only verifies. PINs come from a file or an environment variable, never a flag.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("key_source").required(true).args(["key", "key_dir", "pkcs11", "awskms", "awskms_generate", "public"]))]
+#[command(group = clap::ArgGroup::new("pin").args(["pin_file", "pin_env"]))]
+pub struct KeySourceArgs {
+    /// An existing private key (file backend: RSA or ECDSA P-256/384/521, PEM, 0600).
+    #[arg(long, value_name = "PRIVATE.pem")]
+    pub key: Option<PathBuf>,
+    /// Generate a new key of this algorithm: into --key-dir, or on the --pkcs11 token.
+    #[arg(long, value_enum, value_name = "ALG", conflicts_with_all = ["key", "awskms", "awskms_generate", "public"])]
+    pub generate: Option<Algorithm>,
+    /// Where --generate writes a file key (created 0700 when missing).
+    #[arg(long, value_name = "DIR", requires = "generate")]
+    pub key_dir: Option<PathBuf>,
+    /// A key on a PKCS#11 token: the module (shared library, absolute path), e.g.
+    /// /usr/lib/softhsm/libsofthsm2.so.
+    #[arg(long, value_name = "MODULE", requires_all = ["token_label", "key_label", "pin"])]
+    pub pkcs11: Option<PathBuf>,
+    /// The token's label (--pkcs11).
+    #[arg(long, value_name = "LABEL", requires = "pkcs11")]
+    pub token_label: Option<String>,
+    /// The key's label on the token (--pkcs11; with --generate, the label of the new key).
+    #[arg(long, value_name = "LABEL", requires = "pkcs11")]
+    pub key_label: Option<String>,
+    /// A file holding the token's user PIN (one trailing newline is trimmed; 0600).
+    #[arg(long, value_name = "FILE", requires = "pkcs11")]
+    pub pin_file: Option<PathBuf>,
+    /// An environment variable holding the token's user PIN (the signer needs it too).
+    #[arg(long, value_name = "VAR", requires = "pkcs11")]
+    pub pin_env: Option<String>,
+    /// An existing AWS KMS key: key ARN, key id or alias/NAME (SIGN_VERIFY, RSA or ECC_NIST_P*).
+    #[arg(long, value_name = "KEY_ID")]
+    pub awskms: Option<String>,
+    /// Create a new AWS KMS key of this algorithm (SIGN_VERIFY) and use it.
+    #[arg(long, value_enum, value_name = "ALG")]
+    pub awskms_generate: Option<Algorithm>,
+    /// The AWS region of --awskms / --awskms-generate (else AWS_REGION or the profile's).
+    #[arg(long, value_name = "REGION", conflicts_with_all = ["key", "key_dir", "pkcs11", "public"])]
+    pub region: Option<String>,
+    /// A public key that only verifies (PUBLIC KEY PEM; `add` only: it cannot be active).
+    #[arg(long, value_name = "PUBLIC.pem")]
+    pub public: Option<PathBuf>,
 }
 
 /// Generate a new ServiceAccount signing key pair.

@@ -61,8 +61,8 @@ pub(crate) fn signer_keys(
     url: &str,
     printer: &Printer,
 ) -> anyhow::Result<crate::signer::client::Fetched> {
-    let socket = crate::signer::client::socket_of(url)
-        .map_err(|e| anyhow::anyhow!("--from-signer {e}"))?;
+    let socket =
+        crate::signer::client::socket_of(url).map_err(|e| anyhow::anyhow!("--from-signer {e}"))?;
     let fetched =
         crate::signer::client::fetch_keys_blocking(&socket, std::time::Duration::from_secs(10))?;
     let excluded = fetched.keys.iter().filter(|k| k.excluded).count();

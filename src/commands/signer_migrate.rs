@@ -35,7 +35,11 @@ use crate::signer::config::{CONFIG_VERSION, Config, DEFAULT_MAX_TOKEN_EXPIRATION
 #[derive(Debug, clap::Args)]
 pub struct MigrateArgs {
     /// The key set file to write, as the node sees it.
-    #[arg(long, value_name = "FILE", default_value = "/etc/kubernetes/sakr/signer.json")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "/etc/kubernetes/sakr/signer.json"
+    )]
     pub config: PathBuf,
     /// Where the keys go, as the node sees it [default: keys/ beside --config].
     #[arg(long, value_name = "DIR")]
@@ -200,9 +204,10 @@ pub fn run(a: MigrateArgs, printer: &Printer) -> anyhow::Result<()> {
             ms.apiserver.path.display()
         );
     };
-    let signing_host = ms.target.host_path(api, signing).with_context(|| {
-        format!("{signing} is not under any hostPath volume of kube-apiserver")
-    })?;
+    let signing_host = ms
+        .target
+        .host_path(api, signing)
+        .with_context(|| format!("{signing} is not under any hostPath volume of kube-apiserver"))?;
     let pem = Secret::new(
         fsutil::read_capped(&signing_host, fsutil::MAX_INPUT_BYTES)
             .with_context(|| format!("{}", signing_host.display()))?,
@@ -220,11 +225,10 @@ pub fn run(a: MigrateArgs, printer: &Printer) -> anyhow::Result<()> {
             .with_context(|| format!("{kf} is not under any hostPath volume of kube-apiserver"))?;
         let bytes = fsutil::read_capped(&host, fsutil::MAX_INPUT_BYTES)
             .with_context(|| format!("{}", host.display()))?;
-        let file = crate::keys::parse_pem_file(&bytes)
-            .with_context(|| format!("{}", host.display()))?;
+        let file =
+            crate::keys::parse_pem_file(&bytes).with_context(|| format!("{}", host.display()))?;
         for b in file.blocks {
-            if b.key_file_problem().is_none() && !trusted.iter().any(|k| k.kid() == b.key.kid())
-            {
+            if b.key_file_problem().is_none() && !trusted.iter().any(|k| k.kid() == b.key.kid()) {
                 trusted.push(b.key);
             }
         }
@@ -373,7 +377,11 @@ pub fn run(a: MigrateArgs, printer: &Printer) -> anyhow::Result<()> {
             .with_context(|| format!("writing {}", config_host.display()))?,
     }
     // 2. The signer's static pod.
-    if fsutil::read_capped(&pod_path, fsutil::MAX_INPUT_BYTES).ok().as_deref() != Some(pod.as_bytes()) {
+    if fsutil::read_capped(&pod_path, fsutil::MAX_INPUT_BYTES)
+        .ok()
+        .as_deref()
+        != Some(pod.as_bytes())
+    {
         fsutil::write_atomic(&pod_path, pod.as_bytes(), WriteOptions::mode(0o600))
             .with_context(|| format!("writing {}", pod_path.display()))?;
     }
@@ -421,7 +429,11 @@ pub fn run(a: MigrateArgs, printer: &Printer) -> anyhow::Result<()> {
         out.push_str("kube-apiserver already signs through the signer\n");
     }
     if printer.json() {
-        let changed = if backup_path.is_some() { "changed" } else { "already" };
+        let changed = if backup_path.is_some() {
+            "changed"
+        } else {
+            "already"
+        };
         printer.json_doc(&report(changed, backup_path.clone()));
     } else {
         printer.data(&out);

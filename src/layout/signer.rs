@@ -136,7 +136,10 @@ pub fn read_set_on(
         let key = entry_public_on(node, host_root, e).map_err(|reason| {
             OpsError::Layout(format!("{}: key {:?}: {reason}", host.display(), e.name))
         })?;
-        if let Some(i) = publics.iter().position(|k: &PublicKey| k.kid() == key.kid()) {
+        if let Some(i) = publics
+            .iter()
+            .position(|k: &PublicKey| k.kid() == key.kid())
+        {
             return Err(OpsError::Layout(format!(
                 "{}: key {:?}: the same key as {:?}",
                 host.display(),
@@ -171,9 +174,9 @@ pub fn entry_public_on(
             let file = crate::keys::parse_pem_file(bytes.expose())
                 .map_err(|err| format!("{}: {err}", host.display()))?;
             let block = if e.backend == "file" {
-                file.signing_key().cloned().ok_or_else(|| {
-                    format!("{}: holds no private key", host.display())
-                })?
+                file.signing_key()
+                    .cloned()
+                    .ok_or_else(|| format!("{}: holds no private key", host.display()))?
             } else {
                 file.blocks
                     .first()
@@ -209,9 +212,8 @@ pub fn plan_on(
             let entry = sx.new_entry.filter(|e| &e.name == name).ok_or_else(|| {
                 OpsError::Layout(format!("no key named {name:?} to add to the signer's set"))
             })?;
-            let key = entry_public_on(node, sx.host_root, entry).map_err(|why| {
-                OpsError::Layout(format!("the new key {name:?}: {why}"))
-            })?;
+            let key = entry_public_on(node, sx.host_root, entry)
+                .map_err(|why| OpsError::Layout(format!("the new key {name:?}: {why}")))?;
             if let Some(j) = set.find(&key.kid())
                 && cfg.keys[j].name != *name
             {
@@ -241,7 +243,8 @@ pub fn plan_on(
                         .join(", ")
                 ))
             })?;
-            cfg = crate::signer::edit::activate(&cfg, &set.config.keys[i].name).map_err(edit_err)?;
+            cfg =
+                crate::signer::edit::activate(&cfg, &set.config.keys[i].name).map_err(edit_err)?;
         }
         Action::Retire(kid) => {
             if let Some(i) = set.find(kid) {

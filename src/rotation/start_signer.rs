@@ -18,8 +18,7 @@ use super::fleet::Fleet;
 use super::run::{NodeStep, Result, RotateError, other, prefixed, verify_token_source};
 use super::start::{StartOptions, Started, remove_written};
 use super::state::{
-    KeyRef, RotationNode, RotationState, SCHEMA_VERSION, SignerRef, Stage,
-    StageRecord,
+    KeyRef, RotationNode, RotationState, SCHEMA_VERSION, SignerRef, Stage, StageRecord,
 };
 use super::store::Store;
 use crate::keys::PublicKey;

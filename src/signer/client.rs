@@ -99,16 +99,11 @@ fn convert(
 ) -> Result<Fetched, ClientError> {
     let mut out = Vec::new();
     for (kid, der, excluded) in keys {
-        let pem = crate::keys::pem_encode("PUBLIC KEY", der);
-        let key = crate::keys::parse_pem_file(pem.as_bytes())
-            .ok()
-            .and_then(|f| f.blocks.into_iter().next())
-            .map(|b| b.key)
-            .ok_or_else(|| ClientError::Call {
-                socket: socket.to_path_buf(),
-                call: "FetchKeys",
-                reason: format!("key {kid:?} is not a PKIX public key sakr reads (RSA or ECDSA P-256/384/521)"),
-            })?;
+        let key = super::backend::public_from_spki(&der).map_err(|why| ClientError::Call {
+            socket: socket.to_path_buf(),
+            call: "FetchKeys",
+            reason: format!("key {:?}: {why}", crate::text::printable(&kid)),
+        })?;
         out.push(FetchedKey { kid, key, excluded });
     }
     Ok(Fetched {

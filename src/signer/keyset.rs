@@ -1,17 +1,18 @@
 //! The signer's loaded key set (issue 20): every key of the config opened by its backend, its
 //! kid computed as kube-apiserver computes it (DESIGN §2.1), the active one ready to sign.
 //! Loading is all or nothing: a key missing, not private, of an unsupported type, or a kid
-//! twice is an error naming the entry, and the caller keeps the set it had.
+//! twice is an error naming the entry, and the caller keeps the set it had. Each key is opened
+//! by its backend ([`super::backend`]): a file, a PKCS#11 token, AWS KMS, or a public key that
+//! only verifies.
 
 use std::path::Path;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::config::{Config, ConfigError, KeyEntry};
+use super::backend::{self, Backend};
+use super::config::{Config, ConfigError};
 use crate::keys::PublicKey;
-use crate::keys::secret::Secret;
-use crate::token::Signer;
 
 /// One key of the set.
 pub struct LoadedKey {
@@ -22,7 +23,7 @@ pub struct LoadedKey {
     pub excluded: bool,
     /// Where it lives, for `signer status` (never key material).
     pub source: String,
-    signer: Signer,
+    backend: Backend,
 }
 
 impl std::fmt::Debug for LoadedKey {
@@ -32,6 +33,7 @@ impl std::fmt::Debug for LoadedKey {
             .field("kid", &self.kid)
             .field("active", &self.active)
             .field("excluded", &self.excluded)
+            .field("backend", &self.backend)
             .finish_non_exhaustive()
     }
 }
@@ -52,37 +54,8 @@ pub enum SignError {
     Claims(String),
     #[error("signing failed")]
     Sign,
-}
-
-fn open_file_key(path: &Path) -> Result<Signer, String> {
-    use std::os::unix::fs::PermissionsExt as _;
-    let bytes = crate::fsutil::read_capped(path, crate::fsutil::MAX_INPUT_BYTES)
-        .map_err(|e| e.to_string())?;
-    let pem = Secret::new(bytes);
-    let file = crate::keys::parse_pem_file(pem.expose())
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    if file.signing_key().is_none() {
-        return Err(format!(
-            "{}: holds no private key (RSA PRIVATE KEY, EC PRIVATE KEY or PRIVATE KEY)",
-            path.display()
-        ));
-    }
-    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if meta.permissions().mode() & 0o077 != 0 {
-        return Err(format!(
-            "{}: a private key readable by others (mode {:o}); chmod 600",
-            path.display(),
-            meta.permissions().mode() & 0o7777
-        ));
-    }
-    Signer::from_pem(&pem).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-fn open(entry: &KeyEntry) -> Result<(Signer, String), String> {
-    match (entry.backend.as_str(), &entry.path) {
-        ("file", Some(p)) => Ok((open_file_key(p)?, format!("file {}", p.display()))),
-        (b, _) => Err(format!("backend {b:?} is not one this sakr knows (file)")),
-    }
+    #[error("signing failed: {0}")]
+    Backend(String),
 }
 
 impl KeySet {
@@ -95,12 +68,19 @@ impl KeySet {
     pub fn open(cfg: &Config, path: &Path) -> Result<KeySet, ConfigError> {
         let mut keys: Vec<LoadedKey> = Vec::new();
         for e in &cfg.keys {
-            let (signer, source) = open(e).map_err(|reason| ConfigError::Entry {
+            let opened = backend::open(e).map_err(|err| ConfigError::Entry {
                 path: path.to_path_buf(),
                 entry: e.name.clone(),
-                reason,
+                reason: err.to_string(),
             })?;
-            let public = signer.public_key().clone();
+            if e.active && !opened.backend.can_sign() {
+                return Err(ConfigError::Entry {
+                    path: path.to_path_buf(),
+                    entry: e.name.clone(),
+                    reason: "the active key cannot sign (a public key)".into(),
+                });
+            }
+            let public = opened.public;
             let kid = public.kid();
             if let Some(other) = keys.iter().find(|k| k.kid == kid) {
                 return Err(ConfigError::Entry {
@@ -115,8 +95,8 @@ impl KeySet {
                 public,
                 active: e.active,
                 excluded: e.exclude_from_discovery,
-                source,
-                signer,
+                source: opened.source,
+                backend: opened.backend,
             });
         }
         Ok(KeySet {
@@ -132,6 +112,12 @@ impl KeySet {
             .iter()
             .find(|k| k.active)
             .expect("a loaded key set has one active key")
+    }
+
+    /// Whether signing with the active key waits on a token or the network (the server then
+    /// signs off its runtime thread).
+    pub fn sign_blocks(&self) -> bool {
+        self.active().backend.blocks()
     }
 
     /// Whether `other` serves the same keys with the same flags (a reload that changed
@@ -175,9 +161,9 @@ impl KeySet {
         );
         let input = format!("{header}.{claims}");
         let sig = key
-            .signer
-            .sign_input(input.as_bytes())
-            .map_err(|_| SignError::Sign)?;
+            .backend
+            .sign(input.as_bytes())
+            .map_err(|e| SignError::Backend(e.to_string()))?;
         Ok((header, URL_SAFE_NO_PAD.encode(sig)))
     }
 }

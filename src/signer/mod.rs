@@ -6,10 +6,13 @@
 //! - [`config`]: the key set file (which keys, which backend, active, excluded);
 //! - [`edit`]: add, activate, remove (shared by the commands and the rotation);
 //! - [`keyset`]: the keys opened, their kids, `Sign`;
+//! - [`backend`]: where each key lives and how it signs (file, pkcs11, awskms, public), and
+//!   key generation inside a backend;
 //! - [`server`]: the gRPC service (`v1` and `v1alpha1`) on a Unix socket, reloading on SIGHUP
 //!   and on config changes;
 //! - [`proto`]: the generated messages and stubs; [`client`]: a client over the socket.
 
+pub mod backend;
 pub mod client;
 pub mod config;
 pub mod edit;
@@ -18,24 +21,18 @@ pub mod proto;
 pub mod server;
 
 /// The public key of an entry kept in an HSM or a KMS, asked of its backend from where sakr
-/// runs.
-pub fn backend_public_key(
-    e: &config::KeyEntry,
-) -> Result<crate::keys::PublicKey, String> {
-    Err(format!(
-        "backend {:?}: this sakr reads the public key of file and public entries only",
-        e.backend
-    ))
+/// runs (the rotation reads a file key's on the node instead).
+pub fn backend_public_key(e: &config::KeyEntry) -> Result<crate::keys::PublicKey, String> {
+    backend::open(e)
+        .map(|o| o.public)
+        .map_err(|e| e.to_string())
 }
 
 /// A new key in the backend of `template` (an HSM's token, a KMS), named `name`.
 pub fn generate_like(
     template: &config::KeyEntry,
-    _alg: crate::keys::generate::Algorithm,
-    _name: &str,
+    alg: crate::keys::generate::Algorithm,
+    name: &str,
 ) -> Result<config::KeyEntry, String> {
-    Err(format!(
-        "backend {:?}: this sakr makes new keys as files only",
-        template.backend
-    ))
+    backend::generate_like(template, alg, name).map_err(|e| e.to_string())
 }

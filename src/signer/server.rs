@@ -71,7 +71,19 @@ macro_rules! service {
                 req: Request<$m::SignJwtRequest>,
             ) -> Result<Response<$m::SignJwtResponse>, Status> {
                 let set = self.0.current();
-                match set.sign(&req.get_ref().claims) {
+                let claims = req.into_inner().claims;
+                // The runtime is single-threaded (`cluster::runtime`): a key on a token or in
+                // KMS signs on tokio's blocking pool, so that a slow HSM or a KMS round trip
+                // holds up neither FetchKeys nor the other Sign calls. File keys sign in place
+                // (well under a millisecond; a thread hand-off would cost more than it saves).
+                let signed = if set.sign_blocks() {
+                    tokio::task::spawn_blocking(move || set.sign(&claims))
+                        .await
+                        .map_err(|e| Status::internal(format!("the signing task failed: {e}")))?
+                } else {
+                    set.sign(&claims)
+                };
+                match signed {
                     Ok((header, signature)) => {
                         Ok(Response::new($m::SignJwtResponse { header, signature }))
                     }
@@ -219,7 +231,19 @@ pub async fn serve(
                         "the config file changed"
                     }
                 };
-                match KeySet::load(&config) {
+                // Off the runtime thread: opening a pkcs11 or awskms key talks to the token
+                // or to KMS (each call bounded), and Sign must go on meanwhile.
+                let load = {
+                    let config = config.clone();
+                    tokio::task::spawn_blocking(move || KeySet::load(&config)).await
+                };
+                let Ok(load) = load else {
+                    log(&format!(
+                        "reload ({why}) failed, the running key set stays: the loader panicked"
+                    ));
+                    continue;
+                };
+                match load {
                     Ok(set) => {
                         let active = set.active().kid.clone();
                         let n = set.keys.len();

@@ -152,28 +152,7 @@ impl Decoded {
         if key.alg() != self.alg {
             return false;
         }
-        let msg = self.signing_input.as_slice();
-        match key {
-            PublicKey::Rsa(k) => rsa_verify(k, msg, &self.signature),
-            PublicKey::P256(k) => ec_verify(
-                &sig::ECDSA_P256_SHA256_FIXED,
-                k.to_encoded_point(false).as_bytes(),
-                msg,
-                &self.signature,
-            ),
-            PublicKey::P384(k) => ec_verify(
-                &sig::ECDSA_P384_SHA384_FIXED,
-                k.to_encoded_point(false).as_bytes(),
-                msg,
-                &self.signature,
-            ),
-            PublicKey::P521(k) => ec_verify(
-                &sig::ECDSA_P521_SHA512_FIXED,
-                k.to_encoded_point(false).as_bytes(),
-                msg,
-                &self.signature,
-            ),
-        }
+        verify_signature(key, &self.signing_input, &self.signature)
     }
 
     pub fn kid(&self) -> Option<&str> {
@@ -225,6 +204,32 @@ impl Decoded {
                 Some("`b64` is not a boolean: kube-apiserver (go-jose) refuses the token".into())
             }
         }
+    }
+}
+
+/// Whether `signature` (JWS form: PKCS#1 v1.5, or raw `r || s`) over `msg` verifies with `key`
+/// under the key's algorithm (RS256, ES256/384/512).
+pub fn verify_signature(key: &PublicKey, msg: &[u8], signature: &[u8]) -> bool {
+    match key {
+        PublicKey::Rsa(k) => rsa_verify(k, msg, signature),
+        PublicKey::P256(k) => ec_verify(
+            &sig::ECDSA_P256_SHA256_FIXED,
+            k.to_encoded_point(false).as_bytes(),
+            msg,
+            signature,
+        ),
+        PublicKey::P384(k) => ec_verify(
+            &sig::ECDSA_P384_SHA384_FIXED,
+            k.to_encoded_point(false).as_bytes(),
+            msg,
+            signature,
+        ),
+        PublicKey::P521(k) => ec_verify(
+            &sig::ECDSA_P521_SHA512_FIXED,
+            k.to_encoded_point(false).as_bytes(),
+            msg,
+            signature,
+        ),
     }
 }
 

@@ -710,7 +710,9 @@ async fn handle(shared: &Arc<Shared>, index: usize, req: Request<Incoming>) -> R
         .as_ref()
         .map(|w| w.live.clone());
     let keys = live.as_ref().map_or(&shared.keys[index], |l| &l.keys);
-    let verify_keys = live.as_ref().map_or(&shared.keys[index], |l| &l.verify_keys);
+    let verify_keys = live
+        .as_ref()
+        .map_or(&shared.keys[index], |l| &l.verify_keys);
     let issuer = live.as_ref().map_or(&shared.issuer, |l| &l.issuer);
     match (method.as_str(), segs.as_slice()) {
         ("GET", ["readyz"]) => json(StatusCode::OK, "text/plain", "ok".into()),

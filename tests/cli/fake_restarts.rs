@@ -45,7 +45,10 @@ pub enum LiveSigner {
     Key(Arc<Signer>),
     /// `--service-account-signing-endpoint`: the socket's host path, and when to call
     /// `FetchKeys` again.
-    External { socket: PathBuf, refresh_at: Instant },
+    External {
+        socket: PathBuf,
+        refresh_at: Instant,
+    },
 }
 
 impl Live {

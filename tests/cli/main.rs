@@ -36,6 +36,8 @@ mod rotate_k8s_state;
 mod rotate_live;
 mod servers;
 mod signer;
+mod signer_backends;
+mod signer_backends_bad;
 mod signer_migrate;
 mod signer_rotation;
 mod sshd_nodes;

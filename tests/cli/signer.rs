@@ -13,10 +13,10 @@ use sakr::signer::proto::{v1, v1alpha1};
 
 use crate::support::*;
 
-struct Running {
-    child: Child,
-    socket: PathBuf,
-    _dir: tempfile::TempDir,
+pub(crate) struct Running {
+    pub(crate) child: Child,
+    pub(crate) socket: PathBuf,
+    pub(crate) _dir: tempfile::TempDir,
 }
 
 impl Drop for Running {
@@ -64,7 +64,7 @@ fn serve(dir: tempfile::TempDir, config: &Path) -> Running {
     }
 }
 
-fn rt() -> tokio::runtime::Runtime {
+pub(crate) fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -79,7 +79,7 @@ struct Seen {
     token: String,
 }
 
-fn claims_b64() -> String {
+pub(crate) fn claims_b64() -> String {
     let now = jiff::Timestamp::now().as_second();
     URL_SAFE_NO_PAD.encode(
         serde_json::json!({
@@ -139,7 +139,7 @@ macro_rules! play_apiserver {
 }
 
 /// The JWKS a relying party would build from FetchKeys: every key not excluded.
-fn jwks_from(keys: &[(String, Vec<u8>, bool)], dir: &Path) -> PathBuf {
+pub(crate) fn jwks_from(keys: &[(String, Vec<u8>, bool)], dir: &Path) -> PathBuf {
     let mut public = Vec::new();
     for (kid, der, excluded) in keys {
         if *excluded {
@@ -157,7 +157,7 @@ fn jwks_from(keys: &[(String, Vec<u8>, bool)], dir: &Path) -> PathBuf {
     path
 }
 
-fn pyjwt_verifies(jwks: &Path, token: &str, alg: &str, dir: &Path) {
+pub(crate) fn pyjwt_verifies(jwks: &Path, token: &str, alg: &str, dir: &Path) {
     let tf = dir.join("token");
     std::fs::write(&tf, token).unwrap();
     let out = std::process::Command::new(python())

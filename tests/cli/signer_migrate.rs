@@ -59,7 +59,12 @@ fn migrate_moves_a_node_to_the_signer_without_changing_its_signing_key() {
         &pair.path().join("sa.key"),
         &[("default", "default")],
     ));
-    cluster.watch_manifest(0, &manifest, &nodes.node_root(1), Duration::from_millis(500));
+    cluster.watch_manifest(
+        0,
+        &manifest,
+        &nodes.node_root(1),
+        Duration::from_millis(500),
+    );
     assert_eq!(cluster.signing_kid(0), current);
 
     // The migration, on the node, as an operator runs it there.
@@ -80,7 +85,10 @@ fn migrate_moves_a_node_to_the_signer_without_changing_its_signing_key() {
     let pod_path = kube.join("manifests/sakr-signer.yaml");
     let t = Instant::now();
     while !pod_path.exists() {
-        assert!(t.elapsed() < Duration::from_secs(20), "no static pod written");
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "no static pod written"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(100));
@@ -93,7 +101,7 @@ fn migrate_moves_a_node_to_the_signer_without_changing_its_signing_key() {
         std::fs::read_to_string(crate::support::fixture("manifests/kube-apiserver.yaml")).unwrap(),
         "kube-apiserver is not edited before the signer listens"
     );
-    let mut signer = nodes
+    let signer = nodes
         .ssh_cmd(1)
         .arg(format!(
             "echo $$ > /etc/kubernetes/signer.pid; exec {} {}",
@@ -105,15 +113,18 @@ fn migrate_moves_a_node_to_the_signer_without_changing_its_signing_key() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    struct Kill(std::path::PathBuf);
+    // The signer (pid file on the node) and its ssh session go when the test ends.
+    struct Kill(std::path::PathBuf, std::process::Child);
     impl Drop for Kill {
         fn drop(&mut self) {
             if let Ok(pid) = std::fs::read_to_string(&self.0) {
                 let _ = std::process::Command::new("kill").arg(pid.trim()).status();
             }
+            let _ = self.1.kill();
+            let _ = self.1.wait();
         }
     }
-    let _kill = Kill(kube.join("signer.pid"));
+    let _kill = Kill(kube.join("signer.pid"), signer);
     let out = running.wait_with_output().unwrap();
     assert!(
         out.status.success(),
@@ -153,7 +164,10 @@ fn migrate_moves_a_node_to_the_signer_without_changing_its_signing_key() {
     assert!(!text.contains("--service-account-signing-key-file"));
     let t = Instant::now();
     while cluster.restarts(0) == 0 {
-        assert!(t.elapsed() < Duration::from_secs(20), "the apiserver never came back");
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "the apiserver never came back"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(cluster.signing_kid(0), current);
@@ -165,15 +179,26 @@ fn migrate_moves_a_node_to_the_signer_without_changing_its_signing_key() {
         .iter()
         .map(|k| (k.kid.clone(), k.excluded))
         .collect();
-    assert_eq!(seen, vec![(current.clone(), false), (previous.clone(), true)]);
+    assert_eq!(
+        seen,
+        vec![(current.clone(), false), (previous.clone(), true)]
+    );
 
     // Run again: nothing changes.
-    let before: Vec<Vec<u8>> = [manifest.clone(), kube.join("sakr/signer.json"), pod_path.clone()]
-        .iter()
-        .map(|p| std::fs::read(p).unwrap())
-        .collect();
+    let before: Vec<Vec<u8>> = [
+        manifest.clone(),
+        kube.join("sakr/signer.json"),
+        pod_path.clone(),
+    ]
+    .iter()
+    .map(|p| std::fs::read(p).unwrap())
+    .collect();
     let again = nodes.ssh(1, &migrate);
-    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
     let after: Vec<Vec<u8>> = [manifest.clone(), kube.join("sakr/signer.json"), pod_path]
         .iter()
         .map(|p| std::fs::read(p).unwrap())
@@ -182,7 +207,10 @@ fn migrate_moves_a_node_to_the_signer_without_changing_its_signing_key() {
 
     // --from-signer: the JWKS a relying party gets is the discoverable key alone.
     let url = format!("unix://{}", socket_host.display());
-    let out = sakr().args(["jwks", "--from-signer", &url]).output().unwrap();
+    let out = sakr()
+        .args(["jwks", "--from-signer", &url])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let jwks: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     let kids: Vec<&str> = jwks["keys"]
@@ -192,7 +220,11 @@ fn migrate_moves_a_node_to_the_signer_without_changing_its_signing_key() {
         .map(|k| k["kid"].as_str().unwrap())
         .collect();
     assert_eq!(kids, vec![current.as_str()]);
-    assert!(stderr(&out).contains("excludes 1 of its 2 key(s)"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("excludes 1 of its 2 key(s)"),
+        "{}",
+        stderr(&out)
+    );
     // Byte-identical to the JWKS of the same key from its file.
     let from_file = sakr()
         .args(["jwks", "--key"])
@@ -211,9 +243,9 @@ fn migrate_moves_a_node_to_the_signer_without_changing_its_signing_key() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         std::fs::read_to_string(dir.path().join("openid/v1/jwks")).unwrap(),
-        stdout(&from_file)
+        stdout(&from_file).trim_end(),
+        "the published JWKS is the one of the key file, byte for byte"
     );
-    let _ = signer.kill();
 }
 
 #[test]
@@ -226,11 +258,19 @@ fn from_signer_without_a_signer_is_bad_input_naming_the_socket() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains(&sock.display().to_string()), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&sock.display().to_string()),
+        "{}",
+        stderr(&out)
+    );
     let out = sakr()
         .args(["jwks", "--from-signer", "relative.sock"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("unix:///ABSOLUTE/PATH"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unix:///ABSOLUTE/PATH"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -48,16 +48,20 @@ pub struct SignerHa {
     pub nodes: SshNodes,
     pub cluster: FakeCluster,
     dir: tempfile::TempDir,
+    /// The ssh sessions running each node's signer.
+    sessions: Vec<std::process::Child>,
 }
 
 impl Drop for SignerHa {
     fn drop(&mut self) {
         for k in 1..=3 {
             if let Ok(pid) = std::fs::read_to_string(self.host(k, "/etc/kubernetes/sakr/pid")) {
-                let _ = std::process::Command::new("kill")
-                    .arg(pid.trim())
-                    .status();
+                let _ = std::process::Command::new("kill").arg(pid.trim()).status();
             }
+        }
+        for c in &mut self.sessions {
+            let _ = c.kill();
+            let _ = c.wait();
         }
     }
 }
@@ -70,6 +74,7 @@ impl SignerHa {
         keygen(dir.path(), "old", "ecdsa-p256");
         let nodes = SshNodes::start(3);
         let ha_dir = dir;
+        let mut sessions = Vec::new();
         for k in 1..=3 {
             let kube = nodes.kube_dir(k);
             for d in ["manifests", "sakr/keys", "sakr/run"] {
@@ -77,7 +82,11 @@ impl SignerHa {
             }
             set_mode(&kube.join("sakr/keys"), 0o700);
             set_mode(&kube.join("sakr/run"), 0o700);
-            std::fs::copy(ha_dir.path().join("old.key"), kube.join("sakr/keys/old.key")).unwrap();
+            std::fs::copy(
+                ha_dir.path().join("old.key"),
+                kube.join("sakr/keys/old.key"),
+            )
+            .unwrap();
             set_mode(&kube.join("sakr/keys/old.key"), 0o600);
             let config = serde_json::json!({
                 "version": 1,
@@ -97,7 +106,7 @@ impl SignerHa {
             // The node's signer, in its filesystem view; its pid for Drop (a signer ignores
             // the hangup of its ssh session: SIGHUP reloads its set).
             let sakr_bin = assert_cmd::cargo::cargo_bin("sakr");
-            nodes
+            let session = nodes
                 .ssh_cmd(k)
                 .arg(format!(
                     "echo $$ > /etc/kubernetes/sakr/pid; exec {} signer serve --config {CONFIG} --socket {SOCKET} --refresh-hint 1s 2>/etc/kubernetes/sakr/signer.log",
@@ -108,6 +117,7 @@ impl SignerHa {
                 .stderr(std::process::Stdio::null())
                 .spawn()
                 .unwrap();
+            sessions.push(session);
             let sock = kube.join("sakr/run/signer.sock");
             let t = std::time::Instant::now();
             while !sock.exists() {
@@ -119,7 +129,8 @@ impl SignerHa {
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
-        let mut spec = Spec::signing_with(&ha_dir.path().join("old.key"), &[("default", "default")]);
+        let mut spec =
+            Spec::signing_with(&ha_dir.path().join("old.key"), &[("default", "default")]);
         spec.apiserver_keys = vec![vec![]; 3];
         spec.distinct_hosts = true;
         let cluster = FakeCluster::start(spec);
@@ -144,6 +155,7 @@ impl SignerHa {
             nodes,
             cluster,
             dir: ha_dir,
+            sessions,
         }
     }
 
@@ -204,11 +216,7 @@ impl SignerHa {
                 Some(3) if t.elapsed() < Duration::from_secs(30) => {
                     std::thread::sleep(Duration::from_millis(300))
                 }
-                c => panic!(
-                    "{what}: exit {c:?}\n{}\n{}",
-                    stdout(&out),
-                    stderr(&out)
-                ),
+                c => panic!("{what}: exit {c:?}\n{}\n{}", stdout(&out), stderr(&out)),
             }
         }
     }
@@ -271,12 +279,8 @@ fn token_from_signer(ha: &SignerHa, k: usize) -> String {
         "iss": ISSUER, "sub": "system:serviceaccount:default:default", "aud": [ISSUER],
         "iat": now, "nbf": now, "exp": now + 3600,
     });
-    sakr::signer::client::sign_blocking(
-        &ha.host(k, SOCKET),
-        &claims,
-        Duration::from_secs(5),
-    )
-    .unwrap()
+    sakr::signer::client::sign_blocking(&ha.host(k, SOCKET), &claims, Duration::from_secs(5))
+        .unwrap()
 }
 
 fn pyjwt_verifies(jwks: &Path, token: &str, alg: &str, dir: &Path) {
@@ -361,7 +365,11 @@ fn rotation_through_the_signer_restarts_nothing() {
             vec![("old".to_string(), true), ("sa-next".to_string(), false)],
             "trust on node {k}"
         );
-        assert_eq!(ha.cluster.signing_kid(k - 1), old_kid, "node {k} still signs with the old key");
+        assert_eq!(
+            ha.cluster.signing_kid(k - 1),
+            old_kid,
+            "node {k} still signs with the old key"
+        );
     }
 
     ha.next_ok("switch");
@@ -371,7 +379,11 @@ fn rotation_through_the_signer_restarts_nothing() {
             vec![("old".to_string(), false), ("sa-next".to_string(), true)],
             "switch on node {k}"
         );
-        assert_eq!(ha.cluster.signing_kid(k - 1), new_kid, "node {k} signs with the new key");
+        assert_eq!(
+            ha.cluster.signing_kid(k - 1),
+            new_kid,
+            "node {k} signs with the new key"
+        );
     }
     // A relying party's view: a token from node 2's signer verifies with PyJWT against the
     // JWKS sakr published.
@@ -401,7 +413,11 @@ fn rotation_through_the_signer_restarts_nothing() {
 
     // Nothing restarted, and no manifest changed.
     for k in 1..=3 {
-        assert_eq!(ha.cluster.restarts(k - 1), 0, "node {k}'s apiserver restarted");
+        assert_eq!(
+            ha.cluster.restarts(k - 1),
+            0,
+            "node {k}'s apiserver restarted"
+        );
         assert_eq!(
             std::fs::read_to_string(ha.host(k, "/etc/kubernetes/manifests/kube-apiserver.yaml"))
                 .unwrap(),
