@@ -45,6 +45,7 @@ spec:
 ";
 
 pub struct SignerHa {
+    env: Vec<(String, String)>,
     pub nodes: SshNodes,
     pub cluster: FakeCluster,
     dir: tempfile::TempDir,
@@ -70,6 +71,13 @@ impl SignerHa {
     /// Three nodes whose kube-apiserver signs through their own `sakr signer serve`, every
     /// signer with the same set: one file key, `old`, active.
     pub fn new() -> SignerHa {
+        let entry = serde_json::json!({"name": "old", "backend": "file", "path": format!("{KEYS}/old.key"), "active": true});
+        SignerHa::with(entry, Vec::new())
+    }
+
+    /// As [`SignerHa::new`], with `entry` as the one active key of every node's set, and `env`
+    /// for every signer and every sakr command (a SoftHSM2 configuration).
+    pub fn with(entry: serde_json::Value, env: Vec<(String, String)>) -> SignerHa {
         let dir = tempfile::tempdir().unwrap();
         keygen(dir.path(), "old", "ecdsa-p256");
         let nodes = SshNodes::start(3);
@@ -88,10 +96,7 @@ impl SignerHa {
             )
             .unwrap();
             set_mode(&kube.join("sakr/keys/old.key"), 0o600);
-            let config = serde_json::json!({
-                "version": 1,
-                "keys": [{"name": "old", "backend": "file", "path": format!("{KEYS}/old.key"), "active": true}]
-            });
+            let config = serde_json::json!({"version": 1, "keys": [entry]});
             std::fs::write(kube.join("sakr/signer.json"), config.to_string()).unwrap();
             set_mode(&kube.join("sakr/signer.json"), 0o600);
             std::fs::write(kube.join("manifests/kube-apiserver.yaml"), APISERVER).unwrap();
@@ -109,7 +114,10 @@ impl SignerHa {
             let session = nodes
                 .ssh_cmd(k)
                 .arg(format!(
-                    "echo $$ > /etc/kubernetes/sakr/pid; exec {} signer serve --config {CONFIG} --socket {SOCKET} --refresh-hint 1s 2>/etc/kubernetes/sakr/signer.log",
+                    "echo $$ > /etc/kubernetes/sakr/pid; {} exec {} signer serve --config {CONFIG} --socket {SOCKET} --refresh-hint 1s 2>/etc/kubernetes/sakr/signer.log",
+                    env.iter()
+                        .map(|(k, v)| format!("export {k}='{v}';"))
+                        .collect::<String>(),
                     sakr_bin.display()
                 ))
                 .stdin(std::process::Stdio::null())
@@ -152,6 +160,7 @@ impl SignerHa {
             );
         }
         SignerHa {
+            env,
             nodes,
             cluster,
             dir: ha_dir,
@@ -172,7 +181,8 @@ impl SignerHa {
 
     pub fn sakr(&self) -> assert_cmd::Command {
         let mut c = sakr();
-        c.env("KUBECONFIG", &self.cluster.kubeconfig);
+        c.env("KUBECONFIG", &self.cluster.kubeconfig)
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         c
     }
 
@@ -503,4 +513,92 @@ fn signer_layout_bad_input_names_the_file_and_writes_nothing() {
         stderr(&out)
     );
     assert!(!state.exists(), "no state written");
+}
+
+/// The same rotation with the signing key on a PKCS#11 token (SoftHSM2, one token store every
+/// node's signer reaches, as an HSM is): generate makes the new key on the token from this seat,
+/// nothing is written into the nodes' key directories, and every node signs with it after
+/// switch; a token from a node's signer verifies with PyJWT against the published JWKS.
+#[test]
+fn rotation_through_the_signer_with_a_pkcs11_key() {
+    use crate::signer_backends::{SoftHsm, module};
+    let hsm = SoftHsm::new();
+    hsm.init_token("k8s", "4321");
+    let pin = hsm.pin_file("pin", "4321");
+    // The first key, made on the token by `sakr signer init` (its entry is the nodes' set).
+    let scratch = tempfile::tempdir().unwrap();
+    let cfg = scratch.path().join("signer.json");
+    let out = sakr()
+        .envs(hsm.env())
+        .args(["signer", "init", "--config"])
+        .arg(&cfg)
+        .args([
+            "--pkcs11",
+            &module(),
+            "--token-label",
+            "k8s",
+            "--key-label",
+            "old",
+        ])
+        .arg("--pin-file")
+        .arg(&pin)
+        .args(["--generate", "ecdsa-p256"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut entry: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&cfg).unwrap()).unwrap();
+    let mut entry = entry["keys"][0].take();
+    entry["name"] = "old".into();
+    let ha = SignerHa::with(entry, hsm.env());
+    let out = ha.start(&[]);
+    assert!(out.status.success(), "start: {}", stderr(&out));
+    let old_kid = ha.cluster.signing_kid(0);
+    for k in 1..=3 {
+        let keys: Vec<String> = std::fs::read_dir(ha.host(k, KEYS))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            keys,
+            vec!["old.key".to_string()],
+            "node {k}: no key file written"
+        );
+    }
+    for stage in ["publish", "trust", "switch"] {
+        ha.next_ok(stage);
+    }
+    let new_kid = ha.cluster.signing_kid(0);
+    assert_ne!(new_kid, old_kid);
+    for k in 1..=3 {
+        assert_eq!(
+            ha.set(k),
+            vec![("old".to_string(), false), ("sa-next".to_string(), true)]
+        );
+        assert_eq!(ha.cluster.signing_kid(k - 1), new_kid, "node {k}");
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ha.host(1, CONFIG)).unwrap()).unwrap();
+    assert_eq!(v["keys"][1]["backend"], "pkcs11");
+    assert_eq!(v["keys"][1]["key_label"], "sa-next");
+    assert!(
+        !String::from_utf8_lossy(&std::fs::read(ha.host(1, CONFIG)).unwrap()).contains("4321"),
+        "no PIN in the set file"
+    );
+    let token = token_from_signer(&ha, 3);
+    pyjwt_verifies(
+        &ha.published().join("openid/v1/jwks"),
+        &token,
+        "ES384",
+        ha.dir.path(),
+    );
+    ha.next_ok("verify");
+    ha.age_switch();
+    let out = ha.next_ok("retire");
+    assert!(out.contains("left the old key in its backend"), "{out}");
+    assert_eq!(ha.published_kids(), vec![new_kid]);
+    for k in 1..=3 {
+        assert_eq!(ha.set(k), vec![("sa-next".to_string(), true)]);
+        assert_eq!(ha.cluster.restarts(k - 1), 0);
+    }
 }
