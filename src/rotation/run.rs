@@ -602,8 +602,15 @@ pub fn abort(
             }
         }
     }
-    if signs_new && ctx.state.layout == Layout::Signer {
-        // The old key is still in every node's set: it becomes the active key again.
+    let on_every_node = if ctx.fleet.is_local() {
+        String::new()
+    } else {
+        format!(" on every node ({})", ctx.fleet.names().join(", "))
+    };
+    if signs_new && matches!(ctx.state.layout, Layout::Signer | Layout::Kubeadm) {
+        // Signer: the old key is still in every node's set and becomes the active key again.
+        // Kubeadm: the old sa.key was archived into each node's backup directory at switch,
+        // found there by its kid and written back as sa.key.
         let old = ctx.state.old.clone();
         let old_public = super::stages::trusted_keys(&mut ctx)?
             .into_iter()
@@ -616,43 +623,21 @@ pub fn abort(
             expect.as_ref(),
             &mut r,
         )?;
-        r.summary = format!(
-            "{} the old key (kid {}, {}) the active key of {} again{}; both keys stay in the set",
-            if dry_run { "would make" } else { "made" },
-            old.kid,
-            old.private_key,
-            old.public_key,
-            if ctx.fleet.is_local() {
-                String::new()
-            } else {
-                format!(" on every node ({})", ctx.fleet.names().join(", "))
-            }
-        );
-    } else if signs_new && ctx.state.layout == Layout::Kubeadm {
-        // The old sa.key was archived into each node's backup directory at switch: found
-        // there by its kid, and written back as sa.key.
-        let old = ctx.state.old.clone();
-        let old_public = super::stages::trusted_keys(&mut ctx)?
-            .into_iter()
-            .find(|k| k.kid() == old.kid);
-        let expect = old_public.map(Expect::SignsWith);
-        roll(
-            &mut ctx,
-            abort_rolling(),
-            &Action::SignWith(old.kid.clone()),
-            expect.as_ref(),
-            &mut r,
-        )?;
-        r.summary = format!(
-            "{} sa.key back to the old key (kid {}, from the archive taken at switch){}; both keys stay in sa.pub",
-            if dry_run { "would put" } else { "put" },
-            old.kid,
-            if ctx.fleet.is_local() {
-                String::new()
-            } else {
-                format!(" on every node ({})", ctx.fleet.names().join(", "))
-            }
-        );
+        r.summary = if ctx.state.layout == Layout::Signer {
+            format!(
+                "{} the old key (kid {}, {}) the active key of {} again{on_every_node}; both keys stay in the set",
+                if dry_run { "would make" } else { "made" },
+                old.kid,
+                old.private_key,
+                old.public_key,
+            )
+        } else {
+            format!(
+                "{} sa.key back to the old key (kid {}, from the archive taken at switch){on_every_node}; both keys stay in sa.pub",
+                if dry_run { "would put" } else { "put" },
+                old.kid,
+            )
+        };
     } else if signs_new {
         let old = ctx.state.old.clone();
         let mut old_public = None;
@@ -680,14 +665,9 @@ pub fn abort(
             &mut r,
         )?;
         r.summary = format!(
-            "{} back to signing with {}{}; both keys stay trusted",
+            "{} back to signing with {}{on_every_node}; both keys stay trusted",
             if dry_run { "would switch" } else { "switched" },
             old.private_key,
-            if ctx.fleet.is_local() {
-                String::new()
-            } else {
-                format!(" on every node ({})", ctx.fleet.names().join(", "))
-            }
         );
     } else {
         r.summary = "the new key never signed anything; nothing to switch back".into();

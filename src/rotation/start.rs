@@ -299,34 +299,7 @@ pub fn start(opts: &StartOptions, now: jiff::Timestamp) -> Result<Started> {
         private_key_host: paths[0].0.clone(),
         public_key_host: paths[0].1.clone(),
     };
-    let mut state = RotationState {
-        schema_version: SCHEMA_VERSION,
-        created_at: now,
-        manifests: opts.manifests.clone(),
-        old,
-        new,
-        publish: opts.publish.clone(),
-        apiservers: opts.apiservers.clone(),
-        token_cluster: opts.token_cluster.clone(),
-        overlap_seconds: opts.overlap_seconds,
-        stages: Default::default(),
-        apiservers_asserted: None,
-        aborted: None,
-        simulated_clock: opts.simulated_clock,
-        transport: (!nodes.is_empty()).then(|| opts.transport.clone()),
-        nodes,
-        node_timeout_seconds: opts.node_timeout_seconds,
-        layout,
-        no_public_check: opts.no_public_check.as_ref().map(|who| StageRecord {
-            at: now,
-            note: Some(who.clone()),
-        }),
-        relying_party_refresh_seconds: opts.relying_party_refresh_seconds,
-        public_view: None,
-        legacy_tokens_allowed: None,
-        metrics: Default::default(),
-        signer: None,
-    };
+    let mut state = new_state(opts, now, (old, new), nodes, layout, None);
     let record = StageRecord {
         at: now,
         note: Some(format!(
@@ -373,6 +346,45 @@ pub fn start(opts: &StartOptions, now: jiff::Timestamp) -> Result<Started> {
         nodes,
         notes,
     })
+}
+
+/// A new rotation's state: what `start` was given, and the keys it found and made.
+pub(super) fn new_state(
+    opts: &StartOptions,
+    now: jiff::Timestamp,
+    (old, new): (KeyRef, KeyRef),
+    nodes: Vec<RotationNode>,
+    layout: Layout,
+    signer: Option<super::state::SignerRef>,
+) -> RotationState {
+    RotationState {
+        schema_version: SCHEMA_VERSION,
+        created_at: now,
+        manifests: opts.manifests.clone(),
+        old,
+        new,
+        publish: opts.publish.clone(),
+        apiservers: opts.apiservers.clone(),
+        token_cluster: opts.token_cluster.clone(),
+        overlap_seconds: opts.overlap_seconds,
+        stages: Default::default(),
+        apiservers_asserted: None,
+        aborted: None,
+        simulated_clock: opts.simulated_clock,
+        transport: (!nodes.is_empty()).then(|| opts.transport.clone()),
+        nodes,
+        node_timeout_seconds: opts.node_timeout_seconds,
+        layout,
+        no_public_check: opts.no_public_check.as_ref().map(|who| StageRecord {
+            at: now,
+            note: Some(who.clone()),
+        }),
+        relying_party_refresh_seconds: opts.relying_party_refresh_seconds,
+        public_view: None,
+        legacy_tokens_allowed: None,
+        metrics: Default::default(),
+        signer,
+    }
 }
 
 pub(super) fn remove_written(fleet: &mut Fleet, written: &[(usize, Vec<PathBuf>)]) {

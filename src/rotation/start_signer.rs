@@ -16,10 +16,8 @@ use std::path::{Path, PathBuf};
 
 use super::fleet::Fleet;
 use super::run::{NodeStep, Result, RotateError, other, prefixed, verify_token_source};
-use super::start::{StartOptions, Started, remove_written};
-use super::state::{
-    KeyRef, RotationNode, RotationState, SCHEMA_VERSION, SignerRef, Stage, StageRecord,
-};
+use super::start::{StartOptions, Started, new_state, remove_written};
+use super::state::{KeyRef, RotationNode, SignerRef, Stage, StageRecord};
 use super::store::Store;
 use crate::keys::PublicKey;
 use crate::keys::generate;
@@ -182,39 +180,13 @@ pub(super) fn start(
         config.display(),
         old_entry.name
     ));
-    let mut state = RotationState {
-        schema_version: SCHEMA_VERSION,
-        created_at: now,
-        manifests: opts.manifests.clone(),
-        old,
-        new,
-        publish: opts.publish.clone(),
-        apiservers: opts.apiservers.clone(),
-        token_cluster: opts.token_cluster.clone(),
-        overlap_seconds: opts.overlap_seconds,
-        stages: Default::default(),
-        apiservers_asserted: None,
-        aborted: None,
-        simulated_clock: opts.simulated_clock,
-        transport: (!nodes.is_empty()).then(|| opts.transport.clone()),
-        nodes,
-        node_timeout_seconds: opts.node_timeout_seconds,
-        layout: Layout::Signer,
-        no_public_check: opts.no_public_check.as_ref().map(|who| StageRecord {
-            at: now,
-            note: Some(who.clone()),
-        }),
-        relying_party_refresh_seconds: opts.relying_party_refresh_seconds,
-        public_view: None,
-        legacy_tokens_allowed: None,
-        metrics: Default::default(),
-        signer: Some(SignerRef {
-            config,
-            old_name: old_entry.name.clone(),
-            new_entry,
-            new_public_pem: public.to_pem(),
-        }),
+    let signer = SignerRef {
+        config,
+        old_name: old_entry.name.clone(),
+        new_entry,
+        new_public_pem: public.to_pem(),
     };
+    let mut state = new_state(opts, now, (old, new), nodes, Layout::Signer, Some(signer));
     let record = StageRecord {
         at: now,
         note: Some(format!(

@@ -90,15 +90,22 @@ pub fn socket_of(url: &str) -> Result<PathBuf, String> {
     Ok(PathBuf::from(path))
 }
 
+/// One key of either API version's answer, before parsing.
+struct RawKey {
+    kid: String,
+    der: Vec<u8>,
+    excluded: bool,
+}
+
 fn convert(
     socket: &Path,
     api: &'static str,
-    keys: Vec<(String, Vec<u8>, bool)>,
+    keys: impl Iterator<Item = RawKey>,
     ts: Option<prost_types::Timestamp>,
     hint: i64,
 ) -> Result<Fetched, ClientError> {
     let mut out = Vec::new();
-    for (kid, der, excluded) in keys {
+    for RawKey { kid, der, excluded } in keys {
         let key = super::backend::public_from_spki(&der).map_err(|why| ClientError::Call {
             socket: socket.to_path_buf(),
             call: "FetchKeys",
@@ -129,27 +136,38 @@ async fn bounded<T>(
         })?
 }
 
+async fn connect(socket: &Path) -> Result<tonic::transport::Channel, ClientError> {
+    channel(socket).await.map_err(|e| ClientError::Connect {
+        socket: socket.to_path_buf(),
+        reason: crate::cluster::error_chain(&e),
+    })
+}
+
+fn call_error<'a>(
+    socket: &'a Path,
+    call: &'static str,
+) -> impl Fn(tonic::Status) -> ClientError + 'a {
+    move |s| ClientError::Call {
+        socket: socket.to_path_buf(),
+        call,
+        reason: format!("{:?}: {}", s.code(), s.message()),
+    }
+}
+
 /// `FetchKeys`, `v1` first.
 pub async fn fetch_keys(socket: &Path, timeout: Duration) -> Result<Fetched, ClientError> {
     bounded(socket, "FetchKeys", timeout, async {
-        let ch = channel(socket).await.map_err(|e| ClientError::Connect {
-            socket: socket.to_path_buf(),
-            reason: crate::cluster::error_chain(&e),
-        })?;
-        let call_err = |s: tonic::Status| ClientError::Call {
-            socket: socket.to_path_buf(),
-            call: "FetchKeys",
-            reason: format!("{:?}: {}", s.code(), s.message()),
-        };
+        let ch = connect(socket).await?;
+        let call_err = call_error(socket, "FetchKeys");
         let mut c = v1::external_jwt_signer_client::ExternalJwtSignerClient::new(ch.clone());
         match c.fetch_keys(v1::FetchKeysRequest {}).await {
             Ok(r) => {
                 let r = r.into_inner();
-                let keys = r
-                    .keys
-                    .into_iter()
-                    .map(|k| (k.key_id, k.key, k.exclude_from_oidc_discovery))
-                    .collect();
+                let keys = r.keys.into_iter().map(|k| RawKey {
+                    kid: k.key_id,
+                    der: k.key,
+                    excluded: k.exclude_from_oidc_discovery,
+                });
                 convert(socket, "v1", keys, r.data_timestamp, r.refresh_hint_seconds)
             }
             Err(s) if s.code() == tonic::Code::Unimplemented => {
@@ -159,18 +177,13 @@ pub async fn fetch_keys(socket: &Path, timeout: Duration) -> Result<Fetched, Cli
                     .await
                     .map_err(call_err)?
                     .into_inner();
-                let keys = r
-                    .keys
-                    .into_iter()
-                    .map(|k| (k.key_id, k.key, k.exclude_from_oidc_discovery))
-                    .collect();
-                convert(
-                    socket,
-                    "v1alpha1",
-                    keys,
-                    r.data_timestamp,
-                    r.refresh_hint_seconds,
-                )
+                let keys = r.keys.into_iter().map(|k| RawKey {
+                    kid: k.key_id,
+                    der: k.key,
+                    excluded: k.exclude_from_oidc_discovery,
+                });
+                let hint = r.refresh_hint_seconds;
+                convert(socket, "v1alpha1", keys, r.data_timestamp, hint)
             }
             Err(s) => Err(call_err(s)),
         }
@@ -186,15 +199,8 @@ pub async fn sign(
 ) -> Result<String, ClientError> {
     let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
     bounded(socket, "Sign", timeout, async {
-        let ch = channel(socket).await.map_err(|e| ClientError::Connect {
-            socket: socket.to_path_buf(),
-            reason: crate::cluster::error_chain(&e),
-        })?;
-        let call_err = |s: tonic::Status| ClientError::Call {
-            socket: socket.to_path_buf(),
-            call: "Sign",
-            reason: format!("{:?}: {}", s.code(), s.message()),
-        };
+        let ch = connect(socket).await?;
+        let call_err = call_error(socket, "Sign");
         let mut c = v1::external_jwt_signer_client::ExternalJwtSignerClient::new(ch.clone());
         let (header, signature) = match c
             .sign(v1::SignJwtRequest {

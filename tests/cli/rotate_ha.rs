@@ -168,17 +168,7 @@ impl Ha {
     /// Move the switch back two days (the retire window is switch + 24h10s + max-age): the
     /// state as another runner would have written it, conditional on nothing.
     fn age_switch(&self) {
-        let mut cm = self
-            .cluster
-            .object("configmaps", "kube-system", "rotation")
-            .unwrap();
-        let mut s: serde_json::Value =
-            serde_json::from_str(cm["data"]["rotation.json"].as_str().unwrap()).unwrap();
-        let then = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(48);
-        s["stages"]["switch"]["at"] = serde_json::json!(then.to_string());
-        cm["data"]["rotation.json"] = serde_json::json!(serde_json::to_string_pretty(&s).unwrap());
-        self.cluster
-            .plant_object("configmaps", "kube-system", "rotation", cm);
+        age_switch(&self.cluster);
     }
 
     /// The rotation's Lease as a killed runner leaves it, renewed over a minute ago.
@@ -924,4 +914,17 @@ fn a_rotation_over_node_pods_from_the_control_plane_label() {
         &["sakr-rotation.yaml", "sakr-nodes.yaml"],
         |_| true,
     );
+}
+
+/// Move the switch of the `k8s://kube-system/rotation` state in `cluster` back two days.
+pub(crate) fn age_switch(cluster: &FakeCluster) {
+    let mut cm = cluster
+        .object("configmaps", "kube-system", "rotation")
+        .unwrap();
+    let mut s: serde_json::Value =
+        serde_json::from_str(cm["data"]["rotation.json"].as_str().unwrap()).unwrap();
+    let then = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(48);
+    s["stages"]["switch"]["at"] = serde_json::json!(then.to_string());
+    cm["data"]["rotation.json"] = serde_json::json!(serde_json::to_string_pretty(&s).unwrap());
+    cluster.plant_object("configmaps", "kube-system", "rotation", cm);
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crate::fake_apiserver::{FakeCluster, Spec};
 use crate::servers::sshd::SshNodes;
+use crate::signer::pyjwt_verifies;
 use crate::support::*;
 
 const ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
@@ -263,17 +264,7 @@ impl SignerHa {
     }
 
     fn age_switch(&self) {
-        let mut cm = self
-            .cluster
-            .object("configmaps", "kube-system", "rotation")
-            .unwrap();
-        let mut s: serde_json::Value =
-            serde_json::from_str(cm["data"]["rotation.json"].as_str().unwrap()).unwrap();
-        let then = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(48);
-        s["stages"]["switch"]["at"] = serde_json::json!(then.to_string());
-        cm["data"]["rotation.json"] = serde_json::json!(serde_json::to_string_pretty(&s).unwrap());
-        self.cluster
-            .plant_object("configmaps", "kube-system", "rotation", cm);
+        crate::rotate_ha::age_switch(&self.cluster);
     }
 }
 
@@ -291,25 +282,6 @@ fn token_from_signer(ha: &SignerHa, k: usize) -> String {
     });
     sakr::signer::client::sign_blocking(&ha.host(k, SOCKET), &claims, Duration::from_secs(5))
         .unwrap()
-}
-
-fn pyjwt_verifies(jwks: &Path, token: &str, alg: &str, dir: &Path) {
-    let tf = dir.join("token");
-    std::fs::write(&tf, token).unwrap();
-    let out = std::process::Command::new(python())
-        .arg(fixture("../rp-python/verify_token.py"))
-        .arg("--jwks")
-        .arg(jwks)
-        .arg("--token-file")
-        .arg(&tf)
-        .args(["--alg", alg])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "PyJWT rejected the {alg} token: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// The whole rotation over three nodes: each stage edits only the set files, no apiserver
