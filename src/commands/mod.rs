@@ -53,8 +53,6 @@ pub(crate) fn read_key_file(path: &Path) -> anyhow::Result<KeyFile> {
     Ok(fsutil::read_key_file(path)?)
 }
 
-/// Read key files and warn, naming file and block, about every block kube-apiserver would
-/// silently skip in --service-account-key-file.
 /// `--from-signer unix:///PATH`: what the signer gives kube-apiserver (FetchKeys, bounded to
 /// 10 s), with a note on the keys it excludes from discovery.
 pub(crate) fn signer_keys(
@@ -84,6 +82,8 @@ pub(crate) fn signer_keys(
     Ok(fetched)
 }
 
+/// Read key files and warn, naming file and block, about every block kube-apiserver would
+/// silently skip in --service-account-key-file.
 pub(crate) fn read_key_files(
     paths: &[PathBuf],
     printer: &Printer,

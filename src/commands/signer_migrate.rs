@@ -3,7 +3,8 @@
 //!
 //! 1. the key set: the current signing key copied into the signer's key directory (0600) as the
 //!    active key; every other trusted key as a public key, excluded from discovery (KEP-740 asks
-//!    a plugin to keep verifying the previous keys; they leave the set at the next retire);
+//!    a plugin to keep verifying the previous keys; `sakr signer remove` drops them once no
+//!    token they signed is in use);
 //! 2. the static pod of `sakr signer serve` (`sakr-signer.yaml` in the manifests directory),
 //!    mounting the key set read-only and the socket's directory;
 //! 3. once the signer listens (`--wait`; exit 3 until then, nothing else changed), the
@@ -21,7 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 
 use crate::cli::ManifestLocation;
-use crate::exit::{GateClosed, Refused};
+use crate::exit::Refused;
 use crate::fsutil::{self, WriteOptions};
 use crate::keys::PublicKey;
 use crate::keys::secret::Secret;
@@ -29,7 +30,7 @@ use crate::manifests::edit::{self, EditOutcome};
 use crate::manifests::ops;
 use crate::node::under_root;
 use crate::output::Printer;
-use crate::signer::config::{CONFIG_VERSION, Config, DEFAULT_MAX_TOKEN_EXPIRATION, KeyEntry};
+use crate::signer::config::{CONFIG_VERSION, Config, KeyEntry};
 
 /// `sakr signer migrate` arguments.
 #[derive(Debug, clap::Args)]
@@ -62,6 +63,49 @@ pub struct MigrateArgs {
     pub dry_run: bool,
     #[command(flatten)]
     pub manifests: ManifestLocation,
+}
+
+/// One year and a day: kube-apiserver's extended token lifetime (a year) fits under it.
+const EXTENDED_TOKEN_SECONDS: i64 = 366 * 86_400;
+
+/// The kube-apiserver version of the manifest's image tag (`…/kube-apiserver:v1.33.4`).
+fn api_version(text: &str) -> Option<(u32, u32)> {
+    let tag = text
+        .lines()
+        .map(str::trim)
+        .filter_map(|l| l.strip_prefix("image:"))
+        .map(|i| i.trim().trim_matches('"').trim_matches('\''))
+        .find(|i| i.contains("kube-apiserver"))?
+        .rsplit_once(":v")?
+        .1;
+    let mut parts = tag.split(['.', '-', '@']);
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+}
+
+/// A Go duration flag of kube-apiserver (`--flag=48h`, `8760h0m0s`), in seconds.
+fn flag_seconds(text: &str, flag: &str) -> Option<i64> {
+    let v = text
+        .lines()
+        .map(|l| l.trim().trim_start_matches("- ").trim().trim_matches('"'))
+        .find_map(|l| l.strip_prefix(flag)?.strip_prefix('='))?;
+    let mut total = 0i64;
+    let mut num = String::new();
+    for c in v.chars() {
+        match c {
+            '0'..='9' => num.push(c),
+            'h' | 'm' | 's' => {
+                let n: i64 = num.parse().ok()?;
+                num.clear();
+                total = total.checked_add(n.checked_mul(match c {
+                    'h' => 3600,
+                    'm' => 60,
+                    _ => 1,
+                })?)?;
+            }
+            _ => return None,
+        }
+    }
+    num.is_empty().then_some(total)
 }
 
 /// `sakr signer migrate -o json`.
@@ -240,6 +284,35 @@ pub fn run(a: MigrateArgs, printer: &Printer) -> anyhow::Result<()> {
         .into());
     }
 
+    // What kube-apiserver requires of an external signer: the feature gate before 1.34, and a
+    // signer whose Metadata maximum covers --service-account-max-token-expiration.
+    let version = api_version(&ms.apiserver.text);
+    let gate_on = ms
+        .apiserver
+        .text
+        .contains("ExternalServiceAccountTokenSigner=true");
+    match version {
+        Some((1, minor)) if minor < 32 => {
+            return Err(Refused(format!(
+                "{}: kube-apiserver 1.{minor} has no external signer (--service-account-signing-endpoint is 1.32+); upgrade first",
+                ms.apiserver.path.display()
+            ))
+            .into());
+        }
+        Some((1, minor)) if minor < 34 && !gate_on => {
+            return Err(Refused(format!(
+                "{}: kube-apiserver 1.{minor} needs --feature-gates=ExternalServiceAccountTokenSigner=true for --service-account-signing-endpoint (beta, on by default, from 1.34); add it to the manifest (and to kubeadm's ClusterConfiguration), then migrate",
+                ms.apiserver.path.display()
+            ))
+            .into());
+        }
+        _ => {}
+    }
+    let max_flag = flag_seconds(&ms.apiserver.text, "--service-account-max-token-expiration");
+    // At least a year and a day: the extended tokens of the projected volumes (one year) keep
+    // being issued as before; the signer does not shorten any token kube-apiserver issues.
+    let max_expiration = max_flag.unwrap_or(0).max(EXTENDED_TOKEN_SECONDS);
+
     // Where things go, as the node sees them.
     let config_dir = a.config.parent().unwrap_or(Path::new("/")).to_path_buf();
     let key_dir = a.key_dir.clone().unwrap_or_else(|| config_dir.join("keys"));
@@ -271,7 +344,7 @@ pub fn run(a: MigrateArgs, printer: &Printer) -> anyhow::Result<()> {
     let short = |k: &PublicKey| k.kid()[..12].to_string();
     let mut cfg = Config {
         version: CONFIG_VERSION,
-        max_token_expiration_seconds: DEFAULT_MAX_TOKEN_EXPIRATION,
+        max_token_expiration_seconds: max_expiration,
         keys: vec![KeyEntry {
             active: true,
             ..KeyEntry::file(
@@ -391,16 +464,20 @@ pub fn run(a: MigrateArgs, printer: &Printer) -> anyhow::Result<()> {
     let socket_host = on_node(&socket);
     let deadline = Instant::now() + Duration::from_secs(wait as u64);
     loop {
-        use std::os::unix::fs::FileTypeExt as _;
-        if std::fs::metadata(&socket_host).is_ok_and(|m| m.file_type().is_socket()) {
+        // Listening, and serving this key set: the current key, not excluded (a socket left by
+        // a crashed signer, or one serving another set, does not count).
+        let serving =
+            crate::signer::client::fetch_keys_blocking(&socket_host, Duration::from_secs(5))
+                .is_ok_and(|f| f.keys.iter().any(|k| k.kid == kid && !k.excluded));
+        if serving {
             break;
         }
         if Instant::now() >= deadline {
             if !printer.json() {
                 printer.data(&out);
             }
-            return Err(GateClosed(format!(
-                "waiting for the signer to listen on {} (the kubelet starts {}; `crictl ps -a --name sakr-signer`, `crictl logs`); kube-apiserver is unchanged: run `sakr signer migrate` again",
+            return Err(Refused(format!(
+                "waiting for the signer to listen on {} and serve kid {kid} (the kubelet starts {}; `crictl ps -a --name sakr-signer`, `crictl logs`); kube-apiserver is unchanged: run `sakr signer migrate` again",
                 socket.display(),
                 pod_path.display()
             ))
@@ -448,4 +525,22 @@ pub fn run(a: MigrateArgs, printer: &Printer) -> anyhow::Result<()> {
         socket.display()
     ));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_version_and_the_max_expiration_as_kube_apiserver_writes_them() {
+        let m = "    image: registry.k8s.io/kube-apiserver:v1.33.4\n    - --service-account-max-token-expiration=48h0m0s\n";
+        assert_eq!(api_version(m), Some((1, 33)));
+        assert_eq!(
+            flag_seconds(m, "--service-account-max-token-expiration"),
+            Some(48 * 3600)
+        );
+        assert_eq!(api_version("image: example/other:v2.1"), None);
+        assert_eq!(flag_seconds(m, "--absent"), None);
+        assert_eq!(flag_seconds("- --x=1d", "--x"), None, "not a Go duration");
+    }
 }

@@ -36,6 +36,9 @@ pub struct SignerContext<'a> {
     pub host_root: &'a Path,
     /// The entry trust adds (the rotation's new key).
     pub new_entry: Option<&'a KeyEntry>,
+    /// The new key's kid as the rotation recorded it: a node whose copy of the new key is
+    /// another key is refused before anything is written.
+    pub new_kid: Option<&'a str>,
 }
 
 /// The endpoint kube-apiserver signs through, or why these manifests are not in the signer
@@ -133,6 +136,11 @@ pub fn read_set_on(
     let cfg = Config::parse(&host, &bytes).map_err(|e| OpsError::Layout(e.to_string()))?;
     let mut publics = Vec::new();
     for e in &cfg.keys {
+        if let Some(p) = &e.path {
+            crate::node::check_path(node.name(), p).map_err(|why| {
+                OpsError::Layout(format!("{}: key {:?}: {why}", host.display(), e.name))
+            })?;
+        }
         let key = entry_public_on(node, host_root, e).map_err(|reason| {
             OpsError::Layout(format!("{}: key {:?}: {reason}", host.display(), e.name))
         })?;
@@ -214,6 +222,14 @@ pub fn plan_on(
             })?;
             let key = entry_public_on(node, sx.host_root, entry)
                 .map_err(|why| OpsError::Layout(format!("the new key {name:?}: {why}")))?;
+            if let Some(want) = sx.new_kid
+                && key.kid() != want
+            {
+                return Err(refuse(format!(
+                    "the new key {name:?} here is kid {}, not the rotation's {want}: it was replaced since generate",
+                    key.kid()
+                )));
+            }
             if let Some(j) = set.find(&key.kid())
                 && cfg.keys[j].name != *name
             {

@@ -189,9 +189,6 @@ pub fn node_for(
     })
 }
 
-/// Debug builds only (the tests): run `$SAKR_TEST_BEFORE_NODE NODE` before a node's edit is
-/// applied, so a test can take that node down, or record the moment, at exactly that point.
-/// Release builds compile it out, like the crash points of `fsutil`.
 /// The host path of a node path under a node tree's root (`/`: the path itself).
 pub fn under_root(root: &Path, p: &Path) -> PathBuf {
     if root == Path::new("/") {
@@ -200,6 +197,9 @@ pub fn under_root(root: &Path, p: &Path) -> PathBuf {
     root.join(p.strip_prefix("/").unwrap_or(p))
 }
 
+/// Debug builds only (the tests): run `$SAKR_TEST_BEFORE_NODE NODE` before a node's edit is
+/// applied, so a test can take that node down, or record the moment, at exactly that point.
+/// Release builds compile it out, like the crash points of `fsutil`.
 pub fn test_hook_before_node(node: &str) {
     #[cfg(debug_assertions)]
     if let Some(cmd) = std::env::var_os("SAKR_TEST_BEFORE_NODE") {

@@ -379,13 +379,14 @@ pub(super) fn roll(
     let layout = ctx.state.layout;
     let mut plans = Vec::new();
     let signer = ctx.state.signer.clone();
+    let new_kid = ctx.state.new.kid.clone();
     for m in ctx.fleet.members.iter_mut() {
         let ms = m.load().map_err(|e| prefixed(&m.prefix(), e.into()))?;
         let root = m.host_root().to_path_buf();
         let cx = PlanContext {
             backup_dir: &m.backup_dir,
             check_files: true,
-            signer: signer_context(signer.as_ref(), &root),
+            signer: signer_context(signer.as_ref(), &new_kid, &root),
         };
         let plan = layout::plan_on(m.node.as_mut(), &ms, layout, action, &cx)
             .map_err(|e| prefixed(&m.prefix(), e.into()))?;
@@ -466,7 +467,7 @@ pub(super) fn roll(
                 let cx = PlanContext {
                     backup_dir: &m.backup_dir,
                     check_files: true,
-                    signer: signer_context(signer.as_ref(), &root),
+                    signer: signer_context(signer.as_ref(), &new_kid, &root),
                 };
                 Some(
                     layout::plan_on(m.node.as_mut(), &ms, layout, action, &cx)
@@ -523,12 +524,14 @@ pub(super) fn roll(
 /// The signer layout's context of one node.
 pub(super) fn signer_context<'a>(
     signer: Option<&'a super::state::SignerRef>,
+    new_kid: &'a str,
     host_root: &'a Path,
 ) -> Option<layout::signer::SignerContext<'a>> {
     signer.map(|s| layout::signer::SignerContext {
         config: &s.config,
         host_root,
         new_entry: Some(&s.new_entry),
+        new_kid: Some(new_kid),
     })
 }
 

@@ -27,12 +27,13 @@ use crate::manifests::ops::Action;
 pub(super) fn trusted_keys(ctx: &mut Ctx<'_>) -> Result<Vec<PublicKey>> {
     let m = &mut ctx.fleet.members[0];
     if let Some(s) = &ctx.state.signer {
-        // The signer layout: what kube-apiserver publishes, the keys of the set not excluded
-        // from discovery.
+        // The signer layout: every key of the set verifies. The keys excluded from discovery
+        // (a migration's previous keys) are published too: the JWKS published before the
+        // migration listed them, and relying parties still verify the tokens they signed.
         let root = m.host_root().to_path_buf();
         let set = crate::layout::signer::read_set_on(m.node.as_mut(), &root, &s.config)
             .map_err(|e| prefixed(&m.prefix(), e.into()))?;
-        return Ok(set.discoverable());
+        return Ok(set.publics);
     }
     let ms = m.load().map_err(|e| prefixed(&m.prefix(), e.into()))?;
     let api = &ms.apiserver.manifest;
@@ -461,6 +462,9 @@ pub(super) fn retire(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
     // before anything changes; a retire already under way is finished without asking again.
     if !ctx.state.any_node_done(Stage::Retire) {
         super::legacy::legacy_gate(ctx, r)?;
+        if ctx.state.layout == Layout::Signer {
+            controller_manager_gate(ctx, r)?;
+        }
     }
     // What still presents legacy or stale tokens, by the apiservers' own counters.
     let snap = super::metrics::snapshot(ctx);
@@ -482,6 +486,9 @@ pub(super) fn retire(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
     // layout moves no old file here (the old sa.key was archived at switch).
     if layout == Layout::Flags {
         check_old_key_files(ctx)?;
+    }
+    if layout == Layout::Signer {
+        check_old_signer_key(ctx)?;
     }
     let expect = Expect::NoLongerServes(ctx.state.old.kid.clone());
     let action = match layout {
@@ -579,6 +586,92 @@ pub(super) fn retire(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
         ));
     }
     r.summary = parts.join("; ");
+    Ok(())
+}
+
+/// Signer layout, before retire: kube-controller-manager signs legacy token Secrets with its
+/// own key file (no external signer signs them). When that is the old key, every such token
+/// issued after retire is rejected by every apiserver: refused unless the operator decided so
+/// (`--allow-breaking-legacy-tokens`, recorded).
+fn controller_manager_gate(ctx: &mut Ctx<'_>, r: &mut StepReport) -> Result<()> {
+    let old = ctx.state.old.kid.clone();
+    let decided = ctx.state.legacy_tokens_allowed.is_some()
+        || ctx.opts.allow_breaking_legacy_tokens.is_some();
+    for m in ctx.fleet.members.iter_mut() {
+        let ms = m.load().map_err(|e| prefixed(&m.prefix(), e.into()))?;
+        let Some(cm) = &ms.controller_manager else {
+            continue;
+        };
+        if ms.facts.controller_manager_key_kid.as_deref() != Some(old.as_str()) {
+            continue;
+        }
+        let file = cm.manifest.private_key_file().unwrap_or("its key file");
+        let what = format!(
+            "{}kube-controller-manager signs legacy token Secrets with {file}, the old key (kid {old})",
+            m.prefix()
+        );
+        if !decided {
+            return Err(RotateError::Refused(format!(
+                "{what}: after retire no apiserver verifies the tokens it issues. Give it a key of its own whose public half stays in the signer's set (`sakr signer add --public … --exclude-from-discovery`), or retire anyway with --allow-breaking-legacy-tokens"
+            )));
+        }
+        r.notes.push(format!(
+            "{what}; retired anyway (--allow-breaking-legacy-tokens): legacy token Secrets it issues from now on are rejected"
+        ));
+    }
+    Ok(())
+}
+
+/// Signer layout, before retire: the file retire will archive is the old key the state names —
+/// on each node, the path of the old entry in that node's set (while it is there), a regular
+/// file, holding the old kid. A state edited to name another file stops here, before any write.
+fn check_old_signer_key(ctx: &mut Ctx<'_>) -> Result<()> {
+    let old = ctx.state.old.clone();
+    let Some(s) = ctx.state.signer.clone() else {
+        return Ok(());
+    };
+    if !old.private_key.starts_with("file ") {
+        return Ok(());
+    }
+    for m in ctx.fleet.members.iter_mut() {
+        let root = m.host_root().to_path_buf();
+        let set = crate::layout::signer::read_set_on(m.node.as_mut(), &root, &s.config)
+            .map_err(|e| prefixed(&m.prefix(), e.into()))?;
+        let host = m.host_of(&old.private_key_host);
+        let prefix = m.prefix();
+        let refuse = |why: String| {
+            RotateError::Refused(format!(
+                "{prefix}refusing to archive the old key {}: {why}; the state does not match the node (edited, or from another node?)",
+                old.private_key_host.display()
+            ))
+        };
+        if let Some(i) = set.find(&old.kid)
+            && set.config.keys[i].path.as_deref() != Some(old.private_key_host.as_path())
+        {
+            return Err(refuse(format!(
+                "the set names the old key's file {}",
+                set.config.keys[i]
+                    .path
+                    .as_deref()
+                    .unwrap_or(Path::new("(none)"))
+                    .display()
+            )));
+        }
+        match m.node.lstat(&host).map_err(other)? {
+            None => continue,
+            Some(meta) if meta.kind != crate::node::Kind::File => {
+                return Err(refuse("it is not a regular file".into()));
+            }
+            Some(_) => {}
+        }
+        let file = m.require_key_file(&host).map_err(other)?;
+        if file.signing_key().map(|b| b.key.kid()) != Some(old.kid.clone()) {
+            return Err(refuse(format!(
+                "it is not the old private key (kid {})",
+                old.kid
+            )));
+        }
+    }
     Ok(())
 }
 

@@ -150,7 +150,8 @@ fn call_error<'a>(
     move |s| ClientError::Call {
         socket: socket.to_path_buf(),
         call,
-        reason: format!("{:?}: {}", s.code(), s.message()),
+        // The signer is not trusted: its text reaches a terminal only made printable.
+        reason: format!("{:?}: {}", s.code(), crate::text::printable(s.message())),
     }
 }
 

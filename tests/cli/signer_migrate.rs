@@ -43,6 +43,12 @@ fn migrate_moves_a_node_to_the_signer_without_changing_its_signing_key() {
     let nodes = SshNodes::start(1);
     let kube = nodes.kube_dir(1);
     seed_kube(&kube, pair.path());
+    // An apiserver with the external signer on by default (beta from 1.34).
+    let manifest = kube.join("manifests/kube-apiserver.yaml");
+    let text = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .replace("kube-apiserver:v1.31.2", "kube-apiserver:v1.34.2");
+    std::fs::write(&manifest, &text).unwrap();
     // sa.pub also trusts a previous key (sa-new stands in for it): it must keep verifying.
     let mut bundle = std::fs::read_to_string(kube.join("pki/sa.pub")).unwrap();
     bundle.push_str(&std::fs::read_to_string(kube.join("pki/sa-new.pub")).unwrap());
@@ -54,7 +60,6 @@ fn migrate_moves_a_node_to_the_signer_without_changing_its_signing_key() {
         )
     };
     let (current, previous) = (kid("sa.pub"), kid("sa-new.pub"));
-    let manifest = kube.join("manifests/kube-apiserver.yaml");
     let cluster = FakeCluster::start(Spec::signing_with(
         &pair.path().join("sa.key"),
         &[("default", "default")],
@@ -98,7 +103,7 @@ fn migrate_moves_a_node_to_the_signer_without_changing_its_signing_key() {
     assert!(command.contains(&format!("--socket={SOCKET}")), "{pod}");
     assert_eq!(
         std::fs::read_to_string(&manifest).unwrap(),
-        std::fs::read_to_string(crate::support::fixture("manifests/kube-apiserver.yaml")).unwrap(),
+        text,
         "kube-apiserver is not edited before the signer listens"
     );
     let signer = nodes
@@ -273,4 +278,46 @@ fn from_signer_without_a_signer_is_bad_input_naming_the_socket() {
         "{}",
         stderr(&out)
     );
+}
+
+/// Versions without the external signer, or without its feature gate: refused (exit 1),
+/// naming the manifest and what to do, with nothing written.
+#[test]
+fn migrate_refuses_an_apiserver_that_cannot_use_a_signer() {
+    let pair = keys();
+    for (image, gate, want) in [
+        ("v1.31.2", "", "has no external signer"),
+        (
+            "v1.33.4",
+            "",
+            "needs --feature-gates=ExternalServiceAccountTokenSigner=true",
+        ),
+    ] {
+        let root = tempfile::tempdir().unwrap();
+        let kube = root.path().join("etc/kubernetes");
+        seed_kube(&kube, pair.path());
+        let manifest = kube.join("manifests/kube-apiserver.yaml");
+        let text = std::fs::read_to_string(&manifest).unwrap().replace(
+            "kube-apiserver:v1.31.2",
+            &format!("kube-apiserver:{image}{gate}"),
+        );
+        std::fs::write(&manifest, &text).unwrap();
+        let out = sakr()
+            .args(["signer", "migrate", "--wait", "1s"])
+            .arg("--manifests-dir")
+            .arg(kube.join("manifests"))
+            .arg("--host-root")
+            .arg(root.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{image}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(want) && stderr(&out).contains("kube-apiserver.yaml"),
+            "{image}: {}",
+            stderr(&out)
+        );
+        assert_eq!(std::fs::read_to_string(&manifest).unwrap(), text);
+        assert!(!kube.join("sakr").exists(), "{image}: nothing written");
+        assert!(!kube.join("manifests/sakr-signer.yaml").exists());
+    }
 }

@@ -220,10 +220,19 @@ impl SignerHa {
     /// new set at their next FetchKeys).
     pub fn next_ok(&self, what: &str) -> String {
         let t = std::time::Instant::now();
+        let mut attempts = 0;
         loop {
             let out = self.next();
+            attempts += 1;
             match out.status.code() {
-                Some(0) => return stdout(&out),
+                Some(0) => {
+                    // For the timing table in the closing note (`--nocapture`).
+                    eprintln!(
+                        "stage {what}: {attempts} run(s) of `rotate next`, {:.1} s",
+                        t.elapsed().as_secs_f64()
+                    );
+                    return stdout(&out);
+                }
                 Some(3) if t.elapsed() < Duration::from_secs(30) => {
                     std::thread::sleep(Duration::from_millis(300))
                 }
@@ -340,7 +349,7 @@ fn rotation_through_the_signer_restarts_nothing() {
     assert_eq!(kids, want, "publish: old and new kids");
 
     let out = ha.next_ok("trust");
-    assert!(out.contains("signer"), "{out}");
+    assert!(out.contains("to the signer's key set"), "{out}");
     for k in 1..=3 {
         assert_eq!(
             ha.set(k),
@@ -379,7 +388,33 @@ fn rotation_through_the_signer_restarts_nothing() {
 
     ha.next_ok("verify");
     ha.age_switch();
-    ha.next_ok("retire");
+    // kube-controller-manager still signs legacy token Secrets with the old key file: retire
+    // refuses, naming it, until the operator decides.
+    let out = ha.next();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "kube-controller-manager signs legacy token Secrets with /etc/kubernetes/pki/sa.key"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        (1..=3).all(|k| ha.set(k).len() == 2),
+        "a refusal writes nothing"
+    );
+    let out = ha
+        .sakr()
+        .args([
+            "rotate",
+            "next",
+            "--state",
+            STATE,
+            "--allow-breaking-legacy-tokens",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "retire: {}", stderr(&out));
     for k in 1..=3 {
         assert_eq!(
             ha.set(k),
