@@ -237,7 +237,7 @@ Register-ArgumentCompleter -Native -CommandName 'sakr' -ScriptBlock {
         'sakr;drift' {
             [CompletionResult]::new('--issuer', '--issuer', [CompletionResultType]::ParameterName, 'The issuer URL relying parties know (https); its discovery document and JWKS are read')
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Local key files to include')
-            [CompletionResult]::new('--from-signer', '--from-signer', [CompletionResultType]::ParameterName, 'Include the keys a running external signer (KEP-740) gives kube-apiserver (FetchKeys on its socket, unix:///PATH), as the local column')
+            [CompletionResult]::new('--from-signer', '--from-signer', [CompletionResultType]::ParameterName, 'Include the keys a running external signer (KEP-740) gives kube-apiserver to publish (FetchKeys on its socket, unix:///PATH; those not excluded from discovery), as the local column')
             [CompletionResult]::new('--kubeconfig', '--kubeconfig', [CompletionResultType]::ParameterName, 'kubeconfig file [default: KUBECONFIG, ~/.kube/config, in-cluster]')
             [CompletionResult]::new('--context', '--context', [CompletionResultType]::ParameterName, 'kubeconfig context')
             [CompletionResult]::new('--ca', '--ca', [CompletionResultType]::ParameterName, 'Trust only this CA bundle for the issuer URL')

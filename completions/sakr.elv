@@ -222,7 +222,7 @@ set edit:completion:arg-completer[sakr] = {|@words|
         &'sakr;drift'= {
             cand --issuer 'The issuer URL relying parties know (https); its discovery document and JWKS are read'
             cand --key 'Local key files to include'
-            cand --from-signer 'Include the keys a running external signer (KEP-740) gives kube-apiserver (FetchKeys on its socket, unix:///PATH), as the local column'
+            cand --from-signer 'Include the keys a running external signer (KEP-740) gives kube-apiserver to publish (FetchKeys on its socket, unix:///PATH; those not excluded from discovery), as the local column'
             cand --kubeconfig 'kubeconfig file [default: KUBECONFIG, ~/.kube/config, in-cluster]'
             cand --context 'kubeconfig context'
             cand --ca 'Trust only this CA bundle for the issuer URL'

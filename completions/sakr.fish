@@ -174,7 +174,7 @@ complete -c sakr -n "__fish_sakr_using_subcommand verify" -s h -l help -d 'Print
 complete -c sakr -n "__fish_sakr_using_subcommand verify" -s V -l version -d 'Print version'
 complete -c sakr -n "__fish_sakr_using_subcommand drift" -l issuer -d 'The issuer URL relying parties know (https); its discovery document and JWKS are read' -r
 complete -c sakr -n "__fish_sakr_using_subcommand drift" -l key -d 'Local key files to include' -r -F
-complete -c sakr -n "__fish_sakr_using_subcommand drift" -l from-signer -d 'Include the keys a running external signer (KEP-740) gives kube-apiserver (FetchKeys on its socket, unix:///PATH), as the local column' -r
+complete -c sakr -n "__fish_sakr_using_subcommand drift" -l from-signer -d 'Include the keys a running external signer (KEP-740) gives kube-apiserver to publish (FetchKeys on its socket, unix:///PATH; those not excluded from discovery), as the local column' -r
 complete -c sakr -n "__fish_sakr_using_subcommand drift" -l kubeconfig -d 'kubeconfig file [default: KUBECONFIG, ~/.kube/config, in-cluster]' -r -F
 complete -c sakr -n "__fish_sakr_using_subcommand drift" -l context -d 'kubeconfig context' -r
 complete -c sakr -n "__fish_sakr_using_subcommand drift" -l ca -d 'Trust only this CA bundle for the issuer URL' -r -F

@@ -438,8 +438,9 @@ pub struct DriftArgs {
     /// Local key files to include.
     #[arg(long = "key", value_name = "FILE")]
     pub keys: Vec<PathBuf>,
-    /// Include the keys a running external signer (KEP-740) gives kube-apiserver (FetchKeys on
-    /// its socket, unix:///PATH), as the local column.
+    /// Include the keys a running external signer (KEP-740) gives kube-apiserver to publish
+    /// (FetchKeys on its socket, unix:///PATH; those not excluded from discovery), as the local
+    /// column.
     #[arg(long, value_name = "unix:///PATH")]
     pub from_signer: Option<String>,
     /// kubeconfig file [default: KUBECONFIG, ~/.kube/config, in-cluster].

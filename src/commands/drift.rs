@@ -28,19 +28,13 @@ pub fn run(args: DriftArgs, printer: &Printer) -> anyhow::Result<()> {
             local.push((path.display().to_string(), block.key.kid()));
         }
     }
+    // The signer's keys that kube-apiserver publishes: the ones it excludes from discovery are
+    // verified but never served, so no place is expected to list them (a note says how many).
     if let Some(url) = &args.from_signer {
         for k in super::signer_keys(url, printer)?.keys {
-            local.push((
-                format!(
-                    "signer {url}{}",
-                    if k.excluded {
-                        " (excluded from discovery)"
-                    } else {
-                        ""
-                    }
-                ),
-                k.kid,
-            ));
+            if !k.excluded {
+                local.push((format!("signer {url}"), k.kid));
+            }
         }
     }
     let runtime = crate::cluster::runtime()?;
