@@ -148,15 +148,40 @@ pub(super) fn start(
             (KeyEntry::file(&name, path), public)
         }
         _ => {
-            let entry = crate::signer::generate_like(&old_entry, opts.algorithm, &name)
-                .map_err(|e| other(anyhow::anyhow!("generating the new key: {e}")))?;
-            let public = crate::signer::backend_public_key(&entry)
-                .map_err(|e| other(anyhow::anyhow!("the new key {name:?}: {e}")))?;
-            notes.push(format!(
-                "made the new key in the active key's backend ({}) from this machine; every node's signer reaches the same key",
-                entry_source(&entry)
-            ));
-            (entry, public)
+            // A start killed after making the key on the token and before writing the state
+            // left a key pair labelled `name` that no set holds: take it over (as a file key
+            // left behind is) instead of failing on the label.
+            let leftover = (old_entry.backend == "pkcs11")
+                .then(|| crate::signer::config::KeyEntry {
+                    name: name.clone(),
+                    key_label: Some(name.clone()),
+                    active: false,
+                    exclude_from_discovery: false,
+                    ..old_entry.clone()
+                })
+                .and_then(|e| {
+                    crate::signer::backend_public_key(&e)
+                        .ok()
+                        .filter(|k| set0.find(&k.kid()).is_none())
+                        .map(|k| (e, k))
+                });
+            if let Some((entry, public)) = leftover {
+                notes.push(format!(
+                    "adopted the key pair labelled {name:?} on the token, left by an interrupted `rotate start` (kid {}; not in the signer's set)",
+                    public.kid()
+                ));
+                (entry, public)
+            } else {
+                let entry = crate::signer::generate_like(&old_entry, opts.algorithm, &name)
+                    .map_err(|e| other(anyhow::anyhow!("generating the new key: {e}")))?;
+                let public = crate::signer::backend_public_key(&entry)
+                    .map_err(|e| other(anyhow::anyhow!("the new key {name:?}: {e}")))?;
+                notes.push(format!(
+                    "made the new key in the active key's backend ({}) from this machine; every node's signer reaches the same key",
+                    entry_source(&entry)
+                ));
+                (entry, public)
+            }
         }
     };
 

@@ -557,9 +557,40 @@ fn rotation_through_the_signer_with_a_pkcs11_key() {
         serde_json::from_slice(&std::fs::read(&cfg).unwrap()).unwrap();
     let mut entry = entry["keys"][0].take();
     entry["name"] = "old".into();
+    // A start killed after making its key on the token: a key pair labelled sa-next that no
+    // set holds. The next start takes it over instead of failing on the label.
+    let leftover = scratch.path().join("leftover.json");
+    let out = sakr()
+        .envs(hsm.env())
+        .args(["-o", "json", "signer", "init", "--config"])
+        .arg(&leftover)
+        .args([
+            "--pkcs11",
+            &module(),
+            "--token-label",
+            "k8s",
+            "--key-label",
+            "sa-next",
+        ])
+        .arg("--pin-file")
+        .arg(&pin)
+        .args(["--generate", "ecdsa-p384"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let leftover_kid = serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["keys"][0]
+        ["kid"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let ha = SignerHa::with(entry, hsm.env());
     let out = ha.start(&[]);
     assert!(out.status.success(), "start: {}", stderr(&out));
+    assert!(
+        format!("{}{}", stdout(&out), stderr(&out)).contains("adopted the key pair labelled"),
+        "{}",
+        stderr(&out)
+    );
     let old_kid = ha.cluster.signing_kid(0);
     for k in 1..=3 {
         let keys: Vec<String> = std::fs::read_dir(ha.host(k, KEYS))
@@ -577,6 +608,7 @@ fn rotation_through_the_signer_with_a_pkcs11_key() {
     }
     let new_kid = ha.cluster.signing_kid(0);
     assert_ne!(new_kid, old_kid);
+    assert_eq!(new_kid, leftover_kid, "the adopted key signs");
     for k in 1..=3 {
         assert_eq!(
             ha.set(k),
