@@ -88,17 +88,6 @@ impl SetOnNode {
             .expect("a checked key set has one active key")
     }
 
-    /// The keys kube-apiserver publishes in `/openid/v1/jwks`: every key not excluded.
-    pub fn discoverable(&self) -> Vec<PublicKey> {
-        self.config
-            .keys
-            .iter()
-            .zip(&self.publics)
-            .filter(|(e, _)| !e.exclude_from_discovery)
-            .map(|(_, k)| k.clone())
-            .collect()
-    }
-
     /// `kid` for each key, the active one marked, for reports.
     fn kid_list(cfg: &Config, publics: &[PublicKey]) -> Vec<String> {
         cfg.keys
@@ -193,7 +182,7 @@ pub fn entry_public_on(
             };
             Ok(block.key)
         }
-        _ => crate::signer::backend_public_key(e),
+        _ => crate::signer::backend::public_key(e).map_err(|e| e.to_string()),
     }
 }
 

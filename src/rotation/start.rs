@@ -300,24 +300,13 @@ pub fn start(opts: &StartOptions, now: jiff::Timestamp) -> Result<Started> {
         public_key_host: paths[0].1.clone(),
     };
     let mut state = new_state(opts, now, (old, new), nodes, layout, None);
-    let record = StageRecord {
-        at: now,
-        note: Some(format!(
-            "{} key {} at {}",
-            opts.algorithm.name(),
-            state.new.kid,
-            state.new.private_key
-        )),
-    };
-    for n in state.nodes.iter_mut() {
-        n.stages.insert(Stage::Generate, record.clone());
-    }
-    state.stages.insert(Stage::Generate, record);
-    if let Err(e) = store.create(&state) {
-        // Without a state nobody would know these keys belong to a rotation.
-        remove_written(&mut fleet, &written);
-        return Err(other(e));
-    }
+    let note = format!(
+        "{} key {} at {}",
+        opts.algorithm.name(),
+        state.new.kid,
+        state.new.private_key
+    );
+    create_state(&mut store, &mut fleet, &written, &mut state, note)?;
     let nodes = state
         .nodes
         .iter()
@@ -385,6 +374,31 @@ pub(super) fn new_state(
         metrics: Default::default(),
         signer,
     }
+}
+
+/// Record the generate stage (on the state and on every node), then create the state. Without
+/// a state nobody would know the keys written for it belong to a rotation: they are removed
+/// when it cannot be created.
+pub(super) fn create_state(
+    store: &mut Store,
+    fleet: &mut Fleet,
+    written: &[(usize, Vec<PathBuf>)],
+    state: &mut RotationState,
+    note: String,
+) -> Result<()> {
+    let record = StageRecord {
+        at: state.created_at,
+        note: Some(note),
+    };
+    for n in state.nodes.iter_mut() {
+        n.stages.insert(Stage::Generate, record.clone());
+    }
+    state.stages.insert(Stage::Generate, record);
+    if let Err(e) = store.create(state) {
+        remove_written(fleet, written);
+        return Err(other(e));
+    }
+    Ok(())
 }
 
 pub(super) fn remove_written(fleet: &mut Fleet, written: &[(usize, Vec<PathBuf>)]) {

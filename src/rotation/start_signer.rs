@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 
 use super::fleet::Fleet;
 use super::run::{NodeStep, Result, RotateError, other, prefixed, verify_token_source};
-use super::start::{StartOptions, Started, new_state, remove_written};
-use super::state::{KeyRef, RotationNode, SignerRef, Stage, StageRecord};
+use super::start::{StartOptions, Started, create_state, new_state, remove_written};
+use super::state::{KeyRef, RotationNode, SignerRef};
 use super::store::Store;
 use crate::keys::PublicKey;
 use crate::keys::generate;
@@ -25,6 +25,7 @@ use crate::keys::secret::Secret;
 use crate::layout::Layout;
 use crate::layout::signer::{SetOnNode, read_set_on, require_endpoint};
 use crate::node::{Kind, NodeError, WriteOptions};
+use crate::signer::backend;
 use crate::signer::config::KeyEntry;
 
 /// Where a key lives, in words (never key material).
@@ -160,7 +161,7 @@ pub(super) fn start(
                     ..old_entry.clone()
                 })
                 .and_then(|e| {
-                    crate::signer::backend_public_key(&e)
+                    backend::public_key(&e)
                         .ok()
                         .filter(|k| set0.find(&k.kid()).is_none())
                         .map(|k| (e, k))
@@ -172,9 +173,9 @@ pub(super) fn start(
                 ));
                 (entry, public)
             } else {
-                let entry = crate::signer::generate_like(&old_entry, opts.algorithm, &name)
+                let entry = backend::generate_like(&old_entry, opts.algorithm, &name)
                     .map_err(|e| other(anyhow::anyhow!("generating the new key: {e}")))?;
-                let public = crate::signer::backend_public_key(&entry)
+                let public = backend::public_key(&entry)
                     .map_err(|e| other(anyhow::anyhow!("the new key {name:?}: {e}")))?;
                 notes.push(format!(
                     "made the new key in the active key's backend ({}) from this machine; every node's signer reaches the same key",
@@ -212,23 +213,13 @@ pub(super) fn start(
         new_public_pem: public.to_pem(),
     };
     let mut state = new_state(opts, now, (old, new), nodes, Layout::Signer, Some(signer));
-    let record = StageRecord {
-        at: now,
-        note: Some(format!(
-            "{} key {} ({})",
-            public.describe(),
-            state.new.kid,
-            state.new.private_key
-        )),
-    };
-    for n in state.nodes.iter_mut() {
-        n.stages.insert(Stage::Generate, record.clone());
-    }
-    state.stages.insert(Stage::Generate, record);
-    if let Err(e) = store.create(&state) {
-        remove_written(&mut fleet, &written);
-        return Err(other(e));
-    }
+    let note = format!(
+        "{} key {} ({})",
+        public.describe(),
+        state.new.kid,
+        state.new.private_key
+    );
+    create_state(store, &mut fleet, &written, &mut state, note)?;
     let steps = state
         .nodes
         .iter()

@@ -19,20 +19,3 @@ pub mod edit;
 pub mod keyset;
 pub mod proto;
 pub mod server;
-
-/// The public key of an entry kept in an HSM or a KMS, asked of its backend from where sakr
-/// runs (the rotation reads a file key's on the node instead).
-pub fn backend_public_key(e: &config::KeyEntry) -> Result<crate::keys::PublicKey, String> {
-    backend::open(e)
-        .map(|o| o.public)
-        .map_err(|e| e.to_string())
-}
-
-/// A new key in the backend of `template` (an HSM's token, a KMS), named `name`.
-pub fn generate_like(
-    template: &config::KeyEntry,
-    alg: crate::keys::generate::Algorithm,
-    name: &str,
-) -> Result<config::KeyEntry, String> {
-    backend::generate_like(template, alg, name).map_err(|e| e.to_string())
-}

@@ -90,6 +90,12 @@ impl Backend {
     }
 }
 
+/// The public half of the key an entry names (opening it: an HSM or KMS key is asked of its
+/// backend from where sakr runs).
+pub fn public_key(entry: &KeyEntry) -> Result<PublicKey, BackendError> {
+    open(entry).map(|o| o.public)
+}
+
 /// Open the key an entry names (the entry passed [`super::config::Config::check`]).
 pub fn open(entry: &KeyEntry) -> Result<Opened, BackendError> {
     let missing = |f: &str| BackendError::Key(format!("no `{f}`"));
